@@ -1,0 +1,45 @@
+/*
+ * db.h: the SQLite boundary: one account's database file, opened for the
+ * one process that may write it.
+ *
+ * db_open() takes an exclusive lock on FILE.lock beside the database (a
+ * second worker gets DB_ELOCKED instead of interleaving its batches), creates
+ * the file when missing, and sets the pragmas the worker relies on: WAL, so
+ * that readers in other processes never block the worker and never see half
+ * a batch; synchronous=NORMAL, which is safe here because the checkpoint that
+ * survives a crash, not the consumer's ack floor, says where to resume; a
+ * busy timeout; defensive settings for a file others can open.
+ *
+ * Memory: struct db owns the connection and the lock; db_close() releases
+ * both and accepts NULL. db_handle() lends the connection.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <stddef.h>
+
+#include <sqlite3.h>
+
+#define DB_BUSY_TIMEOUT_MS	5000
+
+enum db_error {
+	DB_OK = 0,
+	DB_ELOCKED,	/* another process holds the database: EX_TEMPFAIL */
+	DB_ECREATE,	/* cannot create or open the file: EX_CANTCREAT */
+	DB_EIO		/* SQLite failed on it: EX_IOERR */
+};
+
+struct db;
+
+enum db_error db_open(const char *path, struct db **out, char *err,
+	    size_t errlen);
+sqlite3	*db_handle(struct db *d);
+int	db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
+	    int *applied, char *err, size_t errlen);
+int	db_set_state(struct db *d, const char *projection, const char *state,
+	    const char *last_error, char *err, size_t errlen);
+void	db_close(struct db *d);
+int	db_open_readonly(const char *path, sqlite3 **out, char *err,
+	    size_t errlen);
+
+#endif /* DB_H */

@@ -1,0 +1,28 @@
+/*
+ * event.h: decoding an event's payload once, with the contract's limits.
+ *
+ * The read-model contract calls a payload valid JSON when it is RFC 8259 and
+ * within these limits: UTF-8 only, no \u0000 escape in any string, at most
+ * 1 MiB, at most 64 levels of nesting, every number within a double's range
+ * and every integer literal within 64 bits (jansson's json_int_t, a signed
+ * 64-bit integer); with duplicate keys the last one counts. Any JSON value is
+ * accepted at the top level: whether it must be an object is the projection's
+ * business (null is valid for some kinds).
+ *
+ * Memory: the json_t that event_decode() returns is owned by the caller and
+ * released with json_decref().
+ */
+#ifndef EVENT_H
+#define EVENT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#define EVENT_MAX_PAYLOAD	(1024 * 1024)
+#define EVENT_MAX_DEPTH		64
+
+int	event_decode(const char *payload, size_t len, json_t **out,
+	    char *err, size_t errlen);
+
+#endif /* EVENT_H */

@@ -1,0 +1,76 @@
+/*
+ * fold.h: folding events into one SQLite database, exactly once.
+ *
+ * A fold holds one instance of each projection an account runs, on one
+ * database connection, with each projection's checkpoint (the last stream
+ * sequence it applied). It knows nothing of NATS: the worker feeds it live
+ * messages, and a replay feeds it a stream read from sequence 1.
+ *
+ * One batch is fold_begin(), fold_event() for each message in stream order,
+ * then fold_commit() (or fold_rollback()). Inside a batch:
+ * - an event at or below a projection's checkpoint is skipped for it, so a
+ *   redelivery changes nothing;
+ * - the payload is decoded once, and only when some projection needs it;
+ * - each projection's apply() runs in its own savepoint; a poison event is
+ *   rolled back for that projection, parked in projector_parked with its
+ *   reason, and the batch goes on;
+ * - fold_commit() writes every checkpoint in the same transaction as the
+ *   writes it covers, then commits. Only after it returns 0 may the caller
+ *   acknowledge the messages.
+ *
+ * Memory: the fold borrows db and the projections, which must outlive it;
+ * fold_close() releases the instances and statements, never db.
+ */
+#ifndef FOLD_H
+#define FOLD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "projection.h"
+
+#define FOLD_MAX_PROJECTIONS	32
+
+/* Counts since fold_open(); for logs and status. */
+struct fold_stats {
+	uint64_t	applied;	/* (event, projection) pairs applied */
+	uint64_t	parked;		/* (event, projection) pairs parked */
+	uint64_t	duplicates;	/* events every projection had already */
+	uint64_t	unknown;	/* events no projection wants */
+	uint64_t	batches;	/* committed batches */
+};
+
+enum fold_result {
+	FOLD_OK = 0,
+	FOLD_RETRY,	/* SQLite is busy, full or failing: roll back, retry later */
+	FOLD_ERROR	/* a projection or the schema is broken: stop */
+};
+
+struct fold;
+
+/*
+ * Called for each event a projection parks, inside the batch (which may
+ * still roll back: the same event is then parked again when retried).
+ * Everything passed is borrowed for the duration of the call.
+ */
+typedef void	fold_park_fn(void *arg, const char *projection, uint64_t seq,
+		    const char *subject, const char *reason);
+
+enum fold_result fold_open(sqlite3 *db, const struct projection *const *projs,
+	    size_t nprojs, struct fold **out, char *err, size_t errlen);
+void	fold_on_park(struct fold *f, fold_park_fn *fn, void *arg);
+enum fold_result fold_begin(struct fold *f, char *err, size_t errlen);
+enum fold_result fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
+	    const char *subject, const char *payload, size_t len,
+	    char *err, size_t errlen);
+enum fold_result fold_commit(struct fold *f, uint64_t stream_last_seq,
+	    char *err, size_t errlen);
+void	fold_rollback(struct fold *f);
+uint64_t fold_min_checkpoint(const struct fold *f);
+uint64_t fold_checkpoint(const struct fold *f, const char *projection);
+const struct fold_stats *fold_stats(const struct fold *f);
+void	fold_close(struct fold *f);
+
+#endif /* FOLD_H */

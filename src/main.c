@@ -1,0 +1,390 @@
+/*
+ * main.c: the command line: argv, signals, start-up and shutdown order,
+ * exit status. Commands and exit codes are those of the CLI contract
+ * (README.md, "Command line"); exit codes follow <sysexits.h>.
+ */
+#include <sysexits.h>
+
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+#include <sqlite3.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "projections.h"
+#include "registry.h"
+#include "secret.h"
+#include "status.h"
+#include "worker.h"
+
+#define PROJECTOR_VERSION	"0.1.0"
+#define MAIN_MAX_PROJECTIONS	64
+
+/* The only global state but the log settings: set by signal handlers. */
+static volatile sig_atomic_t stop_requested;
+
+struct options {
+	const char	*command;
+	const char	*config;
+	const char	*account;
+	const char	*projection;
+	int		 once;
+	int		 json;
+};
+
+static const char usage_text[] =
+"usage: projector COMMAND -c FILE [options]\n"
+"\n"
+"Folds NATS JetStream events of each configured account into its SQLite\n"
+"read models.\n"
+"\n"
+"commands:\n"
+"  run -c FILE [--once]        fold events until SIGTERM/SIGINT; --once: exit\n"
+"                              when every account has applied its stream's\n"
+"                              last sequence as of start\n"
+"  status -c FILE [--json]     per account and projection: last_seq, stream\n"
+"                              last seq, lag, state, parked count\n"
+"  check-config -c FILE        parse and validate, no network\n"
+"  migrate -c FILE             apply pending schema migrations and exit\n"
+"  replay, verify              rebuild from sequence 1 (not in this version)\n"
+"\n"
+"options:\n"
+"  -c, --config FILE           the YAML configuration\n"
+"      --once                  with run: stop when caught up\n"
+"      --json                  with status: JSON on stdout\n"
+"      --account NAME          with replay/verify: one account\n"
+"      --projection NAME       with replay/verify: one projection\n"
+"      --log-format FORMAT     logfmt (default) or json, on stderr\n"
+"      --log-level LEVEL       debug, info (default), warn or error\n"
+"  -h, --help                  this text\n"
+"  -V, --version               the version\n"
+"\n"
+"exit status: 0 ok, 64 usage, 66 missing input file, 69 NATS or stream\n"
+"unavailable, 70 internal error, 73 cannot create the database, 74 I/O\n"
+"error, 75 another instance holds the database, 77 permission denied,\n"
+"78 invalid configuration.\n";
+
+static void
+on_signal(int sig)
+{
+	/* A second Ctrl-C means now. */
+	if (stop_requested && sig == SIGINT)
+		_exit(130);
+	stop_requested = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "projector: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'projector --help'.\n");
+	return EX_USAGE;
+}
+
+/*
+ * Parses argv into o: the command comes first (projector run -c FILE), the
+ * options in any order after it; --help and --version also work alone.
+ * Returns 0, -1 after printing help or the version, or EX_USAGE.
+ */
+static int
+parse_args(int argc, char **argv, struct options *o)
+{
+	enum { OPT_ONCE = 256, OPT_JSON, OPT_ACCOUNT, OPT_PROJECTION,
+	    OPT_LOG_FORMAT, OPT_LOG_LEVEL };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "account", required_argument, NULL, OPT_ACCOUNT },
+		{ "projection", required_argument, NULL, OPT_PROJECTION },
+		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	enum log_format format = LOG_LOGFMT;
+	enum log_level level = LOG_INFO;
+	int ch, first = 1;
+
+	memset(o, 0, sizeof(*o));
+	if (argc > 1 && argv[1][0] != '-') {
+		o->command = argv[1];
+		first = 2;
+	}
+	optind = first;
+	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case OPT_ONCE:
+			o->once = 1;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_ACCOUNT:
+			o->account = optarg;
+			break;
+		case OPT_PROJECTION:
+			o->projection = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			if (strcmp(optarg, "json") == 0)
+				format = LOG_JSON;
+			else if (strcmp(optarg, "logfmt") != 0)
+				return usage_error("unknown log format '%s'", optarg);
+			break;
+		case OPT_LOG_LEVEL:
+			if (strcmp(optarg, "debug") == 0)
+				level = LOG_DEBUG;
+			else if (strcmp(optarg, "warn") == 0)
+				level = LOG_WARN;
+			else if (strcmp(optarg, "error") == 0)
+				level = LOG_ERROR;
+			else if (strcmp(optarg, "info") != 0)
+				return usage_error("unknown log level '%s'", optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case 'V':
+			printf("projector %s (cnats %s, SQLite %s, jansson %s)\n",
+			    PROJECTOR_VERSION, nats_GetVersion(), sqlite3_libversion(),
+			    JANSSON_VERSION);
+			return -1;
+		default:
+			return EX_USAGE;	/* getopt said what */
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (o->command == NULL)
+		return usage_error("%s", "missing command");
+	if (o->config == NULL)
+		return usage_error("%s: -c FILE is required", o->command);
+	log_init(format, level);
+	return 0;
+}
+
+/*
+ * Loads and validates the configuration; prints the one-line reason and
+ * returns its exit code on failure.
+ */
+static int
+load_config(const char *path, struct config **out)
+{
+	const char *names[MAIN_MAX_PROJECTIONS + 1];
+	char err[1024];
+	struct config *cfg = NULL;
+	enum config_error e;
+	size_t i;
+
+	for (i = 0; projections_builtin[i] != NULL && i < MAIN_MAX_PROJECTIONS; i++)
+		names[i] = projections_builtin[i]->name;
+	names[i] = NULL;
+	e = config_load(path, &cfg, err, sizeof(err));
+	if (e == CONFIG_OK && config_validate(cfg, names, err, sizeof(err)) == -1)
+		e = CONFIG_EINVALID;
+	if (e != CONFIG_OK) {
+		fprintf(stderr, "projector: %s\n", err);
+		config_free(cfg);
+		return e == CONFIG_ENOFILE ? EX_NOINPUT : EX_CONFIG;
+	}
+	*out = cfg;
+	return 0;
+}
+
+/* check-config: the file, then each account's secret file, no network. */
+static int
+cmd_check_config(const struct config *cfg)
+{
+	char warn[1024];
+	size_t i;
+	int code = 0;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		const struct config_account *a = &cfg->accounts[i];
+
+		if (a->secret_file == NULL)
+			continue;
+		switch (secret_check_mode(a->secret_file, warn, sizeof(warn))) {
+		case -1:
+			fprintf(stderr, "projector: account %s: %s\n", a->name, warn);
+			code = EX_CONFIG;
+			break;
+		case 1:
+			log_warn("secret file readable by others",
+			    "account=%s warning=%s", a->name, warn);
+			break;
+		}
+	}
+	if (code == 0)
+		printf("%s: valid, %zu account%s\n", cfg->path, cfg->naccounts,
+		    cfg->naccounts == 1 ? "" : "s");
+	return code;
+}
+
+/* migrate: each account's database, locked like a worker would. */
+static int
+cmd_migrate(const struct config *cfg)
+{
+	const char *scopes[MAIN_MAX_PROJECTIONS];
+	char err[1024];
+	struct db *d;
+	size_t i, n = 0;
+	int applied;
+
+	for (i = 0; projections_builtin[i] != NULL && n < MAIN_MAX_PROJECTIONS; i++)
+		scopes[n++] = projections_builtin[i]->name;
+	for (i = 0; i < cfg->naccounts; i++) {
+		const struct config_account *a = &cfg->accounts[i];
+
+		switch (db_open(a->database, &d, err, sizeof(err))) {
+		case DB_OK:
+			break;
+		case DB_ELOCKED:
+			fprintf(stderr, "projector: %s\n", err);
+			return EX_TEMPFAIL;
+		case DB_ECREATE:
+			fprintf(stderr, "projector: %s\n", err);
+			return EX_CANTCREAT;
+		default:
+			fprintf(stderr, "projector: %s\n", err);
+			return EX_IOERR;
+		}
+		if (db_migrate(d, scopes, n, &applied, err, sizeof(err)) == -1) {
+			fprintf(stderr, "projector: account %s: %s\n", a->name, err);
+			db_close(d);
+			return EX_IOERR;
+		}
+		printf("%s: %d migration%s applied to %s\n", a->name, applied,
+		    applied == 1 ? "" : "s", a->database);
+		db_close(d);
+	}
+	return 0;
+}
+
+struct account_thread {
+	pthread_t		thread;
+	struct worker_params	params;
+	int			code;
+};
+
+static void *
+account_main(void *arg)
+{
+	struct account_thread *t = arg;
+
+	t->code = worker_run(&t->params);
+	return NULL;
+}
+
+/*
+ * run: one worker thread per account. The exit status is that of the first
+ * account (in configuration order) that stopped with an error, else 0.
+ */
+static int
+cmd_run(const struct config *cfg, int once)
+{
+	struct account_thread *t;
+	size_t i, started = 0;
+	int code = 0;
+
+	t = calloc(cfg->naccounts, sizeof(*t));
+	if (t == NULL) {
+		fprintf(stderr, "projector: out of memory\n");
+		return EX_SOFTWARE;
+	}
+	log_info("projector starting", "version=%s accounts=%zu once=%d",
+	    PROJECTOR_VERSION, cfg->naccounts, once);
+	for (i = 0; i < cfg->naccounts; i++) {
+		t[i].params.cfg = cfg;
+		t[i].params.acct = &cfg->accounts[i];
+		t[i].params.builtin = projections_builtin;
+		t[i].params.once = once;
+		t[i].params.stop = &stop_requested;
+		if (pthread_create(&t[i].thread, NULL, account_main, &t[i]) != 0) {
+			log_error("cannot start a thread", "account=%s",
+			    cfg->accounts[i].name);
+			t[i].code = EX_OSERR;
+			stop_requested = 1;
+			break;
+		}
+		started++;
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(t[i].thread, NULL);
+	for (i = 0; i < cfg->naccounts && code == 0; i++)
+		code = t[i].code;
+	free(t);
+	log_info("projector stopped", "exit_code=%d", code);
+	return code;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options o;
+	struct config *cfg = NULL;
+	char err[1024];
+	int code;
+
+	install_signals();
+	if ((code = parse_args(argc, argv, &o)) != 0)
+		return code == -1 ? 0 : code;
+	if (registry_check(projections_builtin, err, sizeof(err)) == -1) {
+		fprintf(stderr, "projector: %s\n", err);
+		return EX_SOFTWARE;
+	}
+	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "status") != 0 &&
+	    strcmp(o.command, "check-config") != 0 &&
+	    strcmp(o.command, "migrate") != 0) {
+		if (strcmp(o.command, "replay") == 0 ||
+		    strcmp(o.command, "verify") == 0)
+			fprintf(stderr, "projector: %s is not in this version yet\n",
+			    o.command);
+		else
+			return usage_error("unknown command '%s'", o.command);
+		return EX_USAGE;
+	}
+	if ((code = load_config(o.config, &cfg)) != 0)
+		return code;
+	if (strcmp(o.command, "check-config") == 0)
+		code = cmd_check_config(cfg);
+	else if (strcmp(o.command, "migrate") == 0)
+		code = cmd_migrate(cfg);
+	else if (strcmp(o.command, "status") == 0)
+		code = status_print(cfg, projections_builtin, o.json, stdout);
+	else
+		code = cmd_run(cfg, o.once);
+	config_free(cfg);
+	/* Lets cnats release its threads and memory (valgrind stays quiet). */
+	nats_Close();
+	return code;
+}

@@ -1,0 +1,110 @@
+/*
+ * registry.c: the table of projections, checked once (see registry.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "registry.h"
+
+static int
+valid_name(const char *s)
+{
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		    *s == '_'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Checks a NULL-terminated table against the rules of projection.h: the ABI
+ * number, a unique [a-z0-9_]+ name, an apply function, at least one subject
+ * and at least one table. Returns 0, or -1 with the first broken rule in err.
+ */
+int
+registry_check(const struct projection *const *table, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	for (i = 0; table[i] != NULL; i++) {
+		const struct projection *p = table[i];
+
+		if (p->abi != PROJECTION_ABI) {
+			snprintf(err, errlen, "projection %zu: ABI %d, expected %d",
+			    i, p->abi, PROJECTION_ABI);
+			return -1;
+		}
+		if (!valid_name(p->name)) {
+			snprintf(err, errlen, "projection %zu: name is not [a-z0-9_]+", i);
+			return -1;
+		}
+		if (p->apply == NULL || p->subjects == NULL ||
+		    p->subjects[0] == NULL || p->tables == NULL ||
+		    p->tables[0] == NULL) {
+			snprintf(err, errlen, "projection %s: apply, subjects and"
+			    " tables are required", p->name);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(table[j]->name, p->name) == 0) {
+				snprintf(err, errlen, "projection %s: name used twice",
+				    p->name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* Returns the projection called name in table, or NULL. Cannot fail. */
+const struct projection *
+registry_find(const struct projection *const *table, const char *name)
+{
+	size_t i;
+
+	for (i = 0; table[i] != NULL; i++)
+		if (strcmp(table[i]->name, name) == 0)
+			return table[i];
+	return NULL;
+}
+
+/*
+ * Returns 1 when subject matches the NATS filter: tokens are separated by
+ * '.', '*' matches exactly one token and '>' (last) one or more. Cannot fail.
+ */
+int
+registry_subject_match(const char *filter, const char *subject)
+{
+	const char *f = filter, *s = subject;
+
+	for (;;) {
+		size_t flen = strcspn(f, "."), slen = strcspn(s, ".");
+
+		if (flen == 1 && f[0] == '>')
+			return slen > 0;
+		if (slen == 0)
+			return 0;
+		if (!(flen == 1 && f[0] == '*') &&
+		    (flen != slen || memcmp(f, s, flen) != 0))
+			return 0;
+		f += flen;
+		s += slen;
+		if (*f == '\0' || *s == '\0')
+			return *f == '\0' && *s == '\0';
+		f++;
+		s++;
+	}
+}
+
+/* Returns 1 when one of p's filters matches subject. Cannot fail. */
+int
+registry_wants(const struct projection *p, const char *subject)
+{
+	const char *const *f;
+
+	for (f = p->subjects; *f != NULL; f++)
+		if (registry_subject_match(*f, subject))
+			return 1;
+	return 0;
+}

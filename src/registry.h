@@ -1,0 +1,26 @@
+/*
+ * registry.h: the table of projections an account runs, checked once.
+ *
+ * registry_check() refuses a table that breaks projection.h's rules (ABI,
+ * names, apply, subjects, tables) before anything is opened.
+ * registry_find() looks a projection up by name, and registry_wants()
+ * matches a subject against a projection's NATS filters ('*' is one token,
+ * '>' the rest).
+ *
+ * Memory: the projections are static and borrowed; nothing is allocated.
+ */
+#ifndef REGISTRY_H
+#define REGISTRY_H
+
+#include <stddef.h>
+
+#include "projection.h"
+
+int	registry_check(const struct projection *const *table, char *err,
+	    size_t errlen);
+const struct projection *registry_find(const struct projection *const *table,
+	    const char *name);
+int	registry_subject_match(const char *filter, const char *subject);
+int	registry_wants(const struct projection *p, const char *subject);
+
+#endif /* REGISTRY_H */

@@ -1,0 +1,77 @@
+/*
+ * secret.c: secrets read from files (see secret.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secret.h"
+#include "xmalloc.h"
+
+/*
+ * Reads the secret in path (at most SECRET_MAX bytes), dropping trailing
+ * newlines and carriage returns. Returns 0 and sets *out, or -1 with a
+ * reason in err that names the file but never its content.
+ */
+int
+secret_read(const char *path, char **out, char *err, size_t errlen)
+{
+	FILE *fp;
+	char *buf;
+	size_t n;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(SECRET_MAX + 1);
+	n = fread(buf, 1, SECRET_MAX + 1, fp);
+	if (ferror(fp) || n > SECRET_MAX || n == 0) {
+		snprintf(err, errlen, "%s: %s", path, ferror(fp) ?
+		    "cannot read" : n == 0 ? "is empty" : "is too large");
+		fclose(fp);
+		explicit_bzero(buf, SECRET_MAX + 1);
+		free(buf);
+		return -1;
+	}
+	fclose(fp);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/*
+ * Returns 1 with a warning in warn when path is readable or writable by
+ * group or others, 0 when only its owner can use it, -1 (and the reason in
+ * warn) when it cannot be examined.
+ */
+int
+secret_check_mode(const char *path, char *warn, size_t warnlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		snprintf(warn, warnlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & (S_IRWXG | S_IRWXO)) == 0)
+		return 0;
+	snprintf(warn, warnlen, "%s is accessible to group or others (mode %04o);"
+	    " chmod 600 it", path, (unsigned)(st.st_mode & 07777));
+	return 1;
+}
+
+/* Wipes and frees a secret. Accepts NULL. */
+void
+secret_free(char *s)
+{
+	if (s == NULL)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

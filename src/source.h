@@ -1,0 +1,103 @@
+/*
+ * source.h: the NATS boundary: one account's connection, its stream and its
+ * durable pull consumer.
+ *
+ * source_open() connects with the account's credentials; the connection
+ * retries in the background when the server is down and reconnects forever.
+ * source_position() makes the durable consumer deliver from a given stream
+ * sequence: the database, not the consumer's ack floor, says where to
+ * resume, so the consumer is reused only when its state says exactly that,
+ * and deleted and created again at that sequence otherwise (cnats 3.4 has no
+ * consumer reset). source_fetch() pulls one batch; source_msg() lends a view
+ * of one message of it; source_ack() acknowledges every message up to one
+ * (the consumer's ack policy is AckAll) and waits for the server's answer.
+ *
+ * Every natsStatus is translated here into enum source_result plus a
+ * sentence in err; no nats type leaves source.c. Connection events
+ * (disconnects, reconnects, asynchronous errors such as permission
+ * violations) are reported through the callback given to source_open(), from
+ * cnats's threads; source.c does not log.
+ *
+ * Memory: struct source owns the connection, the subscription and the
+ * fetched batch; the views source_msg() fills stay valid until the next
+ * source_fetch() or source_close(). source_close() accepts NULL.
+ */
+#ifndef SOURCE_H
+#define SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+enum source_result {
+	SOURCE_OK = 0,
+	SOURCE_EMPTY,		/* the fetch expired with no message */
+	SOURCE_RETRY,		/* disconnected, timed out, server busy: try again */
+	SOURCE_REPOSITION,	/* consumer gone or deliveries lost: position again */
+	SOURCE_ENOSTREAM,	/* the stream does not exist */
+	SOURCE_EPERM,		/* a permission violation: EX_NOPERM */
+	SOURCE_EAUTH,		/* the credentials were refused */
+	SOURCE_ECONFIG		/* unusable configuration or secret file */
+};
+
+/* One fetched message; borrowed until the next fetch. */
+struct source_msg {
+	uint64_t	 seq;		/* stream sequence */
+	uint64_t	 dseq;		/* consumer sequence: +1 per delivery */
+	uint64_t	 pending;	/* messages left for the consumer after it */
+	uint64_t	 delivered;	/* how many times it was delivered */
+	int64_t		 stored_ms;	/* when the stream stored it */
+	const char	*subject;
+	const char	*data;
+	size_t		 len;
+};
+
+/* Stream state as the server reports it. */
+struct source_stream {
+	uint64_t	first_seq;
+	uint64_t	last_seq;
+	uint64_t	msgs;
+};
+
+/* Consumer state as the server reports it. */
+struct source_consumer {
+	uint64_t	delivered_seq;	/* stream sequence last delivered */
+	uint64_t	ack_floor_seq;	/* stream sequence acknowledged */
+	uint64_t	num_pending;	/* not delivered yet */
+	uint64_t	num_ack_pending;	/* delivered, not acknowledged */
+};
+
+enum source_conn_event {
+	SOURCE_CONNECTED,
+	SOURCE_DISCONNECTED,
+	SOURCE_RECONNECTED,
+	SOURCE_CLOSED,
+	SOURCE_ASYNC_ERROR	/* detail says what, e.g. a permission violation */
+};
+
+/* Called from cnats's threads; detail is borrowed for the call. */
+typedef void	source_event_fn(void *arg, enum source_conn_event ev,
+		    const char *detail);
+
+struct source;
+
+enum source_result source_open(const struct config *cfg,
+	    const struct config_account *acct, source_event_fn *fn, void *arg,
+	    struct source **out, char *err, size_t errlen);
+enum source_result source_stream_info(struct source *s,
+	    struct source_stream *out, char *err, size_t errlen);
+enum source_result source_consumer_info(struct source *s,
+	    struct source_consumer *out, char *err, size_t errlen);
+enum source_result source_position(struct source *s, uint64_t start_seq,
+	    int *recreated, char *err, size_t errlen);
+enum source_result source_fetch(struct source *s, int batch, int wait_ms,
+	    size_t *count, char *err, size_t errlen);
+enum source_result source_msg(struct source *s, size_t i,
+	    struct source_msg *out, char *err, size_t errlen);
+enum source_result source_ack(struct source *s, size_t i, char *err,
+	    size_t errlen);
+int	source_connected(struct source *s);
+void	source_close(struct source *s);
+
+#endif /* SOURCE_H */

@@ -1,0 +1,20 @@
+/*
+ * status.h: the `status` command: what each account's database says of its
+ * projections, next to what NATS says of the stream and the consumer.
+ *
+ * It opens each database read-only, as a website does, and asks NATS only
+ * for stream and consumer information, so it never disturbs a running
+ * worker. Output goes to the given stream: a table, or JSON (--json).
+ */
+#ifndef STATUS_H
+#define STATUS_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "projection.h"
+
+int	status_print(const struct config *cfg,
+	    const struct projection *const *builtin, int json, FILE *out);
+
+#endif /* STATUS_H */

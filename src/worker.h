@@ -1,0 +1,35 @@
+/*
+ * worker.h: one account's fold loop: fetch a batch, fold it in one
+ * transaction with the checkpoints, commit, then acknowledge.
+ *
+ * worker_run() owns everything of its account (database, fold, NATS
+ * connection) from start to stop and logs what happens to it. Several
+ * workers run side by side, one thread each, sharing nothing but the
+ * read-only configuration and the stop flag; a failing account never stops
+ * the others. Transient trouble (server down, stream missing, database
+ * locked or full) is retried with backoff; only what a retry cannot mend
+ * ends the worker, with the sysexits code that says what to fix.
+ *
+ * Memory: the worker borrows cfg, acct and the projection tables for its
+ * whole run and allocates nothing the caller must free.
+ */
+#ifndef WORKER_H
+#define WORKER_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "projection.h"
+
+struct worker_params {
+	const struct config		*cfg;
+	const struct config_account	*acct;
+	const struct projection *const	*builtin;  /* all, NULL-terminated */
+	int				 once;	   /* stop when caught up */
+	volatile sig_atomic_t		*stop;	   /* set by a signal handler */
+};
+
+int	worker_run(const struct worker_params *p);
+
+#endif /* WORKER_H */
