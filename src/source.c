@@ -37,6 +37,22 @@ struct source {
 	char			 perm[512];	/* last permission violation */
 };
 
+/*
+ * Drops the "(conn.c:1905): " that cnats puts before some texts: log lines
+ * are for owners, not for cnats's developers.
+ */
+static const char *
+plain(const char *text)
+{
+	const char *p;
+
+	if (text == NULL)
+		return "";
+	while (*text == '(' && (p = strstr(text, "): ")) != NULL)
+		text = p + 3;
+	return text;
+}
+
 static void
 notify(struct source *s, enum source_conn_event ev, const char *detail)
 {
@@ -60,7 +76,7 @@ on_disconnected(natsConnection *nc, void *arg)
 	const char *last = NULL;
 
 	natsConnection_GetLastError(nc, &last);
-	notify(arg, SOURCE_DISCONNECTED, last != NULL ? last : "");
+	notify(arg, SOURCE_DISCONNECTED, plain(last));
 }
 
 static void
@@ -95,12 +111,12 @@ on_error(natsConnection *nc, natsSubscription *sub, natsStatus st, void *arg)
 	(void)sub;
 	natsConnection_GetLastError(nc, &last);
 	snprintf(detail, sizeof(detail), "%s: %s", natsStatus_GetText(st),
-	    last != NULL ? last : "");
+	    plain(last));
 	if (st == NATS_NOT_PERMITTED ||
 	    (last != NULL && strstr(last, "Permissions Violation") != NULL)) {
 		pthread_mutex_lock(&s->mu);
 		snprintf(s->perm, sizeof(s->perm), "%s",
-		    last != NULL ? last : natsStatus_GetText(st));
+		    last != NULL ? plain(last) : natsStatus_GetText(st));
 		pthread_mutex_unlock(&s->mu);
 	}
 	notify(s, SOURCE_ASYNC_ERROR, detail);
@@ -122,17 +138,33 @@ take_perm(struct source *s, char *err, size_t errlen)
 	return found;
 }
 
-/* Translates a failed call into a result and a sentence in err. */
+/*
+ * Translates a failed call into a result and a sentence in err. The
+ * sentence is short and stable (no cnats error stack), so that the worker
+ * can tell a repeated error from a new one.
+ */
 static enum source_result
 translate(struct source *s, natsStatus st, jsErrCode jerr, const char *what,
     char *err, size_t errlen)
 {
-	const char *text = nats_GetLastError(NULL);
+	const char *last = NULL;
 
 	if (take_perm(s, err, errlen))
 		return SOURCE_EPERM;
-	snprintf(err, errlen, "%s: %s%s%s", what, natsStatus_GetText(st),
-	    text != NULL && *text != '\0' ? ": " : "", text != NULL ? text : "");
+	if (s->nc != NULL &&
+	    natsConnection_Status(s->nc) == NATS_CONN_STATUS_CLOSED) {
+		/* cnats gives up on a connection the server refused. */
+		natsConnection_GetLastError(s->nc, &last);
+		snprintf(err, errlen, "%s: connection closed: %s", what,
+		    last != NULL && *last != '\0' ? plain(last) :
+		    natsStatus_GetText(st));
+		return SOURCE_ECLOSED;
+	}
+	if (jerr != 0)
+		snprintf(err, errlen, "%s: %s (JetStream error %d)", what,
+		    natsStatus_GetText(st), (int)jerr);
+	else
+		snprintf(err, errlen, "%s: %s", what, natsStatus_GetText(st));
 	if (jerr == JSStreamNotFoundErr)
 		return SOURCE_ENOSTREAM;
 	if (jerr == JSConsumerNotFoundErr)
@@ -141,7 +173,7 @@ translate(struct source *s, natsStatus st, jsErrCode jerr, const char *what,
 	case NATS_NOT_PERMITTED:
 		return SOURCE_EPERM;
 	case NATS_CONNECTION_AUTH_FAILED:
-		return SOURCE_EAUTH;
+		return SOURCE_ECLOSED;
 	default:
 		return SOURCE_RETRY;
 	}
@@ -199,14 +231,18 @@ set_options(struct source *s, const struct config *cfg, char *err,
 		    (int)cfg->nservers);
 	if (st == NATS_OK)
 		st = natsOptions_SetName(s->opts, name);
-	/* Reconnect forever, and keep trying when the first connect fails. */
+	/*
+	 * Once connected, reconnect forever. The first connect is not retried
+	 * here (no RetryOnFailedConnect): cnats 3.4 then reports a refused
+	 * login only as "No server available", so the worker retries
+	 * source_open() itself and can say "Authorization Violation".
+	 */
 	if (st == NATS_OK)
 		st = natsOptions_SetMaxReconnect(s->opts, -1);
 	if (st == NATS_OK)
 		st = natsOptions_SetReconnectWait(s->opts, 1000);
 	if (st == NATS_OK)
-		st = natsOptions_SetRetryOnFailedConnect(s->opts, true,
-		    on_connected, s);
+		st = natsOptions_SetTimeout(s->opts, 2000);
 	if (st == NATS_OK)
 		st = natsOptions_SetDisconnectedCB(s->opts, on_disconnected, s);
 	if (st == NATS_OK)
@@ -226,17 +262,18 @@ set_options(struct source *s, const struct config *cfg, char *err,
 		    cfg->tls_cert_file, cfg->tls_key_file);
 	if (st != NATS_OK) {
 		snprintf(err, errlen, "account %s: NATS options: %s",
-		    s->acct->name, nats_GetLastError(NULL));
+		    s->acct->name, plain(nats_GetLastError(NULL)));
 		return SOURCE_ECONFIG;
 	}
 	return set_auth(s, err, errlen);
 }
 
 /*
- * Connects for acct. When no server answers yet, the connection keeps trying
- * in the background and the calls that need it return SOURCE_RETRY until it
- * is up. fn (may be NULL) hears of connection events. Returns SOURCE_OK and
- * sets *out, or an error with err (and nothing to release).
+ * Connects for acct. When no server answers, or it refuses the credentials,
+ * returns SOURCE_RETRY with the reason: the caller retries later. Once
+ * connected, the connection reconnects by itself for ever. fn (may be NULL)
+ * hears of connection events. Returns SOURCE_OK and sets *out, or an error
+ * with err (and nothing to release).
  */
 enum source_result
 source_open(const struct config *cfg, const struct config_account *acct,
@@ -257,12 +294,17 @@ source_open(const struct config *cfg, const struct config_account *acct,
 	if ((r = set_options(s, cfg, err, errlen)) != SOURCE_OK)
 		goto fail;
 	st = natsConnection_Connect(&s->nc, s->opts);
-	if (st == NATS_OK)
-		on_connected(s->nc, s);
-	else if (st != NATS_NOT_YET_CONNECTED) {
-		r = translate(s, st, 0, "connecting", err, errlen);
+	if (st != NATS_OK) {
+		const char *last = nats_GetLastError(NULL);
+
+		if (st == NATS_CONNECTION_AUTH_FAILED && last != NULL)
+			snprintf(err, errlen, "connecting: %s", plain(last));
+		else
+			snprintf(err, errlen, "connecting: %s", natsStatus_GetText(st));
+		r = take_perm(s, err, errlen) ? SOURCE_EPERM : SOURCE_RETRY;
 		goto fail;
 	}
+	on_connected(s->nc, s);
 	jsOptions_Init(&jo);
 	jo.Wait = SOURCE_API_WAIT_MS;
 	if ((st = natsConnection_JetStream(&s->js, s->nc, &jo)) != NATS_OK) {
@@ -515,7 +557,7 @@ source_fetch(struct source *s, int batch, int wait_ms, size_t *count,
 		return SOURCE_EMPTY;
 	if (st == NATS_ERR) {
 		/* A status from the server, e.g. 409 Consumer Deleted. */
-		snprintf(err, errlen, "fetch: %s", nats_GetLastError(NULL));
+		snprintf(err, errlen, "fetch: %s", plain(nats_GetLastError(NULL)));
 		return SOURCE_REPOSITION;
 	}
 	return translate(s, st, 0, "fetch", err, errlen);

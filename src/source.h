@@ -37,7 +37,8 @@ enum source_result {
 	SOURCE_REPOSITION,	/* consumer gone or deliveries lost: position again */
 	SOURCE_ENOSTREAM,	/* the stream does not exist */
 	SOURCE_EPERM,		/* a permission violation: EX_NOPERM */
-	SOURCE_EAUTH,		/* the credentials were refused */
+	SOURCE_ECLOSED,		/* the connection gave up (e.g. credentials refused):
+				   close the source and open it again later */
 	SOURCE_ECONFIG		/* unusable configuration or secret file */
 };
 

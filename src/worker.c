@@ -35,6 +35,7 @@ struct worker {
 	struct fold			*fold;
 	struct source			*source;
 	int				 positioned;
+	int				 closing;	/* read by cnats threads */
 	uint64_t			 target;	/* --once: stream last seq at start */
 	int				 have_target;
 	uint64_t			 stream_last;	/* as last seen */
@@ -110,6 +111,9 @@ on_conn(void *arg, enum source_conn_event ev, const char *detail)
 {
 	struct worker *w = arg;
 
+	/* Closing our own connection is no news. */
+	if (__atomic_load_n(&w->closing, __ATOMIC_ACQUIRE))
+		return;
 	switch (ev) {
 	case SOURCE_CONNECTED:
 		log_info("connected", "account=%s url=%s", w->name, detail);
@@ -266,6 +270,20 @@ check_secret(struct worker *w)
 	}
 }
 
+/*
+ * Forgets the connection after cnats gave up on it (the server refused the
+ * credentials, say); the loop opens a new one after a backoff.
+ */
+static void
+drop_source(struct worker *w)
+{
+	__atomic_store_n(&w->closing, 1, __ATOMIC_RELEASE);
+	source_close(w->source);
+	__atomic_store_n(&w->closing, 0, __ATOMIC_RELEASE);
+	w->source = NULL;
+	w->positioned = 0;
+}
+
 /* Exit code for an error that retrying cannot mend, or 0 to retry. */
 static int
 fatal_code(enum source_result r)
@@ -317,6 +335,8 @@ position(struct worker *w)
 			return fatal_code(r);
 		}
 		transient(w, "cannot read the stream", err);
+		if (r == SOURCE_ECLOSED)
+			drop_source(w);
 		return -1;
 	}
 	if (st.last_seq < cp) {
@@ -350,6 +370,8 @@ position(struct worker *w)
 			return fatal_code(r);
 		}
 		transient(w, "cannot set up the consumer", err);
+		if (r == SOURCE_ECLOSED)
+			drop_source(w);
 		return -1;
 	}
 	log_info("consumer positioned", "account=%s stream=%s consumer=%s"
@@ -436,6 +458,40 @@ caught_up(struct worker *w, uint64_t pending)
 	    (fold_min_checkpoint(w->fold) >= w->target || pending == 0);
 }
 
+/*
+ * Opens the connection. Returns 0, -1 to retry later (refused credentials
+ * too: the owner may be fixing them on the server side), or an exit code.
+ */
+static int
+open_source(struct worker *w)
+{
+	char err[WORKER_ERR_LEN];
+	enum source_result r;
+
+	r = source_open(w->p->cfg, w->p->acct, on_conn, w, &w->source, err,
+	    sizeof(err));
+	if (r == SOURCE_OK)
+		return 0;
+	if (fatal_code(r) != 0) {
+		log_error("cannot connect", "account=%s error=%s", w->name, err);
+		set_state(w, "failed", err);
+		return fatal_code(r);
+	}
+	transient(w, "cannot connect", err);
+	return -1;
+}
+
+/* --once waits a bounded time for NATS; run waits for ever. */
+static int
+give_up(struct worker *w)
+{
+	if (!w->p->once || now_ms() - w->started_ms < WORKER_ONCE_GIVE_UP_MS)
+		return 0;
+	log_error("giving up: NATS or the stream stayed unavailable",
+	    "account=%s error=%s", w->name, w->last_err);
+	return 1;
+}
+
 /* The loop; returns the exit code. */
 static int
 loop(struct worker *w)
@@ -447,16 +503,22 @@ loop(struct worker *w)
 	int code, idle = 0;
 
 	while (!*w->p->stop) {
+		if (w->source == NULL) {
+			if ((code = open_source(w)) > 0)
+				return code;
+			if (code == -1) {
+				if (give_up(w))
+					return EX_UNAVAILABLE;
+				backoff(w);
+				continue;
+			}
+		}
 		if (!w->positioned) {
 			if ((code = position(w)) > 0)
 				return code;
 			if (code == -1) {
-				if (w->p->once &&
-				    now_ms() - w->started_ms > WORKER_ONCE_GIVE_UP_MS) {
-					log_error("giving up", "account=%s error=%s",
-					    w->name, w->last_err);
+				if (give_up(w))
 					return EX_UNAVAILABLE;
-				}
 				backoff(w);
 				continue;
 			}
@@ -494,6 +556,8 @@ loop(struct worker *w)
 				return code;
 			}
 			transient(w, "fetch failed", err);
+			if (r == SOURCE_ECLOSED)
+				drop_source(w);
 			backoff(w);
 			continue;
 		}
@@ -528,7 +592,6 @@ worker_run(const struct worker_params *p)
 {
 	struct worker w;
 	char err[WORKER_ERR_LEN];
-	enum source_result r;
 	int code;
 
 	memset(&w, 0, sizeof(w));
@@ -549,13 +612,6 @@ worker_run(const struct worker_params *p)
 	log_info("starting", "account=%s database=%s stream=%s projections=%zu"
 	    " checkpoint=%llu", w.name, p->acct->database, p->acct->stream,
 	    w.nprojs, (unsigned long long)fold_min_checkpoint(w.fold));
-	r = source_open(p->cfg, p->acct, on_conn, &w, &w.source, err,
-	    sizeof(err));
-	if (r != SOURCE_OK) {
-		log_error("cannot connect", "account=%s error=%s", w.name, err);
-		code = fatal_code(r) != 0 ? fatal_code(r) : EX_UNAVAILABLE;
-		goto done;
-	}
 	code = loop(&w);
 done:
 	if (w.fold != NULL)
@@ -563,6 +619,7 @@ done:
 	if (code == 0)
 		set_state(&w, "stopped", NULL);
 	/* Closing the connection first: no callback may run on a dead worker. */
+	__atomic_store_n(&w.closing, 1, __ATOMIC_RELEASE);
 	source_close(w.source);
 	fold_close(w.fold);
 	db_close(w.db);

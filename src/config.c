@@ -1,0 +1,966 @@
+/*
+ * config.c: the YAML configuration file (see config.h).
+ *
+ * The loader is a recursive descent over libyaml's events: each function
+ * below consumes one node, starting at its first event and ending at its
+ * last, so every error can name the mark of the node it is about. Nothing of
+ * libyaml outlives config_load_string(): strings are copied as they are read.
+ *
+ * Positions that config_validate() needs are kept in struct config_marks,
+ * which only this file knows; a struct config built by hand has none and its
+ * errors then carry no line and column.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "config.h"
+#include "xmalloc.h"
+
+/* A file this large is not a configuration; refuse it before reading it all. */
+#define CONFIG_MAX_FILE		(1024 * 1024)
+
+/* 1-based, as printed; 0 means unknown. */
+struct config_pos {
+	int	line;
+	int	column;
+};
+
+struct config_account_marks {
+	struct config_pos  name, subjects, database;
+	struct config_pos *projections;	/* one per projections[i] */
+};
+
+struct config_marks {
+	struct config_pos  servers, max_events, max_wait_ms, accounts;
+	struct config_account_marks *account;	/* one per accounts[i] */
+};
+
+struct config_loader {
+	yaml_parser_t	 parser;
+	yaml_event_t	*evs;		/* the whole stream, read first */
+	size_t		 nevs;
+	yaml_event_t	*ev;		/* the current one, in evs */
+	yaml_mark_t	 key;		/* the key whose value is being read */
+	const char	*text;
+	size_t		 len;
+	const char	*name;
+	const char	*basedir;
+	struct config	*cfg;
+	char		*err;
+	size_t		 errlen;
+};
+
+/* Called with the key's value as the current event; consumes the value. */
+typedef int config_key_fn(struct config_loader *, int, void *);
+
+/* The keys allowed in each mapping; the enums index them. */
+static const char *const root_keys[] = { "nats", "batch", "accounts", NULL };
+enum { ROOT_NATS, ROOT_BATCH, ROOT_ACCOUNTS };
+static const char *const nats_keys[] = { "servers", "tls", NULL };
+enum { NATS_SERVERS, NATS_TLS };
+static const char *const tls_keys[] = {
+	"ca_file", "cert_file", "key_file", NULL
+};
+static const char *const batch_keys[] = { "max_events", "max_wait_ms", NULL };
+enum { BATCH_MAX_EVENTS, BATCH_MAX_WAIT_MS };
+static const char *const account_keys[] = {
+	"name", "auth", "stream", "subjects", "consumer", "database",
+	"projections", NULL
+};
+enum { ACC_NAME, ACC_AUTH, ACC_STREAM, ACC_SUBJECTS, ACC_CONSUMER,
+	ACC_DATABASE, ACC_PROJECTIONS };
+static const char *const auth_keys[] = {
+	"user", "password_file", "token_file", "nkey", "nkey_seed_file",
+	"creds_file", NULL
+};
+enum { AUTH_USER, AUTH_PASSWORD_FILE, AUTH_TOKEN_FILE, AUTH_NKEY,
+	AUTH_NKEY_SEED_FILE, AUTH_CREDS_FILE, AUTH_NKEYS };
+static const enum config_auth auth_method[AUTH_NKEYS] = {
+	CONFIG_AUTH_PASSWORD, CONFIG_AUTH_PASSWORD, CONFIG_AUTH_TOKEN,
+	CONFIG_AUTH_NKEY, CONFIG_AUTH_NKEY, CONFIG_AUTH_CREDS
+};
+/* The other half of a two-key method, or -1. */
+static const int auth_pair[AUTH_NKEYS] = {
+	AUTH_PASSWORD_FILE, AUTH_USER, -1, AUTH_NKEY_SEED_FILE, AUTH_NKEY, -1
+};
+
+/* What an account name may hold: it ends up in logs, metrics and paths. */
+static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
+
+/*
+ * Keys people reach for when they have a secret at hand, and the key that
+ * names a file instead: the file is read when connecting, so the secret never
+ * sits in a file that is copied around and shown in reviews.
+ */
+static const char *const inline_secrets[][2] = {
+	{ "password", "password_file" }, { "token", "token_file" },
+	{ "seed", "nkey_seed_file" }, { "nkey_seed", "nkey_seed_file" },
+	{ "jwt", "creds_file" }, { "creds", "creds_file" }
+};
+
+static struct config_pos
+config_pos(yaml_mark_t mark)
+{
+	struct config_pos pos = { (int)mark.line + 1, (int)mark.column + 1 };
+
+	return pos;
+}
+
+/* Writes "FILE:LINE:COLUMN: message", leaving out what is unknown. */
+static void
+config_verr(char *err, size_t errlen, const char *file, struct config_pos pos,
+    const char *fmt, va_list ap)
+{
+	int n = 0;
+
+	if (file != NULL && pos.line > 0)
+		n = snprintf(err, errlen, "%s:%d:%d: ", file, pos.line,
+		    pos.column);
+	else if (file != NULL)
+		n = snprintf(err, errlen, "%s: ", file);
+	if (n >= 0 && (size_t)n < errlen)
+		vsnprintf(err + n, errlen - n, fmt, ap);
+}
+
+static int
+config_ferr(char *err, size_t errlen, const char *file, struct config_pos pos,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verr(err, errlen, file, pos, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int
+config_lerr(struct config_loader *ld, yaml_mark_t mark, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	config_verr(ld->err, ld->errlen, ld->name, config_pos(mark), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Reports libyaml's own error, which has no mark when the reader failed. */
+static int
+config_syntax(struct config_loader *ld)
+{
+	yaml_parser_t *p = &ld->parser;
+	yaml_mark_t mark = p->problem_mark;
+	const char *problem = p->problem != NULL ? p->problem : "unknown error";
+	size_t i;
+
+	if (p->error == YAML_READER_ERROR) {
+		mark.line = mark.column = 0;
+		for (i = 0; i < p->problem_offset && i < ld->len; i++) {
+			if (ld->text[i] == '\n') {
+				mark.line++;
+				mark.column = 0;
+			} else
+				mark.column++;
+		}
+	}
+	if (p->context != NULL)
+		return config_lerr(ld, mark, "invalid YAML: %s (%s that starts"
+		    " at %d:%d)", problem, p->context,
+		    (int)p->context_mark.line + 1,
+		    (int)p->context_mark.column + 1);
+	return config_lerr(ld, mark, "invalid YAML: %s", problem);
+}
+
+/*
+ * Reads the whole stream into ld->evs before any of it is interpreted, so
+ * that a syntax error is reported as such and not as the missing key it
+ * made. Anchors and aliases are refused once for every node: a value shared
+ * between accounts would make "which account is wrong" ambiguous, and nothing
+ * in this file is long enough to need it.
+ */
+static int
+config_read(struct config_loader *ld)
+{
+	yaml_event_t *ev;
+	yaml_char_t *anchor;
+	int ndocs = 0;
+
+	do {
+		ld->evs = xreallocarray(ld->evs, ld->nevs + 1, sizeof(*ld->evs));
+		ev = &ld->evs[ld->nevs];
+		if (!yaml_parser_parse(&ld->parser, ev))
+			return config_syntax(ld);
+		ld->nevs++;
+	} while (ev->type != YAML_STREAM_END_EVENT);
+	for (ev = ld->evs; ev < ld->evs + ld->nevs; ev++) {
+		anchor = NULL;
+		if (ev->type == YAML_SCALAR_EVENT)
+			anchor = ev->data.scalar.anchor;
+		else if (ev->type == YAML_SEQUENCE_START_EVENT)
+			anchor = ev->data.sequence_start.anchor;
+		else if (ev->type == YAML_MAPPING_START_EVENT)
+			anchor = ev->data.mapping_start.anchor;
+		if (ev->type == YAML_ALIAS_EVENT || anchor != NULL)
+			return config_lerr(ld, ev->start_mark, "YAML anchors and"
+			    " aliases are not supported; write the value out");
+		if (ev->type == YAML_DOCUMENT_START_EVENT && ++ndocs > 1)
+			return config_lerr(ld, ev->start_mark, "more than one YAML"
+			    " document; the file must hold exactly one");
+	}
+	ld->ev = ld->evs;
+	return 0;
+}
+
+/* libyaml balances every stream it returns, so this never runs off the end. */
+static void
+config_next(struct config_loader *ld)
+{
+	if (ld->ev + 1 < ld->evs + ld->nevs)
+		ld->ev++;
+}
+
+/* A plain empty, ~ or null scalar: YAML's null, which we read as absent. */
+static int
+config_is_null(const yaml_event_t *ev)
+{
+	const char *v;
+
+	if (ev->type != YAML_SCALAR_EVENT ||
+	    ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	v = (const char *)ev->data.scalar.value;
+	return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+/* What the current node is, for "must be X, not Y" messages. */
+static const char *
+config_kind(const yaml_event_t *ev)
+{
+	if (ev->type == YAML_SEQUENCE_START_EVENT)
+		return "a list";
+	if (ev->type == YAML_MAPPING_START_EVENT)
+		return "a mapping";
+	return config_is_null(ev) ? "an empty value" : "a string";
+}
+
+/* Joins a relative path to basedir and drops "." and empty components. */
+static char *
+config_resolve(const char *basedir, const char *path)
+{
+	char *s, *r, *w;
+
+	if (path[0] == '/' || basedir == NULL || basedir[0] == '\0')
+		s = xstrdup(path);
+	else
+		s = xasprintf("%s/%s", basedir, path);
+	r = w = s;
+	if (*r == '/')
+		*w++ = *r++;
+	while (*r != '\0') {
+		size_t n = strcspn(r, "/");
+
+		if (n > 0 && !(n == 1 && r[0] == '.')) {
+			if (w > s && w[-1] != '/')
+				*w++ = '/';
+			memmove(w, r, n);
+			w += n;
+		}
+		r += n;
+		r += strspn(r, "/");
+	}
+	if (w == s)
+		*w++ = '.';
+	*w = '\0';
+	return s;
+}
+
+/*
+ * Reads the current scalar, the value of key (or an item of its list), as a
+ * non-empty string owned by the caller.
+ */
+static int
+config_string(struct config_loader *ld, const char *key, int item, char **out)
+{
+	const yaml_event_t *ev = ld->ev;
+
+	if (ev->type != YAML_SCALAR_EVENT || config_is_null(ev))
+		return config_lerr(ld, ev->start_mark, "'%s'%s must be a string,"
+		    " not %s", key, item ? " item" : "", config_kind(ev));
+	if (ev->data.scalar.length == 0)
+		return config_lerr(ld, ev->start_mark, "'%s'%s must not be empty",
+		    key, item ? " item" : "");
+	*out = xstrdup((const char *)ev->data.scalar.value);
+	return 0;
+}
+
+static int
+config_path(struct config_loader *ld, const char *key, char **out)
+{
+	char *s;
+
+	if (config_string(ld, key, 0, &s) == -1)
+		return -1;
+	*out = config_resolve(ld->basedir, s);
+	free(s);
+	return 0;
+}
+
+/*
+ * Reads a plain decimal integer. A value past int's range is clamped, so that
+ * config_validate() reports it with the same range message as any other.
+ */
+static int
+config_int(struct config_loader *ld, const char *key, int *out)
+{
+	const yaml_event_t *ev = ld->ev;
+	const char *v;
+	char *end;
+	long long n;
+
+	if (ev->type != YAML_SCALAR_EVENT || config_is_null(ev))
+		return config_lerr(ld, ev->start_mark, "'%s' must be an integer,"
+		    " not %s", key, config_kind(ev));
+	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return config_lerr(ld, ev->start_mark, "'%s' must be an integer,"
+		    " not a quoted string", key);
+	v = (const char *)ev->data.scalar.value;
+	n = strtoll(v, &end, 10);
+	if (strchr("+-0123456789", v[0]) == NULL || *end != '\0' || end == v)
+		return config_lerr(ld, ev->start_mark, "'%s' must be an integer,"
+		    " not '%s'", key, v);
+	*out = n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : (int)n;
+	return 0;
+}
+
+/*
+ * Reads a list of non-empty strings into *v and *n, and each item's position
+ * into *pos when pos is not NULL. With scalar_ok a lone string is a list of
+ * one. Items are appended as they are read, so on error the caller's
+ * config_free() releases those already there.
+ */
+static int
+config_list(struct config_loader *ld, const char *key, int scalar_ok,
+    char ***v, size_t *n, struct config_pos **pos)
+{
+	char *s;
+
+	if (ld->ev->type == YAML_SCALAR_EVENT && scalar_ok &&
+	    !config_is_null(ld->ev)) {
+		if (config_string(ld, key, 0, &s) == -1)
+			return -1;
+		*v = xcalloc(1, sizeof(**v));
+		(*v)[(*n)++] = s;
+		return 0;
+	}
+	if (ld->ev->type != YAML_SEQUENCE_START_EVENT)
+		return config_lerr(ld, ld->ev->start_mark, "'%s' must be a list%s,"
+		    " not %s", key, scalar_ok ? " or a string" : "",
+		    config_kind(ld->ev));
+	for (;;) {
+		config_next(ld);
+		if (ld->ev->type == YAML_SEQUENCE_END_EVENT)
+			return 0;
+		if (config_string(ld, key, 1, &s) == -1)
+			return -1;
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		if (pos != NULL) {
+			*pos = xreallocarray(*pos, *n + 1, sizeof(**pos));
+			(*pos)[*n] = config_pos(ld->ev->start_mark);
+		}
+		(*v)[(*n)++] = s;
+	}
+}
+
+/* Writes list's names into buf as "a, b, c", cut short if it must be. */
+static const char *
+config_join(char *buf, size_t size, const char *const *list)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; list[i] != NULL && n < size; i++)
+		n += snprintf(buf + n, size - n, "%s%s", i > 0 ? ", " : "",
+		    list[i]);
+	return buf;
+}
+
+static int
+config_in(const char *s, const char *const *list)
+{
+	int i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (strcmp(s, list[i]) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Walks the mapping that is the current event, calling fn for each key with
+ * the key's index in keys. A null value stands for an absent (optional)
+ * section. Sets *seen (may be NULL) to a bit per key present. Unknown and
+ * repeated keys are errors; where ("in nats") says which mapping it is.
+ */
+static int
+config_map(struct config_loader *ld, const char *what, const char *where,
+    const char *const *keys, config_key_fn *fn, void *arg, unsigned *seen)
+{
+	char allowed[256];
+	const char *key;
+	unsigned got = 0;
+	size_t i;
+	int k;
+
+	if (seen != NULL)
+		*seen = 0;
+	if (config_is_null(ld->ev))
+		return 0;
+	if (ld->ev->type != YAML_MAPPING_START_EVENT)
+		return config_lerr(ld, ld->ev->start_mark, "%s must be a mapping,"
+		    " not %s", what, config_kind(ld->ev));
+	for (;;) {
+		config_next(ld);
+		if (ld->ev->type == YAML_MAPPING_END_EVENT)
+			break;
+		if (ld->ev->type != YAML_SCALAR_EVENT)
+			return config_lerr(ld, ld->ev->start_mark, "a key must be"
+			    " a string, not %s", config_kind(ld->ev));
+		key = (const char *)ld->ev->data.scalar.value;
+		if ((k = config_in(key, keys)) == -1) {
+			for (i = 0; i < sizeof(inline_secrets) /
+			    sizeof(inline_secrets[0]); i++)
+				if (strcmp(key, inline_secrets[i][0]) == 0)
+					return config_lerr(ld, ld->ev->start_mark,
+					    "inline secret '%s' refused: secrets"
+					    " are read from files; use '%s'", key,
+					    inline_secrets[i][1]);
+			return config_lerr(ld, ld->ev->start_mark, "unknown key"
+			    " '%s' %s (allowed: %s)", key, where,
+			    config_join(allowed, sizeof(allowed), keys));
+		}
+		if (got & (1u << k))
+			return config_lerr(ld, ld->ev->start_mark, "duplicate key"
+			    " '%s' %s", key, where);
+		got |= 1u << k;
+		ld->key = ld->ev->start_mark;
+		config_next(ld);
+		/* libyaml puts an empty value where the next token is, which
+		 * may be lines below; the key is where to look. */
+		if (config_is_null(ld->ev))
+			ld->ev->start_mark = ld->key;
+		if (fn(ld, k, arg) == -1)
+			return -1;
+	}
+	if (seen != NULL)
+		*seen = got;
+	return 0;
+}
+
+static int
+config_tls_key(struct config_loader *ld, int k, void *arg)
+{
+	struct config *cfg = ld->cfg;
+	char **dst[] = { &cfg->tls_ca_file, &cfg->tls_cert_file,
+	    &cfg->tls_key_file };
+
+	(void)arg;
+	return config_path(ld, tls_keys[k], dst[k]);
+}
+
+static int
+config_nats_key(struct config_loader *ld, int k, void *arg)
+{
+	struct config *cfg = ld->cfg;
+	yaml_mark_t tls = ld->ev->start_mark;
+	const char *host;
+	size_t i;
+
+	(void)arg;
+	if (k == NATS_TLS) {
+		if (config_map(ld, "'tls'", "in nats.tls", tls_keys,
+		    config_tls_key, NULL, NULL) == -1)
+			return -1;
+		if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL))
+			return config_lerr(ld, tls, "'%s' needs '%s'",
+			    cfg->tls_cert_file != NULL ? "cert_file" : "key_file",
+			    cfg->tls_cert_file != NULL ? "key_file" : "cert_file");
+		return 0;
+	}
+	cfg->marks->servers = config_pos(ld->ev->start_mark);
+	if (config_list(ld, "servers", 1, &cfg->servers, &cfg->nservers,
+	    NULL) == -1)
+		return -1;
+	for (i = 0; i < cfg->nservers; i++) {
+		/* user:password@ or token@ in a URL is a secret in the file. */
+		host = strstr(cfg->servers[i], "://");
+		host = host != NULL ? host + 3 : cfg->servers[i];
+		if (memchr(host, '@', strcspn(host, "/")) != NULL)
+			return config_ferr(ld->err, ld->errlen, ld->name,
+			    cfg->marks->servers, "a server URL may not carry"
+			    " credentials; secrets are read from files named"
+			    " in each account's auth");
+	}
+	return 0;
+}
+
+static int
+config_batch_key(struct config_loader *ld, int k, void *arg)
+{
+	struct config *cfg = ld->cfg;
+
+	(void)arg;
+	if (k == BATCH_MAX_EVENTS) {
+		cfg->marks->max_events = config_pos(ld->ev->start_mark);
+		return config_int(ld, batch_keys[k], &cfg->max_events);
+	}
+	cfg->marks->max_wait_ms = config_pos(ld->ev->start_mark);
+	return config_int(ld, batch_keys[k], &cfg->max_wait_ms);
+}
+
+/* Auth keys seen so far, for the errors about mixed or half methods. */
+struct config_auth_state {
+	struct config_account	*a;
+	int			 first;		/* index of the first key */
+	yaml_mark_t		 mark[AUTH_NKEYS];	/* of each key present */
+};
+
+static int
+config_auth_key(struct config_loader *ld, int k, void *arg)
+{
+	struct config_auth_state *st = arg;
+	struct config_account *a = st->a;
+
+	if (a->auth != CONFIG_AUTH_NONE && a->auth != auth_method[k])
+		return config_lerr(ld, ld->key, "'%s' cannot be combined with"
+		    " '%s': auth takes at most one method", auth_keys[k],
+		    auth_keys[st->first]);
+	if (a->auth == CONFIG_AUTH_NONE)
+		st->first = k;
+	a->auth = auth_method[k];
+	st->mark[k] = ld->key;
+	if (k == AUTH_USER)
+		return config_string(ld, auth_keys[k], 0, &a->user);
+	if (k != AUTH_NKEY)
+		return config_path(ld, auth_keys[k], &a->secret_file);
+	if (config_string(ld, auth_keys[k], 0, &a->nkey) == -1)
+		return -1;
+	/* A seed ("SU...") pasted here is a secret; the message never echoes
+	 * the value. */
+	if (a->nkey[0] != 'U')
+		return config_lerr(ld, ld->ev->start_mark, "'nkey' must be the"
+		    " user's public nkey, which starts with 'U'; the seed goes"
+		    " in the file named by 'nkey_seed_file'");
+	return 0;
+}
+
+static int
+config_auth(struct config_loader *ld, struct config_account *a)
+{
+	struct config_auth_state st;
+	unsigned seen;
+	int k, pair;
+
+	memset(&st, 0, sizeof(st));
+	st.a = a;
+	if (config_map(ld, "'auth'", "in auth", auth_keys, config_auth_key,
+	    &st, &seen) == -1)
+		return -1;
+	/* Each half of a pair needs the other: user/password, nkey/seed. */
+	for (k = 0; k < AUTH_NKEYS; k++) {
+		pair = auth_pair[k];
+		if ((seen & (1u << k)) && pair != -1 && !(seen & (1u << pair)))
+			return config_lerr(ld, st.mark[k], "'%s' needs '%s'",
+			    auth_keys[k], auth_keys[pair]);
+	}
+	return 0;
+}
+
+static int
+config_account_key(struct config_loader *ld, int k, void *arg)
+{
+	struct config_account *a = arg;
+	struct config_account_marks *m;
+	struct config_pos pos = config_pos(ld->ev->start_mark);
+	const char *key = account_keys[k];
+
+	m = &ld->cfg->marks->account[ld->cfg->naccounts - 1];
+	switch (k) {
+	case ACC_NAME:
+		m->name = pos;
+		return config_string(ld, key, 0, &a->name);
+	case ACC_AUTH:
+		return config_auth(ld, a);
+	case ACC_STREAM:
+		return config_string(ld, key, 0, &a->stream);
+	case ACC_SUBJECTS:
+		m->subjects = pos;
+		return config_list(ld, key, 0, &a->subjects, &a->nsubjects,
+		    NULL);
+	case ACC_CONSUMER:
+		return config_string(ld, key, 0, &a->consumer);
+	case ACC_DATABASE:
+		m->database = pos;
+		return config_path(ld, key, &a->database);
+	default:
+		if (config_list(ld, key, 0, &a->projections,
+		    &a->nprojections, &m->projections) == -1)
+			return -1;
+		/* An empty list would read as "all"; say so instead. */
+		if (a->nprojections == 0)
+			return config_ferr(ld->err, ld->errlen, ld->name, pos,
+			    "'projections' is empty; leave it out to run every"
+			    " built-in projection");
+		return 0;
+	}
+}
+
+static int
+config_account(struct config_loader *ld)
+{
+	struct config *cfg = ld->cfg;
+	struct config_account *a;
+	static const int required[] = { ACC_NAME, ACC_STREAM, ACC_DATABASE };
+	yaml_mark_t start = ld->ev->start_mark;
+	unsigned seen;
+	size_t i;
+
+	/* Grown before parsing, so config_free() sees a half-read account. */
+	cfg->accounts = xreallocarray(cfg->accounts, cfg->naccounts + 1,
+	    sizeof(*cfg->accounts));
+	cfg->marks->account = xreallocarray(cfg->marks->account,
+	    cfg->naccounts + 1, sizeof(*cfg->marks->account));
+	a = &cfg->accounts[cfg->naccounts];
+	memset(a, 0, sizeof(*a));
+	memset(&cfg->marks->account[cfg->naccounts], 0,
+	    sizeof(cfg->marks->account[0]));
+	cfg->naccounts++;
+	a->line = (int)start.line + 1;
+	a->column = (int)start.column + 1;
+	if (ld->ev->type != YAML_MAPPING_START_EVENT)
+		return config_lerr(ld, start, "'accounts' item must be a mapping,"
+		    " not %s", config_kind(ld->ev));
+	if (config_map(ld, "'accounts' item", "in an account", account_keys,
+	    config_account_key, a, &seen) == -1)
+		return -1;
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
+		if (seen & (1u << required[i]))
+			continue;
+		if (a->name != NULL)
+			return config_lerr(ld, start, "account '%s' is missing"
+			    " required key '%s'", a->name,
+			    account_keys[required[i]]);
+		return config_lerr(ld, start, "account is missing required"
+		    " key '%s'", account_keys[required[i]]);
+	}
+	if (a->nsubjects == 0 && !(seen & (1u << ACC_SUBJECTS))) {
+		a->subjects = xcalloc(1, sizeof(*a->subjects));
+		a->subjects[a->nsubjects++] = xstrdup(CONFIG_DEFAULT_SUBJECT);
+	}
+	if (a->consumer == NULL)
+		a->consumer = xstrdup(CONFIG_DEFAULT_CONSUMER);
+	return 0;
+}
+
+static int
+config_root_key(struct config_loader *ld, int k, void *arg)
+{
+	(void)arg;
+	if (k == ROOT_NATS)
+		return config_map(ld, "'nats'", "in nats", nats_keys,
+		    config_nats_key, NULL, NULL);
+	if (k == ROOT_BATCH)
+		return config_map(ld, "'batch'", "in batch", batch_keys,
+		    config_batch_key, NULL, NULL);
+	ld->cfg->marks->accounts = config_pos(ld->ev->start_mark);
+	if (ld->ev->type != YAML_SEQUENCE_START_EVENT)
+		return config_lerr(ld, ld->ev->start_mark, "'accounts' must be a"
+		    " list, not %s", config_kind(ld->ev));
+	for (;;) {
+		config_next(ld);
+		if (ld->ev->type == YAML_SEQUENCE_END_EVENT)
+			return 0;
+		if (config_account(ld) == -1)
+			return -1;
+	}
+}
+
+/* Interprets the one document of the stream into ld->cfg. */
+static int
+config_document(struct config_loader *ld)
+{
+	yaml_mark_t start;
+	unsigned seen;
+
+	config_next(ld);
+	if (ld->ev->type == YAML_STREAM_END_EVENT)
+		return config_lerr(ld, ld->ev->start_mark, "the file is empty;"
+		    " expected a mapping with 'accounts'");
+	config_next(ld);
+	start = ld->ev->start_mark;
+	if (ld->ev->type != YAML_MAPPING_START_EVENT)
+		return config_lerr(ld, start, "the top level must be a mapping,"
+		    " not %s", config_kind(ld->ev));
+	if (config_map(ld, "the top level", "at the top level", root_keys,
+	    config_root_key, NULL, &seen) == -1)
+		return -1;
+	if (!(seen & (1u << ROOT_ACCOUNTS)))
+		return config_lerr(ld, start, "missing required key 'accounts'");
+	return 0;
+}
+
+static enum config_error
+config_parse(const char *text, size_t len, const char *name,
+    const char *basedir, struct config **out, char *err, size_t errlen)
+{
+	struct config_loader ld;
+	struct config *cfg;
+	size_t i;
+	int rc;
+
+	cfg = xcalloc(1, sizeof(*cfg));
+	cfg->marks = xcalloc(1, sizeof(*cfg->marks));
+	cfg->path = xstrdup(name);
+	cfg->max_events = CONFIG_DEFAULT_MAX_EVENTS;
+	cfg->max_wait_ms = CONFIG_DEFAULT_MAX_WAIT_MS;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.text = text;
+	ld.len = len;
+	ld.name = name;
+	ld.basedir = basedir;
+	ld.cfg = cfg;
+	ld.err = err;
+	ld.errlen = errlen;
+	if (!yaml_parser_initialize(&ld.parser)) {
+		snprintf(err, errlen, "%s: out of memory in libyaml", name);
+		config_free(cfg);
+		return CONFIG_EINVALID;
+	}
+	yaml_parser_set_input_string(&ld.parser, (const unsigned char *)text,
+	    len);
+	rc = config_read(&ld);
+	if (rc == 0)
+		rc = config_document(&ld);
+	for (i = 0; i < ld.nevs; i++)
+		yaml_event_delete(&ld.evs[i]);
+	free(ld.evs);
+	yaml_parser_delete(&ld.parser);
+	if (rc == -1)
+		goto fail;
+	/* Not "nservers == 0": an explicit [] is for config_validate(). */
+	if (cfg->marks->servers.line == 0) {
+		cfg->servers = xcalloc(1, sizeof(*cfg->servers));
+		cfg->servers[cfg->nservers++] = xstrdup(CONFIG_DEFAULT_SERVER);
+	}
+	*out = cfg;
+	return CONFIG_OK;
+fail:
+	config_free(cfg);
+	return CONFIG_EINVALID;
+}
+
+/*
+ * Parses text, a YAML document, into a new struct config with defaults
+ * applied. name is used in error messages and kept as cfg->path; relative
+ * paths are joined to basedir (when NULL they stay relative to the working
+ * directory). On success sets *out, to be released with config_free(), and
+ * returns CONFIG_OK. Otherwise returns CONFIG_EINVALID with one line
+ * "NAME:LINE:COLUMN: message" in err, and *out is untouched. Does not check
+ * meaning: call config_validate() next.
+ */
+enum config_error
+config_load_string(const char *text, const char *name, const char *basedir,
+    struct config **out, char *err, size_t errlen)
+{
+	return config_parse(text, strlen(text), name, basedir, out, err,
+	    errlen);
+}
+
+/*
+ * Reads the file at path and parses it as config_load_string() does, with the
+ * file's folder (made absolute, so paths survive a later chdir) as basedir.
+ * Returns CONFIG_ENOFILE with "PATH: cannot open: reason" in err when the
+ * file cannot be opened or read, CONFIG_EINVALID for anything wrong inside
+ * it, or CONFIG_OK with *out set. Secret files are not read here.
+ */
+enum config_error
+config_load(const char *path, struct config **out, char *err, size_t errlen)
+{
+	enum config_error rc;
+	FILE *f;
+	char *text, *dir, *abs, *slash;
+	size_t len;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return CONFIG_ENOFILE;
+	}
+	/* fread() returns short only at the end or on error. */
+	text = xmalloc(CONFIG_MAX_FILE + 1);
+	len = fread(text, 1, CONFIG_MAX_FILE + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
+		fclose(f);
+		free(text);
+		return CONFIG_ENOFILE;
+	}
+	fclose(f);
+	if (len > CONFIG_MAX_FILE) {
+		snprintf(err, errlen, "%s: larger than %d bytes; not a"
+		    " configuration file", path, CONFIG_MAX_FILE);
+		free(text);
+		return CONFIG_EINVALID;
+	}
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';		/* "/projector.yaml" lives in "/" */
+	else
+		*slash = '\0';
+	abs = realpath(dir, NULL);
+	rc = config_parse(text, len, path, abs != NULL ? abs : dir, out, err,
+	    errlen);
+	free(abs);
+	free(dir);
+	free(text);
+	return rc;
+}
+
+/*
+ * Checks what config_load() cannot see key by key: that there is something
+ * to do, that names and databases are unique, that values are in range and
+ * that projections exist. known_projections is a NULL-terminated list of
+ * built-in names (NULL skips that check). Returns 0, or -1 with the first
+ * problem in err as "FILE:LINE:COLUMN: message". cfg comes from config_load()
+ * (or is built alike); nothing is changed.
+ */
+int
+config_validate(const struct config *cfg,
+    const char *const *known_projections, char *err, size_t errlen)
+{
+	static const struct config_marks nomarks;
+	static const struct config_account_marks noaccount;
+	const struct config_marks *mk = cfg->marks != NULL ? cfg->marks :
+	    &nomarks;
+	const struct config_account_marks *m;
+	const struct config_account *a;
+	struct config_pos p;
+	char known[256];
+	size_t i, j, k;
+
+	if (cfg->nservers == 0)
+		return config_ferr(err, errlen, cfg->path, mk->servers,
+		    "'servers' is empty; add at least one NATS URL");
+	if (cfg->max_events < 1 || cfg->max_events > CONFIG_MAX_EVENTS_LIMIT)
+		return config_ferr(err, errlen, cfg->path, mk->max_events,
+		    "'max_events' must be between 1 and %d",
+		    CONFIG_MAX_EVENTS_LIMIT);
+	if (cfg->max_wait_ms < 1 || cfg->max_wait_ms > CONFIG_MAX_WAIT_MS_LIMIT)
+		return config_ferr(err, errlen, cfg->path, mk->max_wait_ms,
+		    "'max_wait_ms' must be between 1 and %d",
+		    CONFIG_MAX_WAIT_MS_LIMIT);
+	if (cfg->naccounts == 0)
+		return config_ferr(err, errlen, cfg->path, mk->accounts,
+		    "'accounts' is empty; add at least one account");
+	for (i = 0; i < cfg->naccounts; i++) {
+		a = &cfg->accounts[i];
+		m = mk->account != NULL ? &mk->account[i] : &noaccount;
+		if (a->name[0] == '\0' ||
+		    a->name[strspn(a->name, name_chars)] != '\0')
+			return config_ferr(err, errlen, cfg->path, m->name,
+			    "account name '%s' may only hold letters, digits,"
+			    " '_' and '-'", a->name);
+		for (j = 0; j < i; j++)
+			if (strcmp(a->name, cfg->accounts[j].name) == 0)
+				return config_ferr(err, errlen, cfg->path,
+				    m->name, "account name '%s' is used twice"
+				    " (first at line %d)", a->name,
+				    cfg->accounts[j].line);
+		/* Paths were resolved and cleaned at load: equal text is
+		 * enough. */
+		for (j = 0; j < i; j++)
+			if (strcmp(a->database, cfg->accounts[j].database) == 0)
+				return config_ferr(err, errlen, cfg->path,
+				    m->database, "database '%s' is already used"
+				    " by account '%s'", a->database,
+				    cfg->accounts[j].name);
+		if (a->nsubjects == 0)
+			return config_ferr(err, errlen, cfg->path, m->subjects,
+			    "'subjects' is empty; add at least one subject"
+			    " filter");
+		for (j = 0; j < a->nprojections; j++) {
+			p = m->projections != NULL ? m->projections[j] :
+			    m->name;
+			if (known_projections != NULL && config_in(
+			    a->projections[j], known_projections) == -1)
+				return config_ferr(err, errlen, cfg->path, p,
+				    "unknown projection '%s' (known: %s)",
+				    a->projections[j], config_join(known,
+				    sizeof(known), known_projections));
+			for (k = 0; k < j; k++)
+				if (strcmp(a->projections[k],
+				    a->projections[j]) == 0)
+					return config_ferr(err, errlen,
+					    cfg->path, p, "projection '%s' is"
+					    " listed twice", a->projections[j]);
+		}
+	}
+	return 0;
+}
+
+static void
+config_strv_free(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Releases cfg and everything it owns. cfg may be NULL. Cannot fail. */
+void
+config_free(struct config *cfg)
+{
+	struct config_account *a;
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->naccounts; i++) {
+		a = &cfg->accounts[i];
+		free(a->name);
+		free(a->user);
+		free(a->nkey);
+		free(a->secret_file);
+		free(a->stream);
+		config_strv_free(a->subjects, a->nsubjects);
+		free(a->consumer);
+		free(a->database);
+		config_strv_free(a->projections, a->nprojections);
+		if (cfg->marks != NULL)
+			free(cfg->marks->account[i].projections);
+	}
+	free(cfg->accounts);
+	if (cfg->marks != NULL)
+		free(cfg->marks->account);
+	free(cfg->marks);
+	config_strv_free(cfg->servers, cfg->nservers);
+	free(cfg->tls_ca_file);
+	free(cfg->tls_cert_file);
+	free(cfg->tls_key_file);
+	free(cfg->path);
+	free(cfg);
+}

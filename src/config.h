@@ -1,0 +1,88 @@
+/*
+ * config.h: the YAML configuration file, read into plain structs.
+ *
+ * config_load() parses the file with libyaml and applies defaults;
+ * config_validate() checks meaning (names, uniqueness, ranges, projections
+ * that exist). Both report one error as "FILE:LINE:COLUMN: message" in the
+ * caller's buffer and log nothing. No yaml_* type leaves config.c.
+ *
+ * Secrets are never in the file: the auth section names files, which are read
+ * when connecting (see secret.h). Relative paths are resolved against the
+ * configuration file's folder at load time, so every path in struct config is
+ * usable as it is.
+ *
+ * Memory: struct config owns every string and array in it; config_free()
+ * releases all of it. After config_load() returns, no libyaml memory is alive.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_SERVER		"nats://127.0.0.1:4222"
+#define CONFIG_DEFAULT_SUBJECT		"v0.rust.servers.>"
+#define CONFIG_DEFAULT_CONSUMER		"projector"
+#define CONFIG_DEFAULT_MAX_EVENTS	1000
+#define CONFIG_DEFAULT_MAX_WAIT_MS	50
+#define CONFIG_MAX_EVENTS_LIMIT		100000
+#define CONFIG_MAX_WAIT_MS_LIMIT	60000
+
+enum config_auth {
+	CONFIG_AUTH_NONE = 0,
+	CONFIG_AUTH_PASSWORD,	/* user + password_file */
+	CONFIG_AUTH_TOKEN,	/* token_file */
+	CONFIG_AUTH_NKEY,	/* nkey (public key) + nkey_seed_file */
+	CONFIG_AUTH_CREDS	/* creds_file (JWT + seed) */
+};
+
+struct config_account {
+	char		 *name;		/* [A-Za-z0-9_-]+, unique */
+	enum config_auth  auth;
+	char		 *user;		/* CONFIG_AUTH_PASSWORD */
+	char		 *nkey;		/* CONFIG_AUTH_NKEY: the user's public key */
+	char		 *secret_file;	/* password, token, nkey seed or creds file */
+	char		 *stream;
+	char		**subjects;	/* consumer filters; at least one */
+	size_t		  nsubjects;
+	char		 *consumer;	/* durable name */
+	char		 *database;	/* SQLite file, unique */
+	char		**projections;	/* names; NULL and 0 = all built-in ones */
+	size_t		  nprojections;
+	int		  line;		/* where the entry starts, for later errors */
+	int		  column;
+};
+
+struct config_marks;	/* private to config.c */
+
+struct config {
+	char		 *path;		/* the file it was loaded from */
+	char		**servers;	/* NATS URLs; at least one */
+	size_t		  nservers;
+	char		 *tls_ca_file;	/* optional, each */
+	char		 *tls_cert_file;
+	char		 *tls_key_file;
+	int		  max_events;	/* batch.max_events, 1..CONFIG_MAX_EVENTS_LIMIT */
+	int		  max_wait_ms;	/* batch.max_wait_ms, 1..CONFIG_MAX_WAIT_MS_LIMIT */
+	struct config_account *accounts;
+	size_t		  naccounts;
+	/* Where each value was, for config_validate()'s messages; NULL in a
+	 * struct config built by hand, whose errors then have no position. */
+	struct config_marks *marks;
+};
+
+/* Errors that main maps onto exit codes. */
+enum config_error {
+	CONFIG_OK = 0,
+	CONFIG_ENOFILE,		/* the file cannot be opened: EX_NOINPUT */
+	CONFIG_EINVALID		/* syntax, type, unknown key, meaning: EX_CONFIG */
+};
+
+enum config_error config_load(const char *path, struct config **out,
+	    char *err, size_t errlen);
+enum config_error config_load_string(const char *text, const char *name,
+	    const char *basedir, struct config **out, char *err, size_t errlen);
+int	config_validate(const struct config *cfg,
+	    const char *const *known_projections, char *err, size_t errlen);
+void	config_free(struct config *cfg);
+
+#endif /* CONFIG_H */
