@@ -52,14 +52,14 @@ deps:
 	fi
 
 $(B)/projector: $(B)/src/main.o $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
 
 # The same program with fault points compiled in (PROJECTOR_FAULTS): the crash
 # tests make it stop at a chosen place, such as between COMMIT and ack. The
 # shipped build/projector has none.
 FAULT_OBJ = $(B)/faults/src/worker.o
 $(B)/projector-faults: $(B)/src/main.o $(filter-out $(B)/src/worker.o,$(ENGINE_OBJ)) $(FAULT_OBJ) $(PROJ_OBJ) $(MIGR_OBJ)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
 
 $(B)/faults/%.o: %.c
 	@mkdir -p $(@D)
@@ -80,13 +80,13 @@ $(B)/migrations.o: $(B)/migrations.c
 # and projections (unused objects are harmless) and cmocka.
 $(B)/tests/test_%: tests/unit/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(SUPPORT_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
 
 # Integration tests drive build/projector as a process against a real
 # nats-server, and read the SQLite file it writes.
 $(B)/tests/test_%: tests/integration/test_%.c $(SUPPORT_OBJ) | $(B)/projector $(B)/projector-faults
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
@@ -105,11 +105,11 @@ demo: deps
 
 $(B)/tests/publish: tests/support/publish_main.c $(SUPPORT_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(LDFLAGS)
 
 headers:
 	@for h in src/*.h projections/*.h; do \
-		echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) $(CFLAGS) -x c -fsyntax-only - || exit 1; \
+		echo "#include \"$$h\"" | $(CC) $(CPPFLAGS) $(filter-out -MMD -MP,$(CFLAGS)) -x c -fsyntax-only - || exit 1; \
 	done
 
 clean:

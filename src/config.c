@@ -1,14 +1,16 @@
 /*
  * config.c: the YAML configuration file (see config.h).
  *
- * The loader is a recursive descent over libyaml's events: each function
- * below consumes one node, starting at its first event and ending at its
- * last, so every error can name the mark of the node it is about. Nothing of
- * libyaml outlives config_load_string(): strings are copied as they are read.
+ * The whole libyaml event stream is read first, so that a syntax error, an
+ * anchor or a second document is reported as such and not as the missing key
+ * it made. It is then interpreted by recursive descent: each function below
+ * starts at its node's first event and leaves the current event at the
+ * node's last, so every error can carry the mark of what it is about. The
+ * events are freed before config_load_string() returns; strings are copied.
  *
- * Positions that config_validate() needs are kept in struct config_marks,
- * which only this file knows; a struct config built by hand has none and its
- * errors then carry no line and column.
+ * config_validate() needs positions after the events are gone: they are kept
+ * in struct config_marks, which only this file knows. A struct config built
+ * by hand has none, and its errors then carry no line and column.
  */
 #include <errno.h>
 #include <limits.h>
@@ -22,7 +24,7 @@
 #include "config.h"
 #include "xmalloc.h"
 
-/* A file this large is not a configuration; refuse it before reading it all. */
+/* A file this large is not a configuration; refuse it before parsing. */
 #define CONFIG_MAX_FILE		(1024 * 1024)
 
 /* 1-based, as printed; 0 means unknown. */
@@ -43,10 +45,10 @@ struct config_marks {
 
 struct config_loader {
 	yaml_parser_t	 parser;
-	yaml_event_t	*evs;		/* the whole stream, read first */
+	yaml_event_t	*evs;		/* the whole stream */
 	size_t		 nevs;
 	yaml_event_t	*ev;		/* the current one, in evs */
-	yaml_mark_t	 key;		/* the key whose value is being read */
+	yaml_mark_t	 key;		/* of the current value */
 	const char	*text;
 	size_t		 len;
 	const char	*name;
@@ -56,7 +58,7 @@ struct config_loader {
 	size_t		 errlen;
 };
 
-/* Called with the key's value as the current event; consumes the value. */
+/* Called with a key's value as the current event; consumes the value. */
 typedef int config_key_fn(struct config_loader *, int, void *);
 
 /* The keys allowed in each mapping; the enums index them. */
@@ -68,7 +70,6 @@ static const char *const tls_keys[] = {
 	"ca_file", "cert_file", "key_file", NULL
 };
 static const char *const batch_keys[] = { "max_events", "max_wait_ms", NULL };
-enum { BATCH_MAX_EVENTS, BATCH_MAX_WAIT_MS };
 static const char *const account_keys[] = {
 	"name", "auth", "stream", "subjects", "consumer", "database",
 	"projections", NULL
@@ -90,20 +91,22 @@ static const int auth_pair[AUTH_NKEYS] = {
 	AUTH_PASSWORD_FILE, AUTH_USER, -1, AUTH_NKEY_SEED_FILE, AUTH_NKEY, -1
 };
 
-/* What an account name may hold: it ends up in logs, metrics and paths. */
+/*
+ * Keys people reach for when they hold a secret, and the key that names a
+ * file instead: the file is read when connecting, so the secret never sits in
+ * a file that is copied around and shown in reviews.
+ */
+static const char *const secret_keys[] = {
+	"password", "token", "seed", "nkey_seed", "jwt", "creds", NULL
+};
+static const char *const secret_files[] = {
+	"password_file", "token_file", "nkey_seed_file", "nkey_seed_file",
+	"creds_file", "creds_file"
+};
+
+/* What an account name may hold: it ends up in logs, metrics and status. */
 static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
-
-/*
- * Keys people reach for when they have a secret at hand, and the key that
- * names a file instead: the file is read when connecting, so the secret never
- * sits in a file that is copied around and shown in reviews.
- */
-static const char *const inline_secrets[][2] = {
-	{ "password", "password_file" }, { "token", "token_file" },
-	{ "seed", "nkey_seed_file" }, { "nkey_seed", "nkey_seed_file" },
-	{ "jwt", "creds_file" }, { "creds", "creds_file" }
-};
 
 static struct config_pos
 config_pos(yaml_mark_t mark)
@@ -152,7 +155,7 @@ config_lerr(struct config_loader *ld, yaml_mark_t mark, const char *fmt, ...)
 	return -1;
 }
 
-/* Reports libyaml's own error, which has no mark when the reader failed. */
+/* Reports libyaml's own error; the reader gives an offset, not a mark. */
 static int
 config_syntax(struct config_loader *ld)
 {
@@ -164,56 +167,49 @@ config_syntax(struct config_loader *ld)
 	if (p->error == YAML_READER_ERROR) {
 		mark.line = mark.column = 0;
 		for (i = 0; i < p->problem_offset && i < ld->len; i++) {
-			if (ld->text[i] == '\n') {
-				mark.line++;
-				mark.column = 0;
-			} else
-				mark.column++;
+			mark.column = ld->text[i] == '\n' ? 0 : mark.column + 1;
+			mark.line += ld->text[i] == '\n';
 		}
 	}
-	if (p->context != NULL)
-		return config_lerr(ld, mark, "invalid YAML: %s (%s that starts"
-		    " at %d:%d)", problem, p->context,
-		    (int)p->context_mark.line + 1,
-		    (int)p->context_mark.column + 1);
-	return config_lerr(ld, mark, "invalid YAML: %s", problem);
+	if (p->context == NULL)
+		return config_lerr(ld, mark, "invalid YAML: %s", problem);
+	return config_lerr(ld, mark, "invalid YAML: %s (%s that starts at"
+	    " %d:%d)", problem, p->context, (int)p->context_mark.line + 1,
+	    (int)p->context_mark.column + 1);
 }
 
 /*
- * Reads the whole stream into ld->evs before any of it is interpreted, so
- * that a syntax error is reported as such and not as the missing key it
- * made. Anchors and aliases are refused once for every node: a value shared
- * between accounts would make "which account is wrong" ambiguous, and nothing
- * in this file is long enough to need it.
+ * Reads the whole stream into ld->evs. Anchors and aliases are refused: a
+ * value shared between accounts would make "which account is wrong"
+ * ambiguous, and nothing in this file is long enough to need them.
  */
 static int
 config_read(struct config_loader *ld)
 {
 	yaml_event_t *ev;
-	yaml_char_t *anchor;
 	int ndocs = 0;
 
 	do {
-		ld->evs = xreallocarray(ld->evs, ld->nevs + 1, sizeof(*ld->evs));
+		ld->evs = xreallocarray(ld->evs, ld->nevs + 1,
+		    sizeof(*ld->evs));
 		ev = &ld->evs[ld->nevs];
 		if (!yaml_parser_parse(&ld->parser, ev))
 			return config_syntax(ld);
 		ld->nevs++;
 	} while (ev->type != YAML_STREAM_END_EVENT);
 	for (ev = ld->evs; ev < ld->evs + ld->nevs; ev++) {
-		anchor = NULL;
-		if (ev->type == YAML_SCALAR_EVENT)
-			anchor = ev->data.scalar.anchor;
-		else if (ev->type == YAML_SEQUENCE_START_EVENT)
-			anchor = ev->data.sequence_start.anchor;
-		else if (ev->type == YAML_MAPPING_START_EVENT)
-			anchor = ev->data.mapping_start.anchor;
-		if (ev->type == YAML_ALIAS_EVENT || anchor != NULL)
-			return config_lerr(ld, ev->start_mark, "YAML anchors and"
-			    " aliases are not supported; write the value out");
+		if (ev->type == YAML_ALIAS_EVENT ||
+		    (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.anchor) ||
+		    (ev->type == YAML_SEQUENCE_START_EVENT &&
+		    ev->data.sequence_start.anchor) ||
+		    (ev->type == YAML_MAPPING_START_EVENT &&
+		    ev->data.mapping_start.anchor))
+			return config_lerr(ld, ev->start_mark, "YAML anchors"
+			    " and aliases are not supported; write the value"
+			    " out");
 		if (ev->type == YAML_DOCUMENT_START_EVENT && ++ndocs > 1)
-			return config_lerr(ld, ev->start_mark, "more than one YAML"
-			    " document; the file must hold exactly one");
+			return config_lerr(ld, ev->start_mark, "more than one"
+			    " YAML document; the file must hold exactly one");
 	}
 	ld->ev = ld->evs;
 	return 0;
@@ -227,7 +223,7 @@ config_next(struct config_loader *ld)
 		ld->ev++;
 }
 
-/* A plain empty, ~ or null scalar: YAML's null, which we read as absent. */
+/* A plain empty, ~ or null scalar: YAML's null. */
 static int
 config_is_null(const yaml_event_t *ev)
 {
@@ -252,11 +248,16 @@ config_kind(const yaml_event_t *ev)
 	return config_is_null(ev) ? "an empty value" : "a string";
 }
 
-/* Joins a relative path to basedir and drops "." and empty components. */
+/*
+ * Joins a relative path to basedir and drops "." and empty components, so
+ * that "data/a.db" and "./data//a.db" compare equal. ".." is kept: folding
+ * it would be wrong across symbolic links.
+ */
 static char *
 config_resolve(const char *basedir, const char *path)
 {
 	char *s, *r, *w;
+	size_t n;
 
 	if (path[0] == '/' || basedir == NULL || basedir[0] == '\0')
 		s = xstrdup(path);
@@ -265,17 +266,14 @@ config_resolve(const char *basedir, const char *path)
 	r = w = s;
 	if (*r == '/')
 		*w++ = *r++;
-	while (*r != '\0') {
-		size_t n = strcspn(r, "/");
-
-		if (n > 0 && !(n == 1 && r[0] == '.')) {
-			if (w > s && w[-1] != '/')
-				*w++ = '/';
-			memmove(w, r, n);
-			w += n;
-		}
-		r += n;
-		r += strspn(r, "/");
+	for (; *r != '\0'; r += n, r += strspn(r, "/")) {
+		n = strcspn(r, "/");
+		if (n == 0 || (n == 1 && r[0] == '.'))
+			continue;
+		if (w > s && w[-1] != '/')
+			*w++ = '/';
+		memmove(w, r, n);
+		w += n;
 	}
 	if (w == s)
 		*w++ = '.';
@@ -293,11 +291,12 @@ config_string(struct config_loader *ld, const char *key, int item, char **out)
 	const yaml_event_t *ev = ld->ev;
 
 	if (ev->type != YAML_SCALAR_EVENT || config_is_null(ev))
-		return config_lerr(ld, ev->start_mark, "'%s'%s must be a string,"
-		    " not %s", key, item ? " item" : "", config_kind(ev));
+		return config_lerr(ld, ev->start_mark, "'%s'%s must be a"
+		    " string, not %s", key, item ? " item" : "",
+		    config_kind(ev));
 	if (ev->data.scalar.length == 0)
-		return config_lerr(ld, ev->start_mark, "'%s'%s must not be empty",
-		    key, item ? " item" : "");
+		return config_lerr(ld, ev->start_mark, "'%s'%s must not be"
+		    " empty", key, item ? " item" : "");
 	*out = xstrdup((const char *)ev->data.scalar.value);
 	return 0;
 }
@@ -327,16 +326,16 @@ config_int(struct config_loader *ld, const char *key, int *out)
 	long long n;
 
 	if (ev->type != YAML_SCALAR_EVENT || config_is_null(ev))
-		return config_lerr(ld, ev->start_mark, "'%s' must be an integer,"
-		    " not %s", key, config_kind(ev));
+		return config_lerr(ld, ev->start_mark, "'%s' must be an"
+		    " integer, not %s", key, config_kind(ev));
 	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return config_lerr(ld, ev->start_mark, "'%s' must be an integer,"
-		    " not a quoted string", key);
+		return config_lerr(ld, ev->start_mark, "'%s' must be an"
+		    " integer, not a quoted string", key);
 	v = (const char *)ev->data.scalar.value;
 	n = strtoll(v, &end, 10);
 	if (strchr("+-0123456789", v[0]) == NULL || *end != '\0' || end == v)
-		return config_lerr(ld, ev->start_mark, "'%s' must be an integer,"
-		    " not '%s'", key, v);
+		return config_lerr(ld, ev->start_mark, "'%s' must be an"
+		    " integer, not '%s'", key, v);
 	*out = n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : (int)n;
 	return 0;
 }
@@ -344,8 +343,8 @@ config_int(struct config_loader *ld, const char *key, int *out)
 /*
  * Reads a list of non-empty strings into *v and *n, and each item's position
  * into *pos when pos is not NULL. With scalar_ok a lone string is a list of
- * one. Items are appended as they are read, so on error the caller's
- * config_free() releases those already there.
+ * one. Items are appended as they are read, so on error config_free()
+ * releases those already there.
  */
 static int
 config_list(struct config_loader *ld, const char *key, int scalar_ok,
@@ -353,7 +352,7 @@ config_list(struct config_loader *ld, const char *key, int scalar_ok,
 {
 	char *s;
 
-	if (ld->ev->type == YAML_SCALAR_EVENT && scalar_ok &&
+	if (scalar_ok && ld->ev->type == YAML_SCALAR_EVENT &&
 	    !config_is_null(ld->ev)) {
 		if (config_string(ld, key, 0, &s) == -1)
 			return -1;
@@ -362,13 +361,11 @@ config_list(struct config_loader *ld, const char *key, int scalar_ok,
 		return 0;
 	}
 	if (ld->ev->type != YAML_SEQUENCE_START_EVENT)
-		return config_lerr(ld, ld->ev->start_mark, "'%s' must be a list%s,"
-		    " not %s", key, scalar_ok ? " or a string" : "",
+		return config_lerr(ld, ld->ev->start_mark, "'%s' must be a"
+		    " list%s, not %s", key, scalar_ok ? " or a string" : "",
 		    config_kind(ld->ev));
-	for (;;) {
-		config_next(ld);
-		if (ld->ev->type == YAML_SEQUENCE_END_EVENT)
-			return 0;
+	for (config_next(ld); ld->ev->type != YAML_SEQUENCE_END_EVENT;
+	    config_next(ld)) {
 		if (config_string(ld, key, 1, &s) == -1)
 			return -1;
 		*v = xreallocarray(*v, *n + 1, sizeof(**v));
@@ -378,6 +375,7 @@ config_list(struct config_loader *ld, const char *key, int scalar_ok,
 		}
 		(*v)[(*n)++] = s;
 	}
+	return 0;
 }
 
 /* Writes list's names into buf as "a, b, c", cut short if it must be. */
@@ -406,9 +404,9 @@ config_in(const char *s, const char *const *list)
 
 /*
  * Walks the mapping that is the current event, calling fn for each key with
- * the key's index in keys. A null value stands for an absent (optional)
- * section. Sets *seen (may be NULL) to a bit per key present. Unknown and
- * repeated keys are errors; where ("in nats") says which mapping it is.
+ * its index in keys, and sets *seen to a bit per key present. A null value
+ * is an absent section. Unknown and repeated keys are errors; what names the
+ * value ("'nats'") and where the mapping ("in nats").
  */
 static int
 config_map(struct config_loader *ld, const char *what, const char *where,
@@ -416,52 +414,42 @@ config_map(struct config_loader *ld, const char *what, const char *where,
 {
 	char allowed[256];
 	const char *key;
-	unsigned got = 0;
-	size_t i;
 	int k;
 
-	if (seen != NULL)
-		*seen = 0;
+	*seen = 0;
 	if (config_is_null(ld->ev))
 		return 0;
 	if (ld->ev->type != YAML_MAPPING_START_EVENT)
-		return config_lerr(ld, ld->ev->start_mark, "%s must be a mapping,"
-		    " not %s", what, config_kind(ld->ev));
-	for (;;) {
-		config_next(ld);
-		if (ld->ev->type == YAML_MAPPING_END_EVENT)
-			break;
+		return config_lerr(ld, ld->ev->start_mark, "%s must be a"
+		    " mapping, not %s", what, config_kind(ld->ev));
+	for (config_next(ld); ld->ev->type != YAML_MAPPING_END_EVENT;
+	    config_next(ld)) {
 		if (ld->ev->type != YAML_SCALAR_EVENT)
-			return config_lerr(ld, ld->ev->start_mark, "a key must be"
-			    " a string, not %s", config_kind(ld->ev));
+			return config_lerr(ld, ld->ev->start_mark, "a key must"
+			    " be a string, not %s", config_kind(ld->ev));
 		key = (const char *)ld->ev->data.scalar.value;
-		if ((k = config_in(key, keys)) == -1) {
-			for (i = 0; i < sizeof(inline_secrets) /
-			    sizeof(inline_secrets[0]); i++)
-				if (strcmp(key, inline_secrets[i][0]) == 0)
-					return config_lerr(ld, ld->ev->start_mark,
-					    "inline secret '%s' refused: secrets"
-					    " are read from files; use '%s'", key,
-					    inline_secrets[i][1]);
+		if ((k = config_in(key, keys)) == -1 &&
+		    (k = config_in(key, secret_keys)) != -1)
+			return config_lerr(ld, ld->ev->start_mark, "inline"
+			    " secret '%s' refused: secrets are read from files;"
+			    " use '%s'", key, secret_files[k]);
+		if (k == -1)
 			return config_lerr(ld, ld->ev->start_mark, "unknown key"
 			    " '%s' %s (allowed: %s)", key, where,
 			    config_join(allowed, sizeof(allowed), keys));
-		}
-		if (got & (1u << k))
-			return config_lerr(ld, ld->ev->start_mark, "duplicate key"
-			    " '%s' %s", key, where);
-		got |= 1u << k;
+		if (*seen & (1u << k))
+			return config_lerr(ld, ld->ev->start_mark, "duplicate"
+			    " key '%s' %s", key, where);
+		*seen |= 1u << k;
 		ld->key = ld->ev->start_mark;
 		config_next(ld);
-		/* libyaml puts an empty value where the next token is, which
-		 * may be lines below; the key is where to look. */
+		/* libyaml marks an empty value where the next token starts,
+		 * maybe lines below; the key is where to look. */
 		if (config_is_null(ld->ev))
 			ld->ev->start_mark = ld->key;
 		if (fn(ld, k, arg) == -1)
 			return -1;
 	}
-	if (seen != NULL)
-		*seen = got;
 	return 0;
 }
 
@@ -480,34 +468,35 @@ static int
 config_nats_key(struct config_loader *ld, int k, void *arg)
 {
 	struct config *cfg = ld->cfg;
-	yaml_mark_t tls = ld->ev->start_mark;
+	yaml_mark_t mark = ld->ev->start_mark;
 	const char *host;
+	unsigned seen;
 	size_t i;
 
 	(void)arg;
 	if (k == NATS_TLS) {
 		if (config_map(ld, "'tls'", "in nats.tls", tls_keys,
-		    config_tls_key, NULL, NULL) == -1)
+		    config_tls_key, NULL, &seen) == -1)
 			return -1;
+		/* A certificate is useless without its key, and a key alone. */
 		if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL))
-			return config_lerr(ld, tls, "'%s' needs '%s'",
-			    cfg->tls_cert_file != NULL ? "cert_file" : "key_file",
-			    cfg->tls_cert_file != NULL ? "key_file" : "cert_file");
+			return config_lerr(ld, mark, "'%s' needs '%s'",
+			    tls_keys[cfg->tls_cert_file != NULL ? 1 : 2],
+			    tls_keys[cfg->tls_cert_file != NULL ? 2 : 1]);
 		return 0;
 	}
-	cfg->marks->servers = config_pos(ld->ev->start_mark);
+	cfg->marks->servers = config_pos(mark);
 	if (config_list(ld, "servers", 1, &cfg->servers, &cfg->nservers,
 	    NULL) == -1)
 		return -1;
+	/* "user:password@" or "token@" in a URL is a secret in the file. */
 	for (i = 0; i < cfg->nservers; i++) {
-		/* user:password@ or token@ in a URL is a secret in the file. */
 		host = strstr(cfg->servers[i], "://");
 		host = host != NULL ? host + 3 : cfg->servers[i];
 		if (memchr(host, '@', strcspn(host, "/")) != NULL)
-			return config_ferr(ld->err, ld->errlen, ld->name,
-			    cfg->marks->servers, "a server URL may not carry"
-			    " credentials; secrets are read from files named"
-			    " in each account's auth");
+			return config_lerr(ld, mark, "a server URL may not"
+			    " carry credentials; secrets are read from files"
+			    " named in each account's auth");
 	}
 	return 0;
 }
@@ -515,22 +504,22 @@ config_nats_key(struct config_loader *ld, int k, void *arg)
 static int
 config_batch_key(struct config_loader *ld, int k, void *arg)
 {
-	struct config *cfg = ld->cfg;
+	struct config_marks *m = ld->cfg->marks;
 
 	(void)arg;
-	if (k == BATCH_MAX_EVENTS) {
-		cfg->marks->max_events = config_pos(ld->ev->start_mark);
-		return config_int(ld, batch_keys[k], &cfg->max_events);
-	}
-	cfg->marks->max_wait_ms = config_pos(ld->ev->start_mark);
-	return config_int(ld, batch_keys[k], &cfg->max_wait_ms);
+	if (k == 0)
+		m->max_events = config_pos(ld->ev->start_mark);
+	else
+		m->max_wait_ms = config_pos(ld->ev->start_mark);
+	return config_int(ld, batch_keys[k], k == 0 ? &ld->cfg->max_events :
+	    &ld->cfg->max_wait_ms);
 }
 
 /* Auth keys seen so far, for the errors about mixed or half methods. */
 struct config_auth_state {
 	struct config_account	*a;
-	int			 first;		/* index of the first key */
-	yaml_mark_t		 mark[AUTH_NKEYS];	/* of each key present */
+	int			 first;		/* the first key */
+	yaml_mark_t		 mark[AUTH_NKEYS];	/* of each */
 };
 
 static int
@@ -553,8 +542,7 @@ config_auth_key(struct config_loader *ld, int k, void *arg)
 		return config_path(ld, auth_keys[k], &a->secret_file);
 	if (config_string(ld, auth_keys[k], 0, &a->nkey) == -1)
 		return -1;
-	/* A seed ("SU...") pasted here is a secret; the message never echoes
-	 * the value. */
+	/* A seed pasted here is a secret: say so without echoing it. */
 	if (a->nkey[0] != 'U')
 		return config_lerr(ld, ld->ev->start_mark, "'nkey' must be the"
 		    " user's public nkey, which starts with 'U'; the seed goes"
@@ -574,7 +562,6 @@ config_auth(struct config_loader *ld, struct config_account *a)
 	if (config_map(ld, "'auth'", "in auth", auth_keys, config_auth_key,
 	    &st, &seen) == -1)
 		return -1;
-	/* Each half of a pair needs the other: user/password, nkey/seed. */
 	for (k = 0; k < AUTH_NKEYS; k++) {
 		pair = auth_pair[k];
 		if ((seen & (1u << k)) && pair != -1 && !(seen & (1u << pair)))
@@ -610,58 +597,50 @@ config_account_key(struct config_loader *ld, int k, void *arg)
 	case ACC_DATABASE:
 		m->database = pos;
 		return config_path(ld, key, &a->database);
-	default:
-		if (config_list(ld, key, 0, &a->projections,
-		    &a->nprojections, &m->projections) == -1)
-			return -1;
-		/* An empty list would read as "all"; say so instead. */
-		if (a->nprojections == 0)
-			return config_ferr(ld->err, ld->errlen, ld->name, pos,
-			    "'projections' is empty; leave it out to run every"
-			    " built-in projection");
-		return 0;
 	}
+	if (config_list(ld, key, 0, &a->projections, &a->nprojections,
+	    &m->projections) == -1)
+		return -1;
+	/* NULL and 0 mean "all built-in ones": an empty list must not. */
+	if (a->nprojections == 0)
+		return config_ferr(ld->err, ld->errlen, ld->name, pos,
+		    "'projections' is empty; leave it out to run every built-in"
+		    " projection");
+	return 0;
 }
 
 static int
 config_account(struct config_loader *ld)
 {
+	static const int required[] = { ACC_NAME, ACC_STREAM, ACC_DATABASE };
 	struct config *cfg = ld->cfg;
 	struct config_account *a;
-	static const int required[] = { ACC_NAME, ACC_STREAM, ACC_DATABASE };
 	yaml_mark_t start = ld->ev->start_mark;
 	unsigned seen;
 	size_t i;
 
-	/* Grown before parsing, so config_free() sees a half-read account. */
+	/* Grown before parsing, so that config_free() sees a half-read one. */
 	cfg->accounts = xreallocarray(cfg->accounts, cfg->naccounts + 1,
 	    sizeof(*cfg->accounts));
 	cfg->marks->account = xreallocarray(cfg->marks->account,
 	    cfg->naccounts + 1, sizeof(*cfg->marks->account));
-	a = &cfg->accounts[cfg->naccounts];
-	memset(a, 0, sizeof(*a));
 	memset(&cfg->marks->account[cfg->naccounts], 0,
-	    sizeof(cfg->marks->account[0]));
-	cfg->naccounts++;
+	    sizeof(*cfg->marks->account));
+	a = &cfg->accounts[cfg->naccounts++];
+	memset(a, 0, sizeof(*a));
 	a->line = (int)start.line + 1;
 	a->column = (int)start.column + 1;
 	if (ld->ev->type != YAML_MAPPING_START_EVENT)
-		return config_lerr(ld, start, "'accounts' item must be a mapping,"
-		    " not %s", config_kind(ld->ev));
+		return config_lerr(ld, start, "'accounts' item must be a"
+		    " mapping, not %s", config_kind(ld->ev));
 	if (config_map(ld, "'accounts' item", "in an account", account_keys,
 	    config_account_key, a, &seen) == -1)
 		return -1;
-	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		if (seen & (1u << required[i]))
-			continue;
-		if (a->name != NULL)
-			return config_lerr(ld, start, "account '%s' is missing"
-			    " required key '%s'", a->name,
-			    account_keys[required[i]]);
-		return config_lerr(ld, start, "account is missing required"
-		    " key '%s'", account_keys[required[i]]);
-	}
-	if (a->nsubjects == 0 && !(seen & (1u << ACC_SUBJECTS))) {
+	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+		if (!(seen & (1u << required[i])))
+			return config_lerr(ld, start, "account is missing"
+			    " required key '%s'", account_keys[required[i]]);
+	if (!(seen & (1u << ACC_SUBJECTS))) {
 		a->subjects = xcalloc(1, sizeof(*a->subjects));
 		a->subjects[a->nsubjects++] = xstrdup(CONFIG_DEFAULT_SUBJECT);
 	}
@@ -673,30 +652,31 @@ config_account(struct config_loader *ld)
 static int
 config_root_key(struct config_loader *ld, int k, void *arg)
 {
+	unsigned seen;
+
 	(void)arg;
 	if (k == ROOT_NATS)
 		return config_map(ld, "'nats'", "in nats", nats_keys,
-		    config_nats_key, NULL, NULL);
+		    config_nats_key, NULL, &seen);
 	if (k == ROOT_BATCH)
 		return config_map(ld, "'batch'", "in batch", batch_keys,
-		    config_batch_key, NULL, NULL);
+		    config_batch_key, NULL, &seen);
 	ld->cfg->marks->accounts = config_pos(ld->ev->start_mark);
 	if (ld->ev->type != YAML_SEQUENCE_START_EVENT)
-		return config_lerr(ld, ld->ev->start_mark, "'accounts' must be a"
-		    " list, not %s", config_kind(ld->ev));
-	for (;;) {
-		config_next(ld);
-		if (ld->ev->type == YAML_SEQUENCE_END_EVENT)
-			return 0;
+		return config_lerr(ld, ld->ev->start_mark, "'accounts' must"
+		    " be a list, not %s", config_kind(ld->ev));
+	for (config_next(ld); ld->ev->type != YAML_SEQUENCE_END_EVENT;
+	    config_next(ld))
 		if (config_account(ld) == -1)
 			return -1;
-	}
+	return 0;
 }
 
-/* Interprets the one document of the stream into ld->cfg. */
+/* Interprets the stream's one document into ld->cfg. */
 static int
 config_document(struct config_loader *ld)
 {
+	struct config *cfg = ld->cfg;
 	yaml_mark_t start;
 	unsigned seen;
 
@@ -713,7 +693,13 @@ config_document(struct config_loader *ld)
 	    config_root_key, NULL, &seen) == -1)
 		return -1;
 	if (!(seen & (1u << ROOT_ACCOUNTS)))
-		return config_lerr(ld, start, "missing required key 'accounts'");
+		return config_lerr(ld, start, "missing required key"
+		    " 'accounts'");
+	/* Only when absent: an explicit [] is for config_validate(). */
+	if (cfg->marks->servers.line == 0) {
+		cfg->servers = xcalloc(1, sizeof(*cfg->servers));
+		cfg->servers[cfg->nservers++] = xstrdup(CONFIG_DEFAULT_SERVER);
+	}
 	return 0;
 }
 
@@ -724,14 +710,13 @@ config_parse(const char *text, size_t len, const char *name,
 	struct config_loader ld;
 	struct config *cfg;
 	size_t i;
-	int rc;
+	int rc = -1;
 
 	cfg = xcalloc(1, sizeof(*cfg));
 	cfg->marks = xcalloc(1, sizeof(*cfg->marks));
 	cfg->path = xstrdup(name);
 	cfg->max_events = CONFIG_DEFAULT_MAX_EVENTS;
 	cfg->max_wait_ms = CONFIG_DEFAULT_MAX_WAIT_MS;
-
 	memset(&ld, 0, sizeof(ld));
 	ld.text = text;
 	ld.len = len;
@@ -740,27 +725,20 @@ config_parse(const char *text, size_t len, const char *name,
 	ld.cfg = cfg;
 	ld.err = err;
 	ld.errlen = errlen;
-	if (!yaml_parser_initialize(&ld.parser)) {
+	if (!yaml_parser_initialize(&ld.parser))
 		snprintf(err, errlen, "%s: out of memory in libyaml", name);
-		config_free(cfg);
-		return CONFIG_EINVALID;
+	else {
+		yaml_parser_set_input_string(&ld.parser,
+		    (const unsigned char *)text, len);
+		if ((rc = config_read(&ld)) == 0)
+			rc = config_document(&ld);
+		for (i = 0; i < ld.nevs; i++)
+			yaml_event_delete(&ld.evs[i]);
+		free(ld.evs);
+		yaml_parser_delete(&ld.parser);
 	}
-	yaml_parser_set_input_string(&ld.parser, (const unsigned char *)text,
-	    len);
-	rc = config_read(&ld);
-	if (rc == 0)
-		rc = config_document(&ld);
-	for (i = 0; i < ld.nevs; i++)
-		yaml_event_delete(&ld.evs[i]);
-	free(ld.evs);
-	yaml_parser_delete(&ld.parser);
 	if (rc == -1)
 		goto fail;
-	/* Not "nservers == 0": an explicit [] is for config_validate(). */
-	if (cfg->marks->servers.line == 0) {
-		cfg->servers = xcalloc(1, sizeof(*cfg->servers));
-		cfg->servers[cfg->nservers++] = xstrdup(CONFIG_DEFAULT_SERVER);
-	}
 	*out = cfg;
 	return CONFIG_OK;
 fail:
@@ -774,8 +752,8 @@ fail:
  * paths are joined to basedir (when NULL they stay relative to the working
  * directory). On success sets *out, to be released with config_free(), and
  * returns CONFIG_OK. Otherwise returns CONFIG_EINVALID with one line
- * "NAME:LINE:COLUMN: message" in err, and *out is untouched. Does not check
- * meaning: call config_validate() next.
+ * "NAME:LINE:COLUMN: message" in err, and *out is untouched. Meaning is not
+ * checked here: call config_validate() next.
  */
 enum config_error
 config_load_string(const char *text, const char *name, const char *basedir,
@@ -787,7 +765,7 @@ config_load_string(const char *text, const char *name, const char *basedir,
 
 /*
  * Reads the file at path and parses it as config_load_string() does, with the
- * file's folder (made absolute, so paths survive a later chdir) as basedir.
+ * file's folder as basedir, made absolute so that paths survive a chdir.
  * Returns CONFIG_ENOFILE with "PATH: cannot open: reason" in err when the
  * file cannot be opened or read, CONFIG_EINVALID for anything wrong inside
  * it, or CONFIG_OK with *out set. Secret files are not read here.
@@ -805,30 +783,27 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 		    strerror(errno));
 		return CONFIG_ENOFILE;
 	}
-	/* fread() returns short only at the end or on error. */
+	/* fread() comes back short only at the end or on an error. */
 	text = xmalloc(CONFIG_MAX_FILE + 1);
 	len = fread(text, 1, CONFIG_MAX_FILE + 1, f);
-	if (ferror(f)) {
+	rc = ferror(f) ? CONFIG_ENOFILE : len > CONFIG_MAX_FILE ?
+	    CONFIG_EINVALID : CONFIG_OK;
+	if (rc == CONFIG_ENOFILE)
 		snprintf(err, errlen, "%s: cannot open: %s", path,
 		    strerror(errno));
-		fclose(f);
-		free(text);
-		return CONFIG_ENOFILE;
-	}
-	fclose(f);
-	if (len > CONFIG_MAX_FILE) {
+	else if (rc == CONFIG_EINVALID)
 		snprintf(err, errlen, "%s: larger than %d bytes; not a"
 		    " configuration file", path, CONFIG_MAX_FILE);
+	fclose(f);
+	if (rc != CONFIG_OK) {
 		free(text);
-		return CONFIG_EINVALID;
+		return rc;
 	}
 	dir = xstrdup(path);
 	if ((slash = strrchr(dir, '/')) == NULL)
 		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';		/* "/projector.yaml" lives in "/" */
 	else
-		*slash = '\0';
+		slash[slash == dir] = '\0';	/* "/a.yaml" is in "/" */
 	abs = realpath(dir, NULL);
 	rc = config_parse(text, len, path, abs != NULL ? abs : dir, out, err,
 	    errlen);
@@ -844,7 +819,7 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
  * that projections exist. known_projections is a NULL-terminated list of
  * built-in names (NULL skips that check). Returns 0, or -1 with the first
  * problem in err as "FILE:LINE:COLUMN: message". cfg comes from config_load()
- * (or is built alike); nothing is changed.
+ * or is built alike (every string set); nothing is changed.
  */
 int
 config_validate(const struct config *cfg,
@@ -888,8 +863,7 @@ config_validate(const struct config *cfg,
 				    m->name, "account name '%s' is used twice"
 				    " (first at line %d)", a->name,
 				    cfg->accounts[j].line);
-		/* Paths were resolved and cleaned at load: equal text is
-		 * enough. */
+		/* Paths were resolved and cleaned at load: equal text does. */
 		for (j = 0; j < i; j++)
 			if (strcmp(a->database, cfg->accounts[j].database) == 0)
 				return config_ferr(err, errlen, cfg->path,
