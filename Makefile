@@ -84,7 +84,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(S
 
 # Integration tests drive build/projector as a process against a real
 # nats-server, and read the SQLite file it writes.
-$(B)/tests/test_%: tests/integration/test_%.c $(SUPPORT_OBJ) | $(B)/projector $(B)/projector-faults
+$(B)/tests/test_%: tests/integration/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(SUPPORT_OBJ) | $(B)/projector $(B)/projector-faults
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
 
@@ -101,9 +101,9 @@ test: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/projector $(B)/tests/publish
-	@sh tests/support/demo.sh
+	@PROJECTOR=$(B)/projector PUBLISH=$(B)/tests/publish sh tests/support/demo.sh
 
-$(B)/tests/publish: tests/support/publish_main.c $(SUPPORT_OBJ)
+$(B)/tests/publish: tests/support/publish_main.c $(B)/tests/support/publish.o
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(LDFLAGS)
 
