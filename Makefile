@@ -9,7 +9,7 @@
 
 PKGS	= libnats sqlite3 yaml-0.1 jansson
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
-	  libcmocka-dev sqlite3
+	  libcmocka-dev sqlite3 python3
 
 CC	?= cc
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
@@ -37,7 +37,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 INTEG_SRC  = $(wildcard tests/integration/test_*.c)
 INTEG_BIN  = $(INTEG_SRC:tests/integration/%.c=$(B)/tests/%)
 
-.PHONY: all deps test check unit integration demo headers clean
+.PHONY: all deps test check unit integration oracle demo headers clean
 all: $(B)/projector
 
 deps:
@@ -94,7 +94,18 @@ unit: $(UNIT_BIN)
 integration: $(B)/projector $(B)/projector-faults $(INTEG_BIN)
 	@for t in $(INTEG_BIN); do echo "== $$t"; $$t || exit 1; done
 
-check: unit integration
+# The independent check: a Python model of the contract (sharing no code
+# with the C one), fed generated streams published by a raw-protocol client.
+ORACLE_RUNS = 5000:7 20000:2026
+oracle: $(B)/projector
+	python3 tests/oracle/selftest.py
+	python3 tests/oracle/check_fixture.py
+	@for run in $(ORACLE_RUNS); do \
+		python3 tests/oracle/large_stream_test.py --projector $(B)/projector \
+		    --events $${run%%:*} --seed $${run##*:} || exit 1; \
+	done
+
+check: unit integration oracle
 
 test: deps
 	@$(MAKE) --no-print-directory check
