@@ -4,8 +4,11 @@
 -- One row per server seen in the subject of any recognised event, parked or not.
 CREATE TABLE server_state (
 	server_id	TEXT PRIMARY KEY,
+	-- ORs, not IN: SQLite checks an IN list of three with an ephemeral
+	-- table, built and freed on every write of the row.
 	status		TEXT NOT NULL DEFAULT 'unknown'
-			CHECK (status IN ('online', 'offline', 'unknown')),
+			CHECK (status = 'online' OR status = 'offline' OR
+			       status = 'unknown'),
 	last_started_at	TEXT,
 	last_stopped_at	TEXT
 ) WITHOUT ROWID;
