@@ -72,6 +72,15 @@ event_decode(const char *payload, size_t len, json_t **out, char *err,
 	 */
 	j = json_loadb(payload, len, JSON_DECODE_ANY, &je);
 	if (j == NULL) {
+		/*
+		 * jansson appends " near '<up to 20 bytes of input>'" (or
+		 * " near end of file"): cut it, so that the reason never
+		 * repeats the payload.
+		 */
+		char *near = strstr(je.text, " near ");
+
+		if (near != NULL)
+			*near = '\0';
 		snprintf(err, errlen, "payload is not valid JSON: %s at byte %d",
 		    je.text, je.position);
 		return -1;

@@ -243,28 +243,32 @@ apply(struct fold *f, struct fold_proj *fp, const struct event *ev,
 		return r;
 	reason[0] = '\0';
 	pr = fp->p->apply(fp->state, ev, reason, sizeof(reason));
-	if (pr != PROJ_OK) {
+	if (pr != PROJ_OK && pr != PROJ_POISON) {
+		/*
+		 * Classified before anything else runs on the connection:
+		 * ROLLBACK TO and RELEASE would replace the error code of the
+		 * statement that failed in apply() (SQLITE_FULL would read as
+		 * a broken projection). The caller rolls the batch back.
+		 */
+		snprintf(err, errlen, "%s failed on seq %llu: %s", fp->p->name,
+		    (unsigned long long)ev->seq, reason);
+		return classify(f->db);
+	}
+	if (pr == PROJ_POISON) {
 		/* The savepoint undoes whatever the projection wrote. */
 		if ((r = run(f, f->rollback_to, err, errlen)) != FOLD_OK)
 			return r;
 	}
 	if ((r = run(f, f->release, err, errlen)) != FOLD_OK)
 		return r;
-	switch (pr) {
-	case PROJ_OK:
+	if (pr == PROJ_OK)
 		f->batch.applied++;
-		break;
-	case PROJ_POISON:
+	else {
 		if (reason[0] == '\0')
 			snprintf(reason, sizeof(reason), "rejected by %s",
 			    fp->p->name);
 		if ((r = park(f, fp, ev, reason, err, errlen)) != FOLD_OK)
 			return r;
-		break;
-	default:
-		snprintf(err, errlen, "%s failed on seq %llu: %s", fp->p->name,
-		    (unsigned long long)ev->seq, reason);
-		return classify(f->db);
 	}
 	fp->pending = ev->seq;
 	return FOLD_OK;
@@ -289,10 +293,17 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
 	json_t *json = NULL;
 	enum fold_result r = FOLD_OK;
 	size_t i, nwant = 0, nmatch = 0;
+	int folded = seq <= f->batch_last;
 
 	if (seq > f->batch_last)
 		f->batch_last = seq;
 	for (i = 0; i < f->n; i++) {
+		/*
+		 * Every checkpoint moved past the batches that carried it, so
+		 * any checkpoint at or above seq means it was folded before.
+		 */
+		if (seq <= f->proj[i].checkpoint)
+			folded = 1;
 		if (!registry_wants(f->proj[i].p, subject))
 			continue;
 		nmatch++;
@@ -300,7 +311,11 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
 			want[nwant++] = &f->proj[i];
 	}
 	if (nmatch == 0) {
-		f->batch.unknown++;
+		/* Counted once per message, not once per delivery. */
+		if (folded)
+			f->batch.duplicates++;
+		else
+			f->batch.unknown++;
 		return FOLD_OK;
 	}
 	if (nwant == 0) {

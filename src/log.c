@@ -53,8 +53,10 @@ put_string(struct line *l, const char *s)
 	const char *p;
 	int quote = (*s == '\0' || log_format == LOG_JSON);
 
+	/* Backslashes are escaped below, which only a quoted value allows. */
 	for (p = s; !quote && *p != '\0'; p++)
-		if (*p == ' ' || *p == '=' || *p == '"' || (unsigned char)*p < 0x20)
+		if (*p == ' ' || *p == '=' || *p == '"' || *p == '\\' ||
+		    (unsigned char)*p < 0x20)
 			quote = 1;
 	if (quote)
 		put(l, "\"", 1);

@@ -71,7 +71,8 @@ registry_find(const struct projection *const *table, const char *name)
 
 /*
  * Returns 1 when subject matches the NATS filter: tokens are separated by
- * '.', '*' matches exactly one token and '>' (last) one or more. Cannot fail.
+ * '.', '*' matches exactly one token and '>' (last) one or more. A subject
+ * with an empty token matches nothing, as in nats-server. Cannot fail.
  */
 int
 registry_subject_match(const char *filter, const char *subject)
@@ -82,7 +83,8 @@ registry_subject_match(const char *filter, const char *subject)
 		size_t flen = strcspn(f, "."), slen = strcspn(s, ".");
 
 		if (flen == 1 && f[0] == '>')
-			return slen > 0;
+			return slen > 0 && strstr(s, "..") == NULL &&
+			    s[strlen(s) - 1] != '.';
 		if (slen == 0)
 			return 0;
 		if (!(flen == 1 && f[0] == '*') &&

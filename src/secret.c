@@ -21,7 +21,7 @@ secret_read(const char *path, char **out, char *err, size_t errlen)
 {
 	FILE *fp;
 	char *buf;
-	size_t n;
+	size_t n, len;
 
 	if ((fp = fopen(path, "re")) == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
@@ -29,18 +29,20 @@ secret_read(const char *path, char **out, char *err, size_t errlen)
 	}
 	buf = xmalloc(SECRET_MAX + 1);
 	n = fread(buf, 1, SECRET_MAX + 1, fp);
-	if (ferror(fp) || n > SECRET_MAX || n == 0) {
+	/* Trimmed first: a file of nothing but line ends is empty too. */
+	len = n;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	if (ferror(fp) || n > SECRET_MAX || len == 0) {
 		snprintf(err, errlen, "%s: %s", path, ferror(fp) ?
-		    "cannot read" : n == 0 ? "is empty" : "is too large");
+		    "cannot read" : n > SECRET_MAX ? "is too large" : "is empty");
 		fclose(fp);
 		explicit_bzero(buf, SECRET_MAX + 1);
 		free(buf);
 		return -1;
 	}
 	fclose(fp);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-		n--;
-	buf[n] = '\0';
+	buf[len] = '\0';
 	*out = buf;
 	return 0;
 }
