@@ -874,6 +874,12 @@ config_validate(const struct config *cfg,
 			return config_ferr(err, errlen, cfg->path, m->subjects,
 			    "'subjects' is empty; add at least one subject"
 			    " filter");
+		/* nats-server 2.9 and cnats 3.4 know one FilterSubject only. */
+		if (a->nsubjects > 1)
+			return config_ferr(err, errlen, cfg->path, m->subjects,
+			    "'subjects' holds %zu filters; this version takes"
+			    " one (nats-server 2.9 consumers have one filter"
+			    " subject)", a->nsubjects);
 		for (j = 0; j < a->nprojections; j++) {
 			p = m->projections != NULL ? m->projections[j] :
 			    m->name;
