@@ -9,7 +9,7 @@
 
 PKGS	= libnats sqlite3 yaml-0.1 jansson
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
-	  libcmocka-dev sqlite3 python3
+	  libcmocka-dev sqlite3 python3 libssl-dev openssl
 
 CC	?= cc
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
@@ -17,6 +17,8 @@ CC	?= cc
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -lpthread
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
+# Integration tests make nkeys, JWTs (libcrypto) and certificates (openssl).
+CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT	?= -O2 -g
 CFLAGS	+= -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP
@@ -86,13 +88,13 @@ $(B)/tests/test_%: tests/unit/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(S
 # nats-server, and read the SQLite file it writes.
 $(B)/tests/test_%: tests/integration/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(SUPPORT_OBJ) | $(B)/projector $(B)/projector-faults
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(CMOCKA_LIBS) $(CRYPTO_LIBS) $(LDFLAGS)
 
 unit: $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do echo "== $$t"; $$t || exit 1; done
 
 integration: $(B)/projector $(B)/projector-faults $(INTEG_BIN)
-	@for t in $(INTEG_BIN); do echo "== $$t"; $$t || exit 1; done
+	@for t in $(INTEG_BIN); do echo "== $$t"; PROJECTOR_BIN_DIR=$(B) $$t || exit 1; done
 
 # The independent check: a Python model of the contract (sharing no code
 # with the C one), fed generated streams published by a raw-protocol client.

@@ -269,6 +269,41 @@ set_options(struct source *s, const struct config *cfg, char *err,
 }
 
 /*
+ * Says why the first connect failed. cnats's status alone is vague ("Protocol
+ * Error"); its last error text adds what it saw ("Expected 'PONG', got ''")
+ * and, for a refused login, is the server's reason. A server that wants a
+ * client certificate closes a TLS 1.3 connection just after the handshake
+ * without a word that cnats 3.4 passes on, so name what to check.
+ */
+static void
+connect_error(const struct config *cfg, natsStatus st, char *err,
+    size_t errlen)
+{
+	natsStatus last_st = NATS_OK;
+	const char *last = nats_GetLastError(&last_st);
+	const char *text = natsStatus_GetText(st), *hint = "";
+	size_t i;
+	int tls = cfg->tls_ca_file != NULL || cfg->tls_cert_file != NULL;
+
+	for (i = 0; i < cfg->nservers; i++)
+		if (strncmp(cfg->servers[i], "tls://", 6) == 0)
+			tls = 1;
+	if (tls && cfg->tls_cert_file == NULL &&
+	    (st == NATS_PROTOCOL_ERROR || st == NATS_CONNECTION_CLOSED))
+		hint = " (the server closed the TLS connection: if it requires"
+		    " a client certificate, set nats.tls.cert_file and key_file)";
+	if (last != NULL && (*last == '\0' || last_st != st))
+		last = NULL;
+	if (st == NATS_CONNECTION_AUTH_FAILED && last != NULL)
+		snprintf(err, errlen, "connecting: %s", plain(last));
+	else if (last != NULL && strcmp(plain(last), text) != 0)
+		snprintf(err, errlen, "connecting: %s: %s%s", text, plain(last),
+		    hint);
+	else
+		snprintf(err, errlen, "connecting: %s%s", text, hint);
+}
+
+/*
  * Connects for acct. When no server answers, or it refuses the credentials,
  * returns SOURCE_RETRY with the reason: the caller retries later. Once
  * connected, the connection reconnects by itself for ever. fn (may be NULL)
@@ -295,12 +330,7 @@ source_open(const struct config *cfg, const struct config_account *acct,
 		goto fail;
 	st = natsConnection_Connect(&s->nc, s->opts);
 	if (st != NATS_OK) {
-		const char *last = nats_GetLastError(NULL);
-
-		if (st == NATS_CONNECTION_AUTH_FAILED && last != NULL)
-			snprintf(err, errlen, "connecting: %s", plain(last));
-		else
-			snprintf(err, errlen, "connecting: %s", natsStatus_GetText(st));
+		connect_error(cfg, st, err, errlen);
 		r = take_perm(s, err, errlen) ? SOURCE_EPERM : SOURCE_RETRY;
 		goto fail;
 	}

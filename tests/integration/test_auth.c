@@ -1,0 +1,1082 @@
+/*
+ * test_auth.c: every way projector logs in to NATS, and TLS, against a real
+ * nats-server.
+ *
+ * Each test writes a nats-server configuration that demands one method
+ * (token, user and password, nkey, creds in operator mode, mutual TLS),
+ * publishes the gamingapi-small fixture with credentials of the same kind,
+ * and runs `projector run -c CFG --once`, which must exit 0 and leave a
+ * database equal to expected.json. Refused credentials must be named in the
+ * log ("cannot connect" with the server's reason) while `run` keeps retrying
+ * until SIGTERM, and no secret may ever appear in the projector's output.
+ *
+ * Keys and certificates are made here, fresh for each test: nkeys and JWTs
+ * with libcrypto (Ed25519, encoded as nats-io/nkeys and nats-io/jwt v2 do),
+ * certificates with the openssl command. Run from the repository root, with
+ * the program under test in $PROJECTOR_BIN_DIR (default build).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+#include <openssl/evp.h>
+#include <sqlite3.h>
+
+#include "contract.h"
+#include "natsd.h"
+#include "proc.h"
+#include "publish.h"
+#include "tmp.h"
+
+#define FIXTURE		"tests/fixtures/gamingapi-small/events.jsonl"
+#define EXPECTED	"tests/fixtures/gamingapi-small/expected.json"
+#define FIXTURE_EVENTS	600
+#define STREAM		"everything"
+#define ACCOUNT		"ga-1"
+#define PATH_LEN	1024
+#define RUN_MS		60000	/* bound on one `projector run --once` */
+#define LOG_WAIT_MS	30000	/* bound on waiting for lines in a log */
+#define OPENSSL_MS	30000	/* bound on one openssl command */
+#define STOP_MS		10000	/* SIGTERM to exit; the README says ~1 s */
+#define POLL_NS		(20 * 1000 * 1000)
+#define RETRIES_SEEN	3	/* refused logins that prove `run` retries */
+
+/*
+ * nkeys (nats-io/nkeys strkey.go): a prefix byte whose top five bits
+ * base32-encode to the key's letter, the key, a CRC-16/XMODEM of both in
+ * little-endian order, all in base32 without padding. A seed packs two
+ * prefixes, 'S' and the type's letter, into its first two bytes.
+ */
+#define NKEY_PREFIX_SEED	(18 << 3)	/* 'S' */
+#define NKEY_PREFIX_OPERATOR	(14 << 3)	/* 'O' */
+#define NKEY_PREFIX_ACCOUNT	0		/* 'A' */
+#define NKEY_PREFIX_USER	(20 << 3)	/* 'U' */
+#define NKEY_RAW_LEN		32		/* Ed25519 seed or public key */
+#define NKEY_SIG_LEN		64
+#define NKEY_TEXT_LEN		64		/* 56 or 58 characters and NUL */
+
+struct nkey {
+	unsigned char	raw[NKEY_RAW_LEN];	/* the Ed25519 private seed */
+	char		seed[NKEY_TEXT_LEN];	/* "SU...", "SA...", "SO..." */
+	char		pub[NKEY_TEXT_LEN];	/* "U...", "A...", "O..." */
+};
+
+struct fixture {
+	struct natsd	d;
+	struct proc	p;		/* a `projector run` without --once */
+	char		dir[512];	/* configs, secrets, keys, the database */
+	char		bin[PATH_LEN];	/* the program under test */
+	char		config[PATH_LEN]; /* the projector's configuration */
+	char		log[PATH_LEN];	/* its stderr */
+};
+
+static const char *const subjects[] = { "v0.rust.servers.>" };
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+	const char *bindir = getenv("PROJECTOR_BIN_DIR");
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	if (tmp_dir("test-auth-", f->dir, sizeof(f->dir)) == -1) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->bin, sizeof(f->bin), "%s/projector",
+	    bindir != NULL && *bindir != '\0' ? bindir : "build");
+	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
+	snprintf(f->log, sizeof(f->log), "%s/projector.log", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	proc_release(&f->p);
+	natsd_release(&f->d);
+	tmp_rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Writes f->dir/name into buf. */
+static void
+path_in(const struct fixture *f, const char *name, char *buf, size_t len)
+{
+	if (snprintf(buf, len, "%s/%s", f->dir, name) >= (int)len)
+		fail_msg("path too long: %s/%s", f->dir, name);
+}
+
+static void
+write_file(const char *path, const char *text, mode_t mode)
+{
+	if (tmp_write_file(path, text) == -1 || chmod(path, mode) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+}
+
+static char *
+read_file(const char *path)
+{
+	char *text;
+
+	if (tmp_read_file(path, &text, NULL) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+	return text;
+}
+
+/*
+ * Writes the secret text and a newline, as an editor would, to the file
+ * f->dir/name with mode, and its path into path.
+ */
+static void
+write_secret(const struct fixture *f, const char *name, const char *text,
+    mode_t mode, char *path, size_t len)
+{
+	char *line;
+
+	path_in(f, name, path, len);
+	assert_true(asprintf(&line, "%s\n", text) != -1);
+	write_file(path, line, mode);
+	explicit_bzero(line, strlen(line));
+	free(line);
+}
+
+/*
+ * Starts nats-server with the configuration text conf; a machine without
+ * nats-server skips the test rather than failing it.
+ */
+static void
+start_server(struct fixture *f, const char *conf)
+{
+	char path[PATH_LEN], err[1024];
+
+	path_in(f, "server.conf", path, sizeof(path));
+	write_file(path, conf, 0600);
+	if (natsd_start(&f->d, path, err, sizeof(err)) == -1) {
+		if (strstr(err, "cannot run") != NULL) {
+			print_message("skipped: %s\n", err);
+			skip();
+		}
+		fail_msg("natsd_start: %s", err);
+	}
+}
+
+/*
+ * Publishes the fixture into a new stream, connecting to url with opts
+ * (consumed: destroyed here), which carry the credentials the server wants.
+ */
+static void
+feed(const char *url, natsOptions *opts)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	uint64_t count = 0;
+	natsStatus s;
+	char err[1024];
+
+	assert_int_equal(natsOptions_SetURL(opts, url), NATS_OK);
+	s = natsConnection_Connect(&nc, opts);
+	natsOptions_Destroy(opts);
+	if (s != NATS_OK)
+		fail_msg("publisher: connect to %s: %s", url,
+		    nats_GetLastError(NULL));
+	if (publish_create_stream(nc, STREAM, subjects, 1, err,
+	    sizeof(err)) == -1 || publish_js(nc, &js, err, sizeof(err)) == -1 ||
+	    publish_file(js, STREAM, FIXTURE, &count, err, sizeof(err)) == -1)
+		fail_msg("publisher: %s", err);
+	assert_int_equal(count, FIXTURE_EVENTS);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+}
+
+static natsOptions *
+options_new(void)
+{
+	natsOptions *opts = NULL;
+
+	assert_int_equal(natsOptions_Create(&opts), NATS_OK);
+	return opts;
+}
+
+/*
+ * Checks that the server at url refuses a client without credentials, so
+ * that a projector that folds there must have logged in with its own.
+ */
+static void
+check_refuses_anonymous(const char *url)
+{
+	natsConnection *nc = NULL;
+	natsOptions *opts = options_new();
+	natsStatus s;
+
+	assert_int_equal(natsOptions_SetURL(opts, url), NATS_OK);
+	assert_int_equal(natsOptions_SetTimeout(opts, 2000), NATS_OK);
+	s = natsConnection_Connect(&nc, opts);
+	natsOptions_Destroy(opts);
+	natsConnection_Destroy(nc);
+	if (s != NATS_CONNECTION_AUTH_FAILED)
+		fail_msg("%s: a client without credentials got \"%s\", not "
+		    "refused", url, natsStatus_GetText(s));
+}
+
+/*
+ * Writes the projector's configuration: one account on server url, with
+ * auth and nats.tls given as YAML flow mappings (NULL: none).
+ */
+static void
+write_config(struct fixture *f, const char *url, const char *tls,
+    const char *auth)
+{
+	char *text;
+
+	assert_true(asprintf(&text,
+	    "nats:\n"
+	    "  servers: [\"%s\"]\n"
+	    "%s%s%s"
+	    "batch:\n"
+	    "  max_events: 100\n"
+	    "accounts:\n"
+	    "  - name: " ACCOUNT "\n"
+	    "%s%s%s"
+	    "    stream: " STREAM "\n"
+	    "    database: " ACCOUNT ".db\n", url,
+	    tls != NULL ? "  tls: " : "", tls != NULL ? tls : "",
+	    tls != NULL ? "\n" : "",
+	    auth != NULL ? "    auth: " : "", auth != NULL ? auth : "",
+	    auth != NULL ? "\n" : "") != -1);
+	write_file(f->config, text, 0600);
+	free(text);
+}
+
+/* Prints the projector's log, for a test about to fail. */
+static void
+show_log(const struct fixture *f)
+{
+	char *text;
+
+	if (tmp_read_file(f->log, &text, NULL) == 0) {
+		fprintf(stderr, "--- %s\n%s---\n", f->log, text);
+		free(text);
+	}
+}
+
+/* Runs `projector run -c CONFIG --once` to its end; returns its exit code. */
+static int
+run_once(struct fixture *f)
+{
+	char *argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };
+	int code;
+
+	if (proc_run(argv, RUN_MS, &code, f->log, f->log) == -1)
+		fail_msg("%s: %s", f->bin, strerror(errno));
+	return code;
+}
+
+/* Runs --once and checks that it exits 0 with the database exact. */
+static void
+run_and_check(struct fixture *f)
+{
+	sqlite3 *db = NULL;
+	char path[PATH_LEN], err[2048];
+	int code, rc;
+
+	if ((code = run_once(f)) != 0) {
+		show_log(f);
+		fail_msg("projector run --once exited %d", code);
+	}
+	path_in(f, ACCOUNT ".db", path, sizeof(path));
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	rc = contract_compare(db, EXPECTED, err, sizeof(err));
+	sqlite3_close(db);
+	if (rc != 0)
+		fail_msg("database differs from %s: %s", EXPECTED, err);
+}
+
+/* Starts `projector run` without --once, stderr to f->log. */
+static void
+start_projector(struct fixture *f)
+{
+	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
+	char err[1024];
+
+	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/* Stops it with SIGTERM and checks that it exits 0 in time. */
+static void
+stop_projector(struct fixture *f)
+{
+	int status;
+
+	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
+	if (proc_wait(&f->p, STOP_MS, &status) == -1) {
+		show_log(f);
+		fail_msg("projector still running %d ms after SIGTERM", STOP_MS);
+	}
+	if (proc_exit_code(status) != 0) {
+		show_log(f);
+		fail_msg("projector exited %d after SIGTERM",
+		    proc_exit_code(status));
+	}
+}
+
+/* How many times needle occurs in text. */
+static int
+count(const char *text, const char *needle)
+{
+	const char *p = text;
+	int n = 0;
+
+	while ((p = strstr(p, needle)) != NULL) {
+		n++;
+		p += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * Polls the file at path until needle occurs in it at least n times, or
+ * LOG_WAIT_MS pass, or the projector of f (when started) exits. Returns the
+ * file's text (to free()) when it does, or fails the test.
+ */
+static char *
+wait_for(struct fixture *f, const char *path, const char *needle, int n)
+{
+	struct timespec start, now, nap = { 0, POLL_NS };
+	char *text;
+	int exited = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (tmp_read_file(path, &text, NULL) == 0) {
+			if (count(text, needle) >= n)
+				return text;
+			free(text);
+		}
+		if (exited)
+			break;
+		/* One more look after the exit: its last words count. */
+		exited = f->p.pid > 0 && proc_wait(&f->p, 0, NULL) == 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((now.tv_sec - start.tv_sec) * 1000 +
+		    (now.tv_nsec - start.tv_nsec) / 1000000 >= LOG_WAIT_MS)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	show_log(f);
+	fail_msg("%s: \"%s\" not seen %d times%s", path, needle, n,
+	    exited ? " before the projector exited" : "");
+	return NULL;
+}
+
+/*
+ * Returns a copy (to free()) of the first line of text that contains msg,
+ * or fails the test.
+ */
+static char *
+line_with(const char *text, const char *msg)
+{
+	const char *p, *start, *end;
+
+	if ((p = strstr(text, msg)) == NULL)
+		fail_msg("no line with %s in:\n%s", msg, text);
+	for (start = p; start > text && start[-1] != '\n'; start--)
+		;
+	if ((end = strchr(p, '\n')) == NULL)
+		end = p + strlen(p);
+	return strndup(start, (size_t)(end - start));
+}
+
+/*
+ * Checks that the projector's log holds none of the NULL-terminated secrets;
+ * names[i] says what secrets[i] is, since the message must not print it.
+ */
+static void
+check_no_secrets(const struct fixture *f, const char *const secrets[],
+    const char *const names[])
+{
+	char *text = read_file(f->log);
+	size_t i;
+
+	for (i = 0; secrets[i] != NULL; i++) {
+		assert_true(strlen(secrets[i]) >= 8);
+		if (strstr(text, secrets[i]) != NULL) {
+			free(text);
+			fail_msg("the projector's log shows the %s", names[i]);
+		}
+	}
+	free(text);
+}
+
+/* Checks that a run warned about none of the secret files. */
+static void
+check_no_mode_warning(const struct fixture *f)
+{
+	char *text = read_file(f->log);
+	int n = count(text, "readable by others");
+
+	free(text);
+	if (n != 0) {
+		show_log(f);
+		fail_msg("a warning about a secret file whose mode is 0600");
+	}
+}
+
+/* ---- nkeys and JWTs, with libcrypto ---- */
+
+/* CRC-16/XMODEM: polynomial 0x1021, initial value 0, no reflection. */
+static uint16_t
+crc16(const unsigned char *p, size_t len)
+{
+	uint16_t crc = 0;
+	size_t i;
+	int bit;
+
+	for (i = 0; i < len; i++) {
+		crc ^= (uint16_t)(p[i] << 8);
+		for (bit = 0; bit < 8; bit++)
+			crc = (crc & 0x8000) != 0 ?
+			    (uint16_t)((crc << 1) ^ 0x1021) : (uint16_t)(crc << 1);
+	}
+	return crc;
+}
+
+/* RFC 4648 base32 without padding, NUL-terminated in out. */
+static void
+base32(const unsigned char *p, size_t len, char *out, size_t outlen)
+{
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	unsigned int acc = 0;
+	size_t i, n = 0;
+	int bits = 0;
+
+	assert_true(outlen > (len * 8 + 4) / 5);
+	for (i = 0; i < len; i++) {
+		acc = (acc << 8 | p[i]) & 0xfff;
+		bits += 8;
+		while (bits >= 5) {
+			out[n++] = alphabet[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		out[n++] = alphabet[(acc << (5 - bits)) & 31];
+	out[n] = '\0';
+}
+
+/* base64url without padding (RFC 7515), as JWTs use; free() the result. */
+static char *
+base64url(const void *p, size_t len)
+{
+	char *out, *c;
+
+	assert_non_null(out = malloc(4 * ((len + 2) / 3) + 1));
+	EVP_EncodeBlock((unsigned char *)out, p, (int)len);
+	for (c = out; *c != '\0' && *c != '='; c++) {
+		if (*c == '+')
+			*c = '-';
+		else if (*c == '/')
+			*c = '_';
+	}
+	*c = '\0';
+	return out;
+}
+
+/* Appends the CRC of raw[0..len) to raw and base32-encodes all into out. */
+static void
+nkey_encode(unsigned char *raw, size_t len, char *out, size_t outlen)
+{
+	uint16_t crc = crc16(raw, len);
+
+	raw[len] = (unsigned char)(crc & 0xff);
+	raw[len + 1] = (unsigned char)(crc >> 8);
+	base32(raw, len + 2, out, outlen);
+}
+
+/* Makes a new Ed25519 key pair of the type prefix, as an nkey. */
+static void
+nkey_new(unsigned char prefix, struct nkey *k)
+{
+	EVP_PKEY *pk;
+	unsigned char raw[2 + NKEY_RAW_LEN + 2], pub[NKEY_RAW_LEN];
+	size_t len;
+
+	assert_non_null(pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"));
+	len = sizeof(k->raw);
+	assert_int_equal(EVP_PKEY_get_raw_private_key(pk, k->raw, &len), 1);
+	assert_int_equal(len, NKEY_RAW_LEN);
+	len = sizeof(pub);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(pk, pub, &len), 1);
+	assert_int_equal(len, NKEY_RAW_LEN);
+	EVP_PKEY_free(pk);
+
+	raw[0] = (unsigned char)(NKEY_PREFIX_SEED | prefix >> 5);
+	raw[1] = (unsigned char)((prefix & 31) << 3);
+	memcpy(raw + 2, k->raw, NKEY_RAW_LEN);
+	nkey_encode(raw, 2 + NKEY_RAW_LEN, k->seed, sizeof(k->seed));
+	raw[0] = prefix;
+	memcpy(raw + 1, pub, NKEY_RAW_LEN);
+	nkey_encode(raw, 1 + NKEY_RAW_LEN, k->pub, sizeof(k->pub));
+	explicit_bzero(raw, sizeof(raw));
+	/* 36 and 35 bytes in base32. */
+	assert_int_equal(strlen(k->seed), 58);
+	assert_int_equal(strlen(k->pub), 56);
+}
+
+/* Signs the string msg with k (Ed25519, no prehash). */
+static void
+nkey_sign(const struct nkey *k, const char *msg,
+    unsigned char sig[NKEY_SIG_LEN])
+{
+	EVP_PKEY *pk;
+	EVP_MD_CTX *ctx;
+	size_t len = NKEY_SIG_LEN;
+
+	assert_non_null(pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519,
+	    NULL, k->raw, NKEY_RAW_LEN));
+	assert_non_null(ctx = EVP_MD_CTX_new());
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, pk), 1);
+	assert_int_equal(EVP_DigestSign(ctx, sig, &len,
+	    (const unsigned char *)msg, strlen(msg)), 1);
+	assert_int_equal(len, NKEY_SIG_LEN);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+}
+
+/*
+ * Signs claims (consumed) into a jwt v2 token issued by iss: header
+ * {"typ":"JWT","alg":"ed25519-nkey"}, "iss", "iat" and a "jti" set here,
+ * and an Ed25519 signature of "HEADER.PAYLOAD" (nats-io/jwt v2 claims.go).
+ * The jti is a hash of the claims like jwt's own, which hashes its Go
+ * struct with SHA-512/256; the server does not recompute it. Returns the
+ * token, to free().
+ */
+static char *
+jwt_encode(const struct nkey *iss, json_t *claims)
+{
+	static const char header[] = "{\"typ\":\"JWT\",\"alg\":\"ed25519-nkey\"}";
+	unsigned char digest[EVP_MAX_MD_SIZE], sig[NKEY_SIG_LEN];
+	unsigned int dlen = 0;
+	char jti[128], *json, *h, *p, *s, *tosign, *token;
+
+	assert_non_null(claims);
+	json_object_set_new(claims, "iss", json_string(iss->pub));
+	json_object_set_new(claims, "iat", json_integer((json_int_t)time(NULL)));
+	assert_non_null(json = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS));
+	assert_int_equal(EVP_Digest(json, strlen(json), digest, &dlen,
+	    EVP_sha256(), NULL), 1);
+	free(json);
+	base32(digest, dlen, jti, sizeof(jti));
+	json_object_set_new(claims, "jti", json_string(jti));
+	assert_non_null(json = json_dumps(claims, JSON_COMPACT));
+	json_decref(claims);
+
+	h = base64url(header, strlen(header));
+	p = base64url(json, strlen(json));
+	assert_true(asprintf(&tosign, "%s.%s", h, p) != -1);
+	nkey_sign(iss, tosign, sig);
+	s = base64url(sig, sizeof(sig));
+	assert_true(asprintf(&token, "%s.%s", tosign, s) != -1);
+	free(json);
+	free(h);
+	free(p);
+	free(s);
+	free(tosign);
+	return token;
+}
+
+/* ---- the tests ---- */
+
+/* Token: `authorization { token }`, the projector's token_file 0600. */
+static void
+test_token(void **state)
+{
+	struct fixture *f = *state;
+	const char *token = "tok-6Yh2VqX9pLr3Zs0w";
+	char conf[256], file[PATH_LEN], auth[PATH_LEN + 32];
+	natsOptions *opts;
+
+	snprintf(conf, sizeof(conf), "authorization { token: \"%s\" }\n", token);
+	start_server(f, conf);
+	check_refuses_anonymous(f->d.url);
+	opts = options_new();
+	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
+	feed(f->d.url, opts);
+
+	write_secret(f, "ga-1.token", token, 0600, file, sizeof(file));
+	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
+	write_config(f, f->d.url, NULL, auth);
+	run_and_check(f);
+	check_no_mode_warning(f);
+	check_no_secrets(f, (const char *const[]){ token, NULL },
+	    (const char *const[]){ "token", NULL });
+}
+
+/*
+ * A token the server refuses: `run` says "cannot connect" with the
+ * server's reason, keeps trying (the server sees the attempts), and still
+ * stops cleanly on SIGTERM. Neither token shows in its log.
+ */
+static void
+test_token_refused(void **state)
+{
+	struct fixture *f = *state;
+	const char *token = "tok-Right-4hN8qK2mW7", *wrong = "tok-Wrong-9fB3xJ5tE1";
+	char conf[256], file[PATH_LEN], auth[PATH_LEN + 32], *text, *line;
+
+	snprintf(conf, sizeof(conf), "authorization { token: \"%s\" }\n", token);
+	start_server(f, conf);
+	write_secret(f, "ga-1.token", wrong, 0600, file, sizeof(file));
+	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
+	write_config(f, f->d.url, NULL, auth);
+	start_projector(f);
+
+	text = wait_for(f, f->log, "msg=\"cannot connect\"", 1);
+	line = line_with(text, "msg=\"cannot connect\"");
+	free(text);
+	if (strstr(line, "Authorization Violation") == NULL ||
+	    strstr(line, "account=" ACCOUNT) == NULL) {
+		show_log(f);
+		fail_msg("the reason or the account is missing: %s", line);
+	}
+	free(line);
+	/* The server logs each refused attempt: the projector kept trying. */
+	free(wait_for(f, f->d.log, "authentication error", RETRIES_SEEN));
+	assert_int_equal(proc_wait(&f->p, 0, NULL), -1);
+	stop_projector(f);
+	check_no_secrets(f, (const char *const[]){ token, wrong, NULL },
+	    (const char *const[]){ "server's token", "wrong token", NULL });
+}
+
+/* User and password: `authorization { users }`, password_file 0600. */
+static void
+test_password(void **state)
+{
+	struct fixture *f = *state;
+	const char *password = "pw-Qm4Tz8Lc1Vb6Xn";
+	char conf[256], file[PATH_LEN], auth[PATH_LEN + 64];
+	natsOptions *opts;
+
+	snprintf(conf, sizeof(conf), "authorization { users: [ "
+	    "{ user: projector, password: \"%s\" } ] }\n", password);
+	start_server(f, conf);
+	check_refuses_anonymous(f->d.url);
+	opts = options_new();
+	assert_int_equal(natsOptions_SetUserInfo(opts, "projector", password),
+	    NATS_OK);
+	feed(f->d.url, opts);
+
+	write_secret(f, "ga-1.pass", password, 0600, file, sizeof(file));
+	snprintf(auth, sizeof(auth), "{ user: projector, password_file: \"%s\" }",
+	    file);
+	write_config(f, f->d.url, NULL, auth);
+	run_and_check(f);
+	check_no_mode_warning(f);
+	check_no_secrets(f, (const char *const[]){ password, NULL },
+	    (const char *const[]){ "password", NULL });
+}
+
+/*
+ * A secret file that group and others can read draws a warning that names
+ * the file, and is used all the same.
+ */
+static void
+test_secret_mode_warning(void **state)
+{
+	struct fixture *f = *state;
+	const char *token = "tok-Open-7Rk2Wd5Hs9";
+	char conf[256], file[PATH_LEN], auth[PATH_LEN + 32], *text, *line;
+	natsOptions *opts;
+
+	snprintf(conf, sizeof(conf), "authorization { token: \"%s\" }\n", token);
+	start_server(f, conf);
+	check_refuses_anonymous(f->d.url);
+	opts = options_new();
+	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
+	feed(f->d.url, opts);
+
+	write_secret(f, "ga-1.token", token, 0644, file, sizeof(file));
+	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
+	write_config(f, f->d.url, NULL, auth);
+	run_and_check(f);
+	text = read_file(f->log);
+	line = line_with(text, "readable by others");
+	free(text);
+	if (strstr(line, "level=warn") == NULL || strstr(line, file) == NULL) {
+		show_log(f);
+		fail_msg("the warning is not a warn line naming %s: %s", file,
+		    line);
+	}
+	free(line);
+	check_no_secrets(f, (const char *const[]){ token, NULL },
+	    (const char *const[]){ "token", NULL });
+}
+
+/*
+ * Nkey: the server knows the user's public key, the projector signs the
+ * server's nonce with the seed in nkey_seed_file.
+ */
+static void
+test_nkey(void **state)
+{
+	struct fixture *f = *state;
+	struct nkey user;
+	char conf[256], file[PATH_LEN], auth[PATH_LEN + 128];
+	natsOptions *opts;
+
+	/* The check value of CRC-16/XMODEM, then the letters nkeys promise. */
+	assert_int_equal(crc16((const unsigned char *)"123456789", 9), 0x31c3);
+	nkey_new(NKEY_PREFIX_USER, &user);
+	assert_int_equal(user.seed[0], 'S');
+	assert_int_equal(user.seed[1], 'U');
+	assert_int_equal(user.pub[0], 'U');
+	snprintf(conf, sizeof(conf), "authorization { users: [ "
+	    "{ nkey: %s } ] }\n", user.pub);
+	start_server(f, conf);
+	check_refuses_anonymous(f->d.url);
+	write_secret(f, "ga-1.nk", user.seed, 0600, file, sizeof(file));
+	opts = options_new();
+	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, user.pub, file),
+	    NATS_OK);
+	feed(f->d.url, opts);
+
+	snprintf(auth, sizeof(auth), "{ nkey: %s, nkey_seed_file: \"%s\" }",
+	    user.pub, file);
+	write_config(f, f->d.url, NULL, auth);
+	run_and_check(f);
+	check_no_mode_warning(f);
+	check_no_secrets(f, (const char *const[]){ user.seed, NULL },
+	    (const char *const[]){ "nkey seed", NULL });
+}
+
+/*
+ * An account JWT signed by the operator op: no limits, JetStream on or off
+ * (nats-server enables it for an account whose storage limits are not 0).
+ * Returns the token, to free().
+ */
+static char *
+account_jwt(const struct nkey *op, const struct nkey *acct, const char *name,
+    int jetstream)
+{
+	json_t *limits;
+
+	limits = json_pack("{s:i, s:i, s:i, s:i, s:i, s:b, s:i, s:i}",
+	    "subs", -1, "data", -1, "payload", -1, "imports", -1,
+	    "exports", -1, "wildcards", 1, "conn", -1, "leaf", -1);
+	assert_non_null(limits);
+	if (jetstream)
+		assert_int_equal(json_object_update_new(limits, json_pack(
+		    "{s:i, s:i, s:i, s:i}", "mem_storage", -1, "disk_storage",
+		    -1, "streams", -1, "consumer", -1)), 0);
+	return jwt_encode(op, json_pack("{s:s, s:s, s:{s:o, s:{s:{}, s:{}}, "
+	    "s:s, s:i}}", "sub", acct->pub, "name", name,
+	    "nats", "limits", limits, "default_permissions", "pub", "sub",
+	    "type", "account", "version", 2));
+}
+
+/*
+ * Creds: operator mode. An operator signs the JWTs of the account (with
+ * JetStream) and of the system account the server needs for JetStream; the
+ * account signs the user's. The server trusts the operator and has both
+ * accounts preloaded (resolver MEMORY). The projector gets the user's JWT
+ * and seed in one .creds file.
+ */
+static void
+test_creds(void **state)
+{
+	struct fixture *f = *state;
+	struct nkey op, sys, acct, user;
+	char opfile[PATH_LEN], file[PATH_LEN], auth[PATH_LEN + 32];
+	char *opjwt, *sysjwt, *acctjwt, *userjwt, *conf, *creds;
+	natsOptions *opts;
+
+	nkey_new(NKEY_PREFIX_OPERATOR, &op);
+	nkey_new(NKEY_PREFIX_ACCOUNT, &sys);
+	nkey_new(NKEY_PREFIX_ACCOUNT, &acct);
+	nkey_new(NKEY_PREFIX_USER, &user);
+	opjwt = jwt_encode(&op, json_pack("{s:s, s:s, s:{s:s, s:s, s:i}}",
+	    "sub", op.pub, "name", "projector-test", "nats",
+	    "system_account", sys.pub, "type", "operator", "version", 2));
+	sysjwt = account_jwt(&op, &sys, "SYS", 0);
+	acctjwt = account_jwt(&op, &acct, ACCOUNT, 1);
+	userjwt = jwt_encode(&acct, json_pack("{s:s, s:s, s:{s:{}, s:{}, "
+	    "s:i, s:i, s:i, s:s, s:i}}",
+	    "sub", user.pub, "name", "projector",
+	    "nats", "pub", "sub", "subs", -1, "data", -1, "payload", -1,
+	    "type", "user", "version", 2));
+
+	path_in(f, "operator.jwt", opfile, sizeof(opfile));
+	write_file(opfile, opjwt, 0600);
+	assert_true(asprintf(&conf, "operator: \"%s\"\n"
+	    "system_account: %s\n"
+	    "resolver: MEMORY\n"
+	    "resolver_preload: {\n"
+	    "  %s: \"%s\"\n"
+	    "  %s: \"%s\"\n"
+	    "}\n", opfile, sys.pub, sys.pub, sysjwt, acct.pub, acctjwt) != -1);
+	start_server(f, conf);
+	check_refuses_anonymous(f->d.url);
+	free(conf);
+
+	assert_true(asprintf(&creds,
+	    "-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER JWT------\n"
+	    "\n"
+	    "************************* IMPORTANT *************************\n"
+	    "NKEY Seed printed below can be used to sign and prove identity.\n"
+	    "NKEYs are sensitive and should be treated as secrets.\n"
+	    "\n"
+	    "-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY SEED------\n"
+	    "\n"
+	    "*************************************************************\n",
+	    userjwt, user.seed) != -1);
+	path_in(f, "ga-1.creds", file, sizeof(file));
+	write_file(file, creds, 0600);
+	explicit_bzero(creds, strlen(creds));
+	free(creds);
+	opts = options_new();
+	assert_int_equal(natsOptions_SetUserCredentialsFromFiles(opts, file,
+	    NULL), NATS_OK);
+	feed(f->d.url, opts);
+
+	snprintf(auth, sizeof(auth), "{ creds_file: \"%s\" }", file);
+	write_config(f, f->d.url, NULL, auth);
+	run_and_check(f);
+	check_no_mode_warning(f);
+	check_no_secrets(f, (const char *const[]){ user.seed, acct.seed,
+	    userjwt, NULL }, (const char *const[]){ "user's nkey seed",
+	    "account's nkey seed", "user's JWT", NULL });
+	free(opjwt);
+	free(sysjwt);
+	free(acctjwt);
+	free(userjwt);
+}
+
+/* ---- TLS ---- */
+
+/* Runs the openssl command argv; fails the test unless it exits 0. */
+static void
+openssl_run(struct fixture *f, char *const argv[])
+{
+	char log[PATH_LEN], *text;
+	int code;
+
+	path_in(f, "openssl.log", log, sizeof(log));
+	if (proc_run(argv, OPENSSL_MS, &code, log, log) == -1)
+		fail_msg("openssl: %s", strerror(errno));
+	if (code != 0) {
+		text = read_file(log);
+		fprintf(stderr, "%s", text);
+		free(text);
+		fail_msg("openssl %s exited %d", argv[1], code);
+	}
+}
+
+/*
+ * Makes, in f->dir, a CA (ca.pem), a server certificate for IP 127.0.0.1
+ * (server.pem, server-key.pem) and a client certificate (client.pem,
+ * client-key.pem), both signed by the CA, with P-256 keys. An own openssl
+ * configuration keeps the extensions independent of the system's.
+ */
+static void
+make_certs(struct fixture *f)
+{
+	static const char cnf[] =
+	    "[req]\n"
+	    "distinguished_name = dn\n"
+	    "prompt = no\n"
+	    "[dn]\n"
+	    "CN = projector test\n"
+	    "[ca]\n"
+	    "basicConstraints = critical,CA:TRUE\n"
+	    "keyUsage = critical,keyCertSign,cRLSign\n"
+	    "subjectKeyIdentifier = hash\n"
+	    "[server]\n"
+	    "basicConstraints = CA:FALSE\n"
+	    "keyUsage = critical,digitalSignature\n"
+	    "extendedKeyUsage = serverAuth\n"
+	    "subjectAltName = IP:127.0.0.1\n"
+	    "[client]\n"
+	    "basicConstraints = CA:FALSE\n"
+	    "keyUsage = critical,digitalSignature\n"
+	    "extendedKeyUsage = clientAuth\n";
+	static const char *const leaves[][3] = {
+		{ "server", "/CN=127.0.0.1", "2" },
+		{ "client", "/CN=projector", "3" },
+	};
+	char c[PATH_LEN], ca[PATH_LEN], cakey[PATH_LEN], csr[PATH_LEN];
+	char cert[PATH_LEN], key[PATH_LEN], name[64];
+	size_t i;
+
+	path_in(f, "openssl.cnf", c, sizeof(c));
+	write_file(c, cnf, 0600);
+	path_in(f, "ca.pem", ca, sizeof(ca));
+	path_in(f, "ca-key.pem", cakey, sizeof(cakey));
+	openssl_run(f, (char *const[]){ "openssl", "req", "-x509", "-config", c,
+	    "-extensions", "ca", "-newkey", "ec", "-pkeyopt",
+	    "ec_paramgen_curve:P-256", "-nodes", "-keyout", cakey, "-out", ca,
+	    "-days", "2", "-subj", "/CN=projector test CA", NULL });
+	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		snprintf(name, sizeof(name), "%s.csr", leaves[i][0]);
+		path_in(f, name, csr, sizeof(csr));
+		snprintf(name, sizeof(name), "%s.pem", leaves[i][0]);
+		path_in(f, name, cert, sizeof(cert));
+		snprintf(name, sizeof(name), "%s-key.pem", leaves[i][0]);
+		path_in(f, name, key, sizeof(key));
+		openssl_run(f, (char *const[]){ "openssl", "req", "-new",
+		    "-config", c, "-newkey", "ec", "-pkeyopt",
+		    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+		    "-out", csr, "-subj", (char *)leaves[i][1], NULL });
+		openssl_run(f, (char *const[]){ "openssl", "x509", "-req",
+		    "-in", csr, "-CA", ca, "-CAkey", cakey, "-set_serial",
+		    (char *)leaves[i][2], "-days", "2", "-extfile", c,
+		    "-extensions", (char *)leaves[i][0], "-out", cert, NULL });
+	}
+}
+
+/*
+ * Starts a server that requires TLS and a client certificate signed by the
+ * test's CA, and publishes the fixture over mutual TLS.
+ */
+static void
+start_tls_server(struct fixture *f, char *url, size_t urllen)
+{
+	char conf[4 * PATH_LEN], ca[PATH_LEN], cert[PATH_LEN], key[PATH_LEN];
+	natsOptions *opts;
+
+	make_certs(f);
+	path_in(f, "ca.pem", ca, sizeof(ca));
+	path_in(f, "server.pem", cert, sizeof(cert));
+	path_in(f, "server-key.pem", key, sizeof(key));
+	snprintf(conf, sizeof(conf), "tls {\n"
+	    "  cert_file: \"%s\"\n"
+	    "  key_file: \"%s\"\n"
+	    "  ca_file: \"%s\"\n"
+	    "  verify: true\n"
+	    "}\n", cert, key, ca);
+	start_server(f, conf);
+	snprintf(url, urllen, "tls://127.0.0.1:%d", f->d.port);
+
+	path_in(f, "client.pem", cert, sizeof(cert));
+	path_in(f, "client-key.pem", key, sizeof(key));
+	opts = options_new();
+	assert_int_equal(natsOptions_SetSecure(opts, true), NATS_OK);
+	assert_int_equal(natsOptions_LoadCATrustedCertificates(opts, ca),
+	    NATS_OK);
+	assert_int_equal(natsOptions_LoadCertificatesChain(opts, cert, key),
+	    NATS_OK);
+	feed(url, opts);
+}
+
+/* The base64 of a PEM key file's first line of key material. */
+static void
+pem_body(const char *path, char *out, size_t outlen)
+{
+	char *text = read_file(path), *p, *end;
+
+	if ((p = strchr(text, '\n')) == NULL || (end = strchr(p + 1, '\n')) == NULL)
+		fail_msg("%s: not PEM", path);
+	snprintf(out, outlen, "%.*s", (int)(end - p - 1), p + 1);
+	free(text);
+}
+
+/* Mutual TLS: tls:// URL, ca_file, cert_file and key_file. */
+static void
+test_tls(void **state)
+{
+	struct fixture *f = *state;
+	char url[64], ca[PATH_LEN], cert[PATH_LEN], key[PATH_LEN];
+	char tls[4 * PATH_LEN], body[128];
+
+	start_tls_server(f, url, sizeof(url));
+	path_in(f, "ca.pem", ca, sizeof(ca));
+	path_in(f, "client.pem", cert, sizeof(cert));
+	path_in(f, "client-key.pem", key, sizeof(key));
+	snprintf(tls, sizeof(tls), "{ ca_file: \"%s\", cert_file: \"%s\", "
+	    "key_file: \"%s\" }", ca, cert, key);
+	write_config(f, url, tls, NULL);
+	run_and_check(f);
+	pem_body(key, body, sizeof(body));
+	check_no_secrets(f, (const char *const[]){ body, NULL },
+	    (const char *const[]){ "client's private key", NULL });
+}
+
+/*
+ * The server wants a client certificate and the projector has none (a
+ * nats:// URL, made secure by ca_file): `run` cannot connect, says so with
+ * a reason, and keeps trying until SIGTERM. Under TLS 1.3 the server's
+ * refusal comes after the handshake, and cnats 3.4 reports it only as the
+ * connection closing ("Protocol Error", last error "Expected 'PONG', got
+ * ''"), so the reason is checked to be there, not to name the certificate.
+ */
+static void
+test_tls_no_client_cert(void **state)
+{
+	struct fixture *f = *state;
+	char url[64], ca[PATH_LEN], tls[2 * PATH_LEN], *text, *line;
+
+	start_tls_server(f, url, sizeof(url));
+	path_in(f, "ca.pem", ca, sizeof(ca));
+	snprintf(tls, sizeof(tls), "{ ca_file: \"%s\" }", ca);
+	write_config(f, f->d.url, tls, NULL);
+	start_projector(f);
+
+	text = wait_for(f, f->log, "msg=\"cannot connect\"", 1);
+	line = line_with(text, "msg=\"cannot connect\"");
+	free(text);
+	if (strstr(line, "account=" ACCOUNT) == NULL ||
+	    strstr(line, "error=\"connecting: ") == NULL ||
+	    strstr(line, "client certificate") == NULL) {
+		show_log(f);
+		fail_msg("the account or the reason is missing: %s", line);
+	}
+	free(line);
+	/* The server logs each refused attempt: the projector kept trying. */
+	free(wait_for(f, f->d.log, "client didn't provide a certificate",
+	    RETRIES_SEEN));
+	assert_int_equal(proc_wait(&f->p, 0, NULL), -1);
+	stop_projector(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_token, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_token_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_password, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_secret_mode_warning, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_nkey, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_creds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_no_client_cert, setup,
+		    teardown),
+	};
+	int failed;
+
+	failed = cmocka_run_group_tests(tests, NULL, NULL);
+	nats_Close();
+	return failed;
+}
