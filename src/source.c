@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <nats/nats.h>
 
@@ -33,7 +34,9 @@ struct source {
 	int			 gap;		/* a delivery was lost: reposition */
 	source_event_fn		*event_fn;
 	void			*event_arg;
-	pthread_mutex_t		 mu;		/* guards perm, shared with callbacks */
+	pthread_mutex_t		 mu;		/* guards perm and closed */
+	pthread_cond_t		 closed_cv;	/* signalled by on_closed */
+	int			 closed;	/* the closed callback has run */
 	char			 perm[512];	/* last permission violation */
 };
 
@@ -89,11 +92,22 @@ on_reconnected(natsConnection *nc, void *arg)
 	notify(arg, SOURCE_RECONNECTED, buf);
 }
 
+/*
+ * cnats's last callback for a connection (it runs them in order, on its own
+ * thread, after natsConnection_Close() returned): source_close() waits for
+ * it before freeing s, which every callback uses.
+ */
 static void
 on_closed(natsConnection *nc, void *arg)
 {
+	struct source *s = arg;
+
 	(void)nc;
-	notify(arg, SOURCE_CLOSED, "");
+	notify(s, SOURCE_CLOSED, "");
+	pthread_mutex_lock(&s->mu);
+	s->closed = 1;
+	pthread_cond_signal(&s->closed_cv);
+	pthread_mutex_unlock(&s->mu);
 }
 
 /*
@@ -326,6 +340,7 @@ source_open(const struct config *cfg, const struct config_account *acct,
 	s->event_fn = fn;
 	s->event_arg = arg;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->closed_cv, NULL);
 	if ((r = set_options(s, cfg, err, errlen)) != SOURCE_OK)
 		goto fail;
 	st = natsConnection_Connect(&s->nc, s->opts);
@@ -647,11 +662,22 @@ source_close(struct source *s)
 	natsSubscription_Destroy(s->sub);
 	jsCtx_Destroy(s->js);
 	if (s->nc != NULL) {
+		struct timespec until;
+
 		natsConnection_Close(s->nc);
+		/* Bounded: a callback thread that never comes must not hang us. */
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		pthread_mutex_lock(&s->mu);
+		while (!s->closed && pthread_cond_timedwait(&s->closed_cv, &s->mu,
+		    &until) == 0)
+			;
+		pthread_mutex_unlock(&s->mu);
 		natsConnection_Destroy(s->nc);
 	}
 	natsOptions_Destroy(s->opts);
 	free(s->views);
+	pthread_cond_destroy(&s->closed_cv);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }

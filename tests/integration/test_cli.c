@@ -1,0 +1,515 @@
+/*
+ * test_cli.c: the command line contract (shared/spec/cli.md, README.md
+ * "Command line"): what each command prints where, and its exit code.
+ *
+ * Scripts and cron jobs branch on these codes, so each is checked on the
+ * real binary: --help and --version, usage errors (64), check-config (0,
+ * 78 with FILE:LINE:COLUMN, 66), migrate, status, a second writer on a
+ * database (75) and a stream that went backwards (78, the database left as
+ * it was). Run from the repository root; the binaries are in
+ * $PROJECTOR_BIN_DIR (default build).
+ */
+#include <ctype.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <nats/nats.h>
+
+#include "itest.h"
+#include "natsd.h"
+#include "proc.h"
+#include "publish.h"
+#include "tmp.h"
+
+#define RUN_TIMEOUT_MS	60000	/* any command here takes < 1 s */
+#define STOP_MS		5000	/* SIGTERM to exit, at most (README: ~1 s) */
+#define SHORT_STREAM	10	/* events of the recreated stream */
+
+/* <sysexits.h>, as the CLI contract names them. */
+#define EXIT_USAGE	64
+#define EXIT_NOINPUT	66
+#define EXIT_TEMPFAIL	75
+#define EXIT_CONFIG	78
+
+struct fixture {
+	struct natsd	d;
+	struct proc	p;		/* a projector in run mode */
+	struct itest_fixture events;	/* the fixture's lines, when loaded */
+	char		dir[512];	/* leaves room for file names */
+	char		config[ITEST_PATH_MAX];
+	char		db[ITEST_PATH_MAX];
+	char		out[ITEST_PATH_MAX];	/* stdout of the last command */
+	char		err[ITEST_PATH_MAX];	/* stderr of the last command */
+	char		bin[ITEST_PATH_MAX];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	if (tmp_dir("itest-cli-", f->dir, sizeof(f->dir)) == -1) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
+	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/stdout", f->dir);
+	snprintf(f->err, sizeof(f->err), "%s/stderr", f->dir);
+	itest_bin("projector", f->bin, sizeof(f->bin));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	proc_release(&f->p);
+	natsd_release(&f->d);
+	itest_fixture_release(&f->events);
+	tmp_rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Fails when a sanitizer reported into the file at path. */
+static void
+assert_no_sanitizer_report(const char *path)
+{
+	char line[1024];
+
+	if (itest_sanitizer_report(path, line, sizeof(line)))
+		fail_msg("%s: %s", path, line);
+}
+
+/*
+ * Runs the projector with the arguments that follow (NULL ends them, at
+ * most 8) to completion, stdout into f->out and stderr into f->err (both
+ * truncated first), and checks f->err for sanitizer reports. Returns its
+ * exit code.
+ */
+static int
+projector(struct fixture *f, ...)
+{
+	char *argv[10];
+	va_list ap;
+	int n = 0, code = -1;
+
+	argv[n++] = f->bin;
+	va_start(ap, f);
+	while (n < 9 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (proc_run(argv, RUN_TIMEOUT_MS, &code, f->out, f->err) == -1)
+		fail_msg("%s %s: cannot run, or still running after %d ms",
+		    f->bin, argv[1], RUN_TIMEOUT_MS);
+	/* A sanitizer report would otherwise show only as an exit code. */
+	assert_no_sanitizer_report(f->err);
+	return code;
+}
+
+/* Returns the whole of the file at path (the caller frees it). */
+static char *
+slurp(const char *path)
+{
+	char *text;
+
+	if (tmp_read_file(path, &text, NULL) == -1)
+		fail_msg("%s: cannot read", path);
+	return text;
+}
+
+/* Returns how many lines the file at path holds. */
+static int
+lines(const char *path)
+{
+	char *text = slurp(path), *p;
+	int n = 0;
+
+	for (p = text; *p != '\0'; p++)
+		if (*p == '\n')
+			n++;
+	if (p > text && p[-1] != '\n')
+		n++;
+	free(text);
+	return n;
+}
+
+/* Fails unless the file at path holds exactly one line. */
+static void
+assert_one_line(const char *path)
+{
+	char *text, shown[2048];
+	int n;
+
+	if ((n = lines(path)) == 1)
+		return;
+	/* Copied out: fail_msg() does not return, so nothing could free it. */
+	text = slurp(path);
+	snprintf(shown, sizeof(shown), "%s", text);
+	free(text);
+	fail_msg("%s holds %d lines, not one:\n%s", path, n, shown);
+}
+
+/* Fails unless the file at path holds s. */
+static void
+assert_file_has(const char *path, const char *s)
+{
+	char *text = slurp(path), shown[2048];
+	int found = strstr(text, s) != NULL;
+
+	snprintf(shown, sizeof(shown), "%s", text);
+	free(text);
+	if (!found)
+		fail_msg("%s does not hold '%s':\n%s", path, s, shown);
+}
+
+/* Returns 1 when n appears in s as a whole number, not part of a larger. */
+static int
+has_number(const char *s, long long n)
+{
+	char num[32];
+	const char *p;
+	size_t len;
+
+	len = (size_t)snprintf(num, sizeof(num), "%lld", n);
+	for (p = s; (p = strstr(p, num)) != NULL; p += len)
+		if ((p == s || !isdigit((unsigned char)p[-1])) &&
+		    !isdigit((unsigned char)p[len]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Starts nats-server with the fixture in the stream. A machine without
+ * nats-server skips the test.
+ */
+static void
+start_with_fixture(struct fixture *f)
+{
+	uint64_t count = 0;
+	char err[1024];
+
+	if (natsd_start(&f->d, NULL, err, sizeof(err)) == -1) {
+		if (strstr(err, "cannot run") != NULL) {
+			print_message("skipped: %s\n", err);
+			skip();
+		}
+		fail_msg("natsd_start: %s", err);
+	}
+	if (itest_publish_fixture(f->d.url, ITEST_EVENTS, &count, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(count, ITEST_NEVENTS);
+}
+
+/*
+ * Writes the configuration: one account, database ga-1.db, on the server
+ * of the test or, with none started, on a port nothing listens on (for
+ * commands that must not touch the network).
+ */
+static void
+write_config(struct fixture *f)
+{
+	static const struct itest_account acct = { "ga-1", NULL, NULL,
+	    "ga-1.db" };
+
+	assert_int_equal(itest_write_config(f->config, f->d.port != 0 ?
+	    f->d.url : "nats://127.0.0.1:1", 0, &acct, 1), 0);
+}
+
+/* The whole fixture with `run --once`: the exact answer. */
+static void
+run_fixture(struct fixture *f)
+{
+	char err[1024];
+
+	assert_int_equal(projector(f, "run", "-c", f->config, "--once", NULL),
+	    0);
+	if (itest_contract(f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/* --help and --version: stdout, nothing on stderr, exit 0. */
+static void
+test_cli_help_version(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const commands[] = { "run", "status",
+	    "check-config", "migrate" };
+	char *text;
+	size_t i;
+
+	assert_int_equal(projector(f, "--help", NULL), 0);
+	assert_int_equal(lines(f->err), 0);
+	text = slurp(f->out);
+	assert_non_null(strstr(text, "usage:"));
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		assert_non_null(strstr(text, commands[i]));
+	free(text);
+
+	assert_int_equal(projector(f, "--version", NULL), 0);
+	assert_int_equal(lines(f->err), 0);
+	assert_int_equal(lines(f->out), 1);
+	text = slurp(f->out);
+	assert_true(strncmp(text, "projector ", 10) == 0 &&
+	    isdigit((unsigned char)text[10]));
+	free(text);
+}
+
+/*
+ * Usage errors exit 64 with one line on stderr that names the culprit
+ * (cli.md: "Every non-zero exit prints one line to stderr that says what
+ * to fix"), and nothing on stdout.
+ */
+static void
+test_cli_usage_errors(void **state)
+{
+	struct fixture *f = *state;
+
+	write_config(f);
+	assert_int_equal(projector(f, "frobnicate", "-c", f->config, NULL),
+	    EXIT_USAGE);
+	assert_file_has(f->err, "frobnicate");
+	assert_int_equal(lines(f->out), 0);
+	assert_one_line(f->err);
+
+	assert_int_equal(projector(f, "run", "--bogus", "-c", f->config, NULL),
+	    EXIT_USAGE);
+	assert_file_has(f->err, "--bogus");
+	assert_int_equal(lines(f->out), 0);
+	assert_one_line(f->err);
+}
+
+/* check-config: 0 when valid, 78 at FILE:LINE:COLUMN, 66 when missing. */
+static void
+test_cli_check_config(void **state)
+{
+	struct fixture *f = *state;
+	char bad[ITEST_PATH_MAX], missing[ITEST_PATH_MAX];
+	char where[ITEST_PATH_MAX + 32];
+
+	write_config(f);
+	assert_int_equal(projector(f, "check-config", "-c", f->config, NULL),
+	    0);
+	assert_file_has(f->out, "valid");
+	assert_int_equal(lines(f->err), 0);
+
+	/* Line 6, column 5: the misspelt key of the account. */
+	snprintf(bad, sizeof(bad), "%s/bad.yaml", f->dir);
+	assert_int_equal(tmp_write_file(bad,
+	    "nats:\n"
+	    "  servers: [nats://127.0.0.1:1]\n"
+	    "accounts:\n"
+	    "  - name: ga-1\n"
+	    "    stream: everything\n"
+	    "    databse: ga-1.db\n"), 0);
+	assert_int_equal(projector(f, "check-config", "-c", bad, NULL),
+	    EXIT_CONFIG);
+	snprintf(where, sizeof(where), "%s:6:5:", bad);
+	assert_file_has(f->err, where);
+	assert_file_has(f->err, "databse");
+	assert_one_line(f->err);
+
+	snprintf(missing, sizeof(missing), "%s/no-such.yaml", f->dir);
+	assert_int_equal(projector(f, "check-config", "-c", missing, NULL),
+	    EXIT_NOINPUT);
+	assert_file_has(f->err, missing);
+	assert_one_line(f->err);
+}
+
+/*
+ * Reads the count from migrate's "ga-1: N migrations applied to FILE"
+ * in the file at path; -1 when there is no such line.
+ */
+static long
+migrations_applied(const char *path)
+{
+	char line[1024];
+
+	if (itest_log_line(line, sizeof(line), path, "ga-1: ", " applied to ",
+	    NULL) == -1)
+		return -1;
+	return strtol(strstr(line, "ga-1: ") + 6, NULL, 10);
+}
+
+/*
+ * migrate creates the database and applies every built-in migration (one
+ * file each under migrations/), and a second migrate has nothing to do.
+ */
+static void
+test_cli_migrate(void **state)
+{
+	struct fixture *f = *state;
+	glob_t g;
+	size_t nfiles;
+
+	assert_int_equal(glob("migrations/*/*.sql", 0, NULL, &g), 0);
+	nfiles = g.gl_pathc;
+	globfree(&g);
+	assert_true(nfiles >= 4);
+
+	write_config(f);
+	assert_int_equal(access(f->db, F_OK), -1);
+	assert_int_equal(projector(f, "migrate", "-c", f->config, NULL), 0);
+	assert_int_equal(access(f->db, F_OK), 0);
+	assert_int_equal(migrations_applied(f->out), (long)nfiles);
+	/* The public tables are there, ready for a website to open. */
+	assert_int_equal(itest_query_int(f->db, "SELECT count(*)"
+	    " FROM sqlite_schema WHERE name IN ('servers', 'wipes',"
+	    " 'session_history', 'player_profiles', 'leaderboard',"
+	    " 'projector_status', 'projector_parked')"), 7);
+
+	assert_int_equal(projector(f, "migrate", "-c", f->config, NULL), 0);
+	assert_int_equal(migrations_applied(f->out), 0);
+}
+
+/* status (the table) lists the three projections, caught up. */
+static void
+test_cli_status_table(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const projections[] = { "leaderboard",
+	    "player_profiles", "session_history" };
+	size_t i;
+
+	start_with_fixture(f);
+	write_config(f);
+	run_fixture(f);
+	assert_int_equal(projector(f, "status", "-c", f->config, NULL), 0);
+	for (i = 0; i < sizeof(projections) / sizeof(projections[0]); i++)
+		if (itest_log_count(f->out, projections[i], " 600 ", NULL) != 1)
+			fail_msg("%s: no line for %s at 600", f->out,
+			    projections[i]);
+}
+
+/*
+ * A second `run` on a database that a running `run` holds exits 75 and
+ * names the database; the first one does not notice.
+ */
+static void
+test_cli_database_locked(void **state)
+{
+	struct fixture *f = *state;
+	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
+	char log[ITEST_PATH_MAX], err[1024];
+	int status;
+
+	start_with_fixture(f);
+	write_config(f);
+	snprintf(log, sizeof(log), "%s/first.log", f->dir);
+	if (proc_start(&f->p, argv, log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	if (itest_wait_last_seq(f->db, ITEST_NEVENTS, &f->p, ITEST_WAIT_MS, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+
+	assert_int_equal(projector(f, "run", "-c", f->config, "--once", NULL),
+	    EXIT_TEMPFAIL);
+	assert_file_has(f->err, f->db);
+
+	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
+	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
+	if (proc_wait(&f->p, STOP_MS, &status) == -1)
+		fail_msg("still running %d ms after SIGTERM", STOP_MS);
+	assert_no_sanitizer_report(log);
+	assert_int_equal(proc_exit_code(status), 0);
+	if (itest_contract(f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/*
+ * The stream deleted and recreated with fewer events than the database has
+ * applied: folding on would mix two histories, so `run` exits 78, names
+ * the checkpoint and the stream's last sequence, and changes nothing.
+ */
+static void
+test_cli_stream_backwards(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const subjects[] = { ITEST_SUBJECTS };
+	struct itest_fixture *fx = &f->events;
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	jsErrCode jerr = 0;
+	char err[1024], line[2048];
+	size_t i;
+
+	start_with_fixture(f);
+	write_config(f);
+	run_fixture(f);
+
+	if (itest_fixture_load(ITEST_EVENTS, fx, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
+	    publish_js(nc, &js, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(js_DeleteStream(js, ITEST_STREAM, NULL, &jerr),
+	    NATS_OK);
+	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	for (i = 0; i < SHORT_STREAM; i++)
+		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
+		    fx->ev[i].len, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+
+	assert_int_equal(projector(f, "run", "-c", f->config, "--once", NULL),
+	    EXIT_CONFIG);
+	if (itest_log_line(line, sizeof(line), f->err, "backwards", NULL) == -1)
+		fail_msg("%s: no line says the stream went backwards", f->err);
+	if (!has_number(line, ITEST_NEVENTS) || !has_number(line, SHORT_STREAM))
+		fail_msg("the line names not both %d and %d: %s", ITEST_NEVENTS,
+		    SHORT_STREAM, line);
+
+	/* Nothing of the new stream was folded in. */
+	assert_int_equal(itest_last_seq(f->db), ITEST_NEVENTS);
+	assert_int_equal(itest_query_int(f->db,
+	    "SELECT max(last_seq) FROM projector_status"), ITEST_NEVENTS);
+	if (itest_contract(f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_cli_help_version, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cli_usage_errors, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cli_check_config, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cli_migrate, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cli_status_table, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cli_database_locked, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_cli_stream_backwards,
+		    setup, teardown),
+	};
+	int rc;
+
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	/* cnats keeps threads and global state; free them for leak checkers. */
+	nats_CloseAndWait(5000);
+	return rc;
+}

@@ -1,0 +1,422 @@
+/*
+ * test_fixture.c: the 600-event fixture through the real program.
+ *
+ * build/projector folds tests/fixtures/gamingapi-small from a real
+ * nats-server into a real SQLite file, and the six contract queries answer
+ * exactly expected.json; a second `run --once` changes nothing; no IP
+ * address of a connected payload reaches the file (nor its -wal and -shm);
+ * `status --json` tells the truth; the log names every parked event and
+ * never carries a payload. Run from the repository root; the binaries are
+ * in $PROJECTOR_BIN_DIR (default build).
+ */
+#include <sys/stat.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+
+#include "itest.h"
+#include "natsd.h"
+#include "proc.h"
+#include "tmp.h"
+
+#define RUN_TIMEOUT_MS	60000	/* a --once run of 600 events takes < 1 s */
+
+struct fixture {
+	struct natsd		d;
+	struct itest_fixture	events;
+	char			dir[512];	/* leaves room for file names */
+	char			config[ITEST_PATH_MAX];
+	char			db[ITEST_PATH_MAX];
+	char			bin[ITEST_PATH_MAX];
+};
+
+/* The parked events of the fixture, per projection (expected.json). */
+static const struct {
+	const char	*projection;
+	long long	 parked;
+} expected_parked[] = {
+	{ "leaderboard", 2 },
+	{ "player_profiles", 5 },
+	{ "session_history", 3 },
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f;
+	char err[512];
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	if (tmp_dir("itest-fixture-", f->dir, sizeof(f->dir)) == -1 ||
+	    itest_fixture_load(ITEST_EVENTS, &f->events, err,
+	    sizeof(err)) == -1) {
+		tmp_rm_rf(f->dir);
+		free(f);
+		return -1;
+	}
+	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
+	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
+	itest_bin("projector", f->bin, sizeof(f->bin));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	natsd_release(&f->d);
+	itest_fixture_release(&f->events);
+	tmp_rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/*
+ * Starts nats-server, creates the stream and publishes the whole fixture
+ * (sequences 1 to 600), and writes the projector's configuration. A machine
+ * without nats-server skips the test.
+ */
+static void
+start_with_fixture(struct fixture *f)
+{
+	static const struct itest_account acct = { "ga-1", NULL, NULL,
+	    "ga-1.db" };
+	uint64_t count = 0;
+	char err[1024];
+
+	if (natsd_start(&f->d, NULL, err, sizeof(err)) == -1) {
+		if (strstr(err, "cannot run") != NULL) {
+			print_message("skipped: %s\n", err);
+			skip();
+		}
+		fail_msg("natsd_start: %s", err);
+	}
+	if (itest_publish_fixture(f->d.url, ITEST_EVENTS, &count, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(count, ITEST_NEVENTS);
+	assert_int_equal(itest_write_config(f->config, f->d.url, 0, &acct, 1),
+	    0);
+}
+
+/* Fails the test when a sanitizer wrote a report into the log at path. */
+static void
+assert_no_sanitizer_report(const char *path)
+{
+	char line[1024];
+
+	if (itest_sanitizer_report(path, line, sizeof(line)))
+		fail_msg("%s: %s", path, line);
+}
+
+/*
+ * Runs `projector CMD -c CONFIG FLAG` to completion and returns its exit
+ * code, after checking its log for sanitizer reports (which would
+ * otherwise show only as an unexplained exit code).
+ */
+static int
+projector(struct fixture *f, const char *cmd, const char *flag,
+    const char *out, const char *log)
+{
+	char *argv[] = { f->bin, (char *)cmd, "-c", f->config, (char *)flag,
+	    NULL };
+	int code = -1;
+
+	if (proc_run(argv, RUN_TIMEOUT_MS, &code, out, log) == -1)
+		fail_msg("%s %s: cannot run, or still running after %d ms",
+		    f->bin, cmd, RUN_TIMEOUT_MS);
+	assert_no_sanitizer_report(log);
+	return code;
+}
+
+/* Checks that every projection has applied the whole stream. */
+static void
+assert_all_at(const char *db, long long seq)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM projector_status"
+	    " WHERE last_seq = %lld", seq);
+	assert_int_equal(itest_query_int(db, sql), 3);
+	assert_int_equal(itest_query_int(db,
+	    "SELECT count(*) FROM projector_status"), 3);
+}
+
+static void
+assert_contract(const char *db)
+{
+	char err[1024];
+
+	if (itest_contract(db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/*
+ * Reads the file at path into *text; a file that does not exist reads as
+ * empty (SQLite removes -wal and -shm when the last connection closes).
+ */
+static void
+read_or_empty(const char *path, char **text, size_t *len)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) == -1) {
+		*text = NULL;
+		*len = 0;
+		return;
+	}
+	assert_int_equal(tmp_read_file(path, text, len), 0);
+}
+
+/*
+ * Collects the player.address of every connected event whose payload is
+ * JSON; returns how many there are. The caller frees out[i].
+ */
+static size_t
+fixture_addresses(const struct itest_fixture *fx, char **out, size_t max)
+{
+	static const char suffix[] = ".events.connected";
+	size_t i, n = 0, sl = strlen(suffix);
+
+	for (i = 0; i < fx->n && n < max; i++) {
+		const struct itest_event *e = &fx->ev[i];
+		size_t len = strlen(e->subject);
+		json_t *j, *addr;
+
+		if (len < sl || strcmp(e->subject + len - sl, suffix) != 0)
+			continue;
+		if ((j = json_loadb(e->payload, e->len, 0, NULL)) == NULL)
+			continue;
+		addr = json_object_get(json_object_get(j, "player"), "address");
+		if (json_is_string(addr) && json_string_length(addr) > 0) {
+			out[n] = strdup(json_string_value(addr));
+			assert_non_null(out[n++]);
+		}
+		json_decref(j);
+	}
+	return n;
+}
+
+/*
+ * Returns 1 when payload (len bytes) shows in text, as is or as the
+ * projector's log would have escaped it inside a quoted value.
+ */
+static int
+payload_in(const char *text, size_t textlen, const char *payload, size_t len)
+{
+	char *esc;
+	size_t i, n = 0;
+	int found;
+
+	if (memmem(text, textlen, payload, len) != NULL)
+		return 1;
+	assert_non_null(esc = malloc(2 * len + 1));
+	for (i = 0; i < len; i++) {
+		if (payload[i] == '"' || payload[i] == '\\')
+			esc[n++] = '\\';
+		esc[n++] = payload[i];
+	}
+	found = memmem(text, textlen, esc, n) != NULL;
+	free(esc);
+	return found;
+}
+
+/*
+ * The whole fixture in one `run --once`, then the same again: the second
+ * run must find nothing to do.
+ */
+static void
+test_fixture_exact_and_idempotent(void **state)
+{
+	struct fixture *f = *state;
+	char log1[ITEST_PATH_MAX], log2[ITEST_PATH_MAX];
+	char line[1024];
+	long long parked;
+
+	start_with_fixture(f);
+	snprintf(log1, sizeof(log1), "%s/run1.log", f->dir);
+	snprintf(log2, sizeof(log2), "%s/run2.log", f->dir);
+
+	assert_int_equal(projector(f, "run", "--once", NULL, log1), 0);
+	assert_contract(f->db);
+	assert_all_at(f->db, ITEST_NEVENTS);
+	parked = itest_query_int(f->db,
+	    "SELECT count(*) FROM projector_parked");
+	assert_int_equal(parked, 10);
+
+	/* Everything is at or below the checkpoint: nothing applies again. */
+	assert_int_equal(projector(f, "run", "--once", NULL, log2), 0);
+	assert_contract(f->db);
+	assert_all_at(f->db, ITEST_NEVENTS);
+	assert_int_equal(itest_query_int(f->db,
+	    "SELECT count(*) FROM projector_parked"), parked);
+	assert_int_equal(itest_log_count(log2, "event parked", NULL), 0);
+	if (itest_log_line(line, sizeof(line), log2, "msg=stopped", NULL) == -1)
+		fail_msg("%s: no msg=stopped line", log2);
+	assert_non_null(strstr(line, " applied=0 "));
+}
+
+/* The IP addresses of connected events never reach the database files. */
+static void
+test_fixture_no_addresses(void **state)
+{
+	struct fixture *f = *state;
+	const char *suffixes[] = { "", "-wal", "-shm" };
+	char *addrs[ITEST_NEVENTS], *bytes, path[ITEST_PATH_MAX];
+	char log[ITEST_PATH_MAX];
+	size_t n, i, k, len, scanned = 0;
+
+	start_with_fixture(f);
+	snprintf(log, sizeof(log), "%s/run.log", f->dir);
+	assert_int_equal(projector(f, "run", "--once", NULL, log), 0);
+	assert_contract(f->db);
+
+	n = fixture_addresses(&f->events, addrs, ITEST_NEVENTS);
+	/* Without addresses in the fixture this test would prove nothing. */
+	assert_true(n > 10);
+	for (k = 0; k < sizeof(suffixes) / sizeof(suffixes[0]); k++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffixes[k]);
+		read_or_empty(path, &bytes, &len);
+		scanned += len;
+		for (i = 0; i < n; i++)
+			if (bytes != NULL && memmem(bytes, len, addrs[i],
+			    strlen(addrs[i])) != NULL)
+				fail_msg("%s holds the address %s", path,
+				    addrs[i]);
+		free(bytes);
+	}
+	assert_true(scanned > 0);
+	/* Nor the log, which is kept for months too. */
+	assert_int_equal(tmp_read_file(log, &bytes, &len), 0);
+	for (i = 0; i < n; i++)
+		if (memmem(bytes, len, addrs[i], strlen(addrs[i])) != NULL)
+			fail_msg("%s holds the address %s", log, addrs[i]);
+	free(bytes);
+	for (i = 0; i < n; i++)
+		free(addrs[i]);
+}
+
+/* status --json, on stdout, after the run: caught up, parked counted. */
+static void
+test_fixture_status_json(void **state)
+{
+	struct fixture *f = *state;
+	char log[ITEST_PATH_MAX], out[ITEST_PATH_MAX];
+	json_error_t je;
+	json_t *root, *accounts, *acct, *projs, *p;
+	size_t i, k, seen = 0;
+
+	start_with_fixture(f);
+	snprintf(log, sizeof(log), "%s/run.log", f->dir);
+	snprintf(out, sizeof(out), "%s/status.json", f->dir);
+	assert_int_equal(projector(f, "run", "--once", NULL, log), 0);
+	assert_int_equal(projector(f, "status", "--json", out, log), 0);
+
+	if ((root = json_load_file(out, 0, &je)) == NULL)
+		fail_msg("%s:%d: %s", out, je.line, je.text);
+	accounts = json_object_get(root, "accounts");
+	assert_int_equal(json_array_size(accounts), 1);
+	acct = json_array_get(accounts, 0);
+	assert_string_equal(json_string_value(json_object_get(acct, "name")),
+	    "ga-1");
+	projs = json_object_get(acct, "projections");
+	assert_int_equal(json_array_size(projs), 3);
+	json_array_foreach(projs, i, p) {
+		const char *name = json_string_value(json_object_get(p,
+		    "projection"));
+
+		assert_non_null(name);
+		assert_int_equal(json_integer_value(json_object_get(p,
+		    "last_seq")), ITEST_NEVENTS);
+		assert_true(json_is_integer(json_object_get(p, "lag")));
+		assert_int_equal(json_integer_value(json_object_get(p,
+		    "lag")), 0);
+		for (k = 0; k < sizeof(expected_parked) /
+		    sizeof(expected_parked[0]); k++) {
+			if (strcmp(name, expected_parked[k].projection) != 0)
+				continue;
+			assert_int_equal(json_integer_value(json_object_get(p,
+			    "parked")), expected_parked[k].parked);
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 3);
+	json_decref(root);
+}
+
+/* One "event parked" line per parked event, and never a payload. */
+static void
+test_fixture_log(void **state)
+{
+	struct fixture *f = *state;
+	char log[ITEST_PATH_MAX], proj[64], seq[64], err[256];
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *text;
+	size_t len, i;
+	int rows = 0;
+
+	start_with_fixture(f);
+	snprintf(log, sizeof(log), "%s/run.log", f->dir);
+	assert_int_equal(projector(f, "run", "--once", NULL, log), 0);
+
+	if (itest_open_ro(f->db, &db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT projection, seq"
+	    " FROM projector_parked", -1, &st, NULL), SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(proj, sizeof(proj), " projection=%s ",
+		    (const char *)sqlite3_column_text(st, 0));
+		/* A space after the number: seq=18 must not match seq=181. */
+		snprintf(seq, sizeof(seq), " seq=%lld ",
+		    (long long)sqlite3_column_int64(st, 1));
+		assert_int_equal(itest_log_count(log, "msg=\"event parked\"",
+		    proj, seq, NULL), 1);
+		rows++;
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	assert_int_equal(rows, 10);
+	assert_int_equal(itest_log_count(log, "event parked", NULL), rows);
+
+	assert_int_equal(tmp_read_file(log, &text, &len), 0);
+	for (i = 0; i < f->events.n; i++)
+		if (payload_in(text, len, f->events.ev[i].payload,
+		    f->events.ev[i].len))
+			fail_msg("%s holds the payload of seq %zu", log, i + 1);
+	free(text);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_fixture_exact_and_idempotent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_no_addresses,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_status_json, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_log, setup,
+		    teardown),
+	};
+	int rc;
+
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	/* cnats keeps threads and global state; free them for leak checkers. */
+	nats_CloseAndWait(5000);
+	return rc;
+}

@@ -1,0 +1,565 @@
+/*
+ * itest.c: what several integration tests share (see itest.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "contract.h"
+#include "itest.h"
+#include "publish.h"
+#include "tmp.h"
+
+/* What a sanitizer prints first when it reports something. */
+static const char *const itest_sanitizer_marks[] = {
+	"ERROR: AddressSanitizer",
+	"ERROR: LeakSanitizer",
+	"runtime error:",
+	"SUMMARY: UndefinedBehaviorSanitizer",
+	"WARNING: ThreadSanitizer",
+	NULL
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, ITEST_POLL_MS * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Returns 1 when p names a child that has exited (it is reaped then, its
+ * status kept in p), 0 while it runs or when p is NULL.
+ */
+static int
+exited(struct proc *p)
+{
+	if (p == NULL || (p->pid <= 0 && !p->reaped))
+		return 0;
+	return proc_wait(p, 0, NULL) == 0;
+}
+
+/*
+ * Writes into buf the path of the binary name built for the tests:
+ * $PROJECTOR_BIN_DIR/name, or build/name when the variable is unset or
+ * empty (the Makefile's integration target sets it to its build dir).
+ * Returns buf. Cannot fail; a name too long is cut.
+ */
+const char *
+itest_bin(const char *name, char *buf, size_t len)
+{
+	const char *dir = getenv("PROJECTOR_BIN_DIR");
+
+	if (dir == NULL || *dir == '\0')
+		dir = "build";
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+
+/*
+ * Writes a projector configuration to path: one NATS URL, batch.max_events
+ * when max_events > 0 (else the default), and the naccts accounts, each
+ * with stream ITEST_STREAM, the default subjects and consumer, and auth by
+ * user and password file when user is not NULL. Relative paths in accts
+ * are relative to path's folder, as the projector reads them. Returns 0, or
+ * -1 with errno set.
+ */
+int
+itest_write_config(const char *path, const char *url, int max_events,
+    const struct itest_account *accts, size_t naccts)
+{
+	FILE *fp;
+	size_t i;
+	int saved;
+
+	if ((fp = fopen(path, "we")) == NULL)
+		return -1;
+	fprintf(fp, "# written by an integration test\n"
+	    "nats:\n  servers: [%s]\n", url);
+	if (max_events > 0)
+		fprintf(fp, "batch:\n  max_events: %d\n", max_events);
+	fprintf(fp, "accounts:\n");
+	for (i = 0; i < naccts; i++) {
+		fprintf(fp, "  - name: %s\n", accts[i].name);
+		if (accts[i].user != NULL)
+			fprintf(fp, "    auth:\n      user: %s\n"
+			    "      password_file: %s\n", accts[i].user,
+			    accts[i].password_file);
+		fprintf(fp, "    stream: %s\n    database: %s\n", ITEST_STREAM,
+		    accts[i].database);
+	}
+	if (ferror(fp)) {
+		saved = errno;
+		fclose(fp);
+		errno = saved;
+		return -1;
+	}
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
+/*
+ * Writes text to path as a secret file: mode 0600 whatever the umask, so
+ * that the projector has no reason to warn. Returns 0, or -1 with errno.
+ */
+int
+itest_write_secret(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd, saved;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return -1;
+	if (fchmod(fd, 0600) == -1 ||
+	    write(fd, text, len) != (ssize_t)len) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+/*
+ * Connects to url, creates stream ITEST_STREAM over ITEST_SUBJECTS (an
+ * existing one of the same configuration counts as created) and publishes
+ * the events.jsonl file at path into it in file order, each message
+ * acknowledged by the server; sets *count. Returns 0, or -1 with err.
+ */
+int
+itest_publish_fixture(const char *url, const char *path, uint64_t *count,
+    char *err, size_t errlen)
+{
+	static const char *const subjects[] = { ITEST_SUBJECTS };
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	int rc = -1;
+
+	if (publish_connect(url, &nc, err, errlen) == -1)
+		return -1;
+	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
+	    errlen) == -1 ||
+	    publish_js(nc, &js, err, errlen) == -1)
+		goto done;
+	rc = publish_file(js, ITEST_STREAM, path, count, err, errlen);
+done:
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return rc;
+}
+
+/* Copies n bytes of s into a new NUL-terminated string; NULL when OOM. */
+static char *
+copy(const char *s, size_t n)
+{
+	char *d;
+
+	if ((d = malloc(n + 1)) == NULL)
+		return NULL;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/*
+ * Reads the events.jsonl file at path (one {"subject":…,"payload":…} a
+ * line, see publish.h) into fx, in file order, so that a test can publish
+ * a part of it or look into the payloads. Returns 0 with fx filled (release
+ * it with itest_fixture_release()), or -1 with "path:line: reason" in err
+ * and fx empty.
+ */
+int
+itest_fixture_load(const char *path, struct itest_fixture *fx, char *err,
+    size_t errlen)
+{
+	struct itest_event *ev;
+	json_error_t je;
+	json_t *j = NULL, *subject, *payload;
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, alloc = 0;
+	ssize_t len;
+
+	memset(fx, 0, sizeof(*fx));
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		if ((j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL,
+		    &je)) == NULL) {
+			snprintf(err, errlen, "%s:%zu: %s", path, lineno,
+			    je.text);
+			goto fail;
+		}
+		subject = json_object_get(j, "subject");
+		payload = json_object_get(j, "payload");
+		if (!json_is_string(subject) || !json_is_string(payload)) {
+			snprintf(err, errlen, "%s:%zu: needs a string subject"
+			    " and payload", path, lineno);
+			goto fail;
+		}
+		if (fx->n == alloc) {
+			alloc = alloc == 0 ? 1024 : alloc * 2;
+			ev = realloc(fx->ev, alloc * sizeof(*ev));
+			if (ev == NULL) {
+				snprintf(err, errlen, "%s:%zu: out of memory",
+				    path, lineno);
+				goto fail;
+			}
+			fx->ev = ev;
+		}
+		ev = &fx->ev[fx->n];
+		ev->len = json_string_length(payload);
+		ev->subject = copy(json_string_value(subject),
+		    json_string_length(subject));
+		ev->payload = copy(json_string_value(payload), ev->len);
+		if (ev->subject == NULL || ev->payload == NULL) {
+			free(ev->subject);
+			free(ev->payload);
+			snprintf(err, errlen, "%s:%zu: out of memory", path,
+			    lineno);
+			goto fail;
+		}
+		fx->n++;
+		json_decref(j);
+		j = NULL;
+	}
+	free(line);
+	fclose(fp);
+	return 0;
+
+fail:
+	json_decref(j);
+	free(line);
+	fclose(fp);
+	itest_fixture_release(fx);
+	return -1;
+}
+
+/* Frees what itest_fixture_load() read. Accepts an empty fx. */
+void
+itest_fixture_release(struct itest_fixture *fx)
+{
+	size_t i;
+
+	for (i = 0; i < fx->n; i++) {
+		free(fx->ev[i].subject);
+		free(fx->ev[i].payload);
+	}
+	free(fx->ev);
+	fx->ev = NULL;
+	fx->n = 0;
+}
+
+/*
+ * Opens the database at db read-only, as a website would: it never blocks
+ * or disturbs the writer. Returns 0 with *out set (sqlite3_close() it), or
+ * -1 with err (a missing file included).
+ */
+int
+itest_open_ro(const char *db, sqlite3 **out, char *err, size_t errlen)
+{
+	sqlite3 *conn = NULL;
+
+	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY,
+	    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", db, conn != NULL ?
+		    sqlite3_errmsg(conn) : "cannot open");
+		sqlite3_close(conn);
+		return -1;
+	}
+	sqlite3_busy_timeout(conn, 2000);
+	*out = conn;
+	return 0;
+}
+
+/*
+ * Returns the first column of the first row of sql on the database at db
+ * (opened read-only for this one query), or -1 when there is no such value
+ * yet: no file, no table, no row, or NULL.
+ */
+long long
+itest_query_int(const char *db, const char *sql)
+{
+	sqlite3 *conn;
+	sqlite3_stmt *st = NULL;
+	char err[256];
+	long long v = -1;
+
+	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(conn);
+	return v;
+}
+
+/*
+ * Returns the smallest projector_status.last_seq of the database at db:
+ * every projection has applied at least that far. -1 while the database or
+ * its status rows do not exist yet.
+ */
+long long
+itest_last_seq(const char *db)
+{
+	return itest_query_int(db,
+	    "SELECT min(last_seq) FROM projector_status");
+}
+
+/*
+ * Polls itest_last_seq(db) until it equals want. Returns 0 then; or -1 with
+ * err when it goes past want, when timeout_ms pass, or when the process p
+ * (may be NULL) exits first (it is reaped then; its status stays in p).
+ */
+int
+itest_wait_last_seq(const char *db, long long want, struct proc *p,
+    int timeout_ms, char *err, size_t errlen)
+{
+	long long deadline = now_ms() + timeout_ms, v;
+
+	for (;;) {
+		if ((v = itest_last_seq(db)) == want)
+			return 0;
+		if (v > want) {
+			snprintf(err, errlen, "%s: last_seq %lld went past"
+			    " %lld", db, v, want);
+			return -1;
+		}
+		if (exited(p)) {
+			/* It may have committed just before it exited. */
+			if ((v = itest_last_seq(db)) == want)
+				return 0;
+			snprintf(err, errlen, "%s: the projector exited (status"
+			    " %d) at last_seq %lld, before %lld", db,
+			    proc_exit_code(p->status), v, want);
+			return -1;
+		}
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "%s: last_seq %lld after %d ms,"
+			    " want %lld", db, v, timeout_ms, want);
+			return -1;
+		}
+		nap();
+	}
+}
+
+/*
+ * Compares the six contract queries of the database at db (read-only) with
+ * the fixture's expected.json. Returns 0 when equal, or -1 with the first
+ * difference in err.
+ */
+int
+itest_contract(const char *db, char *err, size_t errlen)
+{
+	sqlite3 *conn;
+	int rc;
+
+	if (itest_open_ro(db, &conn, err, errlen) == -1)
+		return -1;
+	rc = contract_compare(conn, ITEST_EXPECTED, err, errlen);
+	sqlite3_close(conn);
+	return rc;
+}
+
+/*
+ * Collects the NULL-terminated strings of ap into needles (at most
+ * ITEST_NEEDLES; more are ignored) and, when what is not NULL, writes them
+ * quoted into it for messages.
+ */
+static void
+needles_collect(va_list ap, const char **needles, char *what, size_t len)
+{
+	const char *s;
+	size_t n = 0, off = 0;
+
+	if (what != NULL)
+		what[0] = '\0';
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		if (n == ITEST_NEEDLES)
+			continue;
+		needles[n++] = s;
+		if (what != NULL && off < len)
+			off += (size_t)snprintf(what + off, len - off, "%s'%s'",
+			    n > 1 ? " and " : "", s);
+	}
+	needles[n] = NULL;
+}
+
+/*
+ * Counts the lines of text that contain every string of needles; copies
+ * the first of them (without its newline) into line when line is not NULL.
+ */
+static int
+scan(const char *text, const char *const *needles, char *line, size_t len)
+{
+	const char *p = text, *end;
+	char *buf;
+	size_t n, i;
+	int count = 0;
+
+	if (line != NULL && len > 0)
+		line[0] = '\0';
+	while (*p != '\0') {
+		end = strchr(p, '\n');
+		n = end != NULL ? (size_t)(end - p) : strlen(p);
+		if ((buf = copy(p, n)) == NULL)
+			return count;
+		for (i = 0; needles[i] != NULL; i++)
+			if (strstr(buf, needles[i]) == NULL)
+				break;
+		if (needles[i] == NULL) {
+			if (count == 0 && line != NULL)
+				snprintf(line, len, "%s", buf);
+			count++;
+		}
+		free(buf);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	return count;
+}
+
+/* scan() over the file at path; a file that cannot be read has no line. */
+static int
+scan_file(const char *path, const char *const *needles, char *line,
+    size_t len)
+{
+	char *text;
+	int n;
+
+	if (line != NULL && len > 0)
+		line[0] = '\0';
+	if (tmp_read_file(path, &text, NULL) == -1)
+		return 0;
+	n = scan(text, needles, line, len);
+	free(text);
+	return n;
+}
+
+/*
+ * Returns how many lines of the file at path contain every one of the
+ * strings that follow (NULL ends them). A file that cannot be read (not
+ * written yet) has none.
+ */
+int
+itest_log_count(const char *path, ...)
+{
+	const char *needles[ITEST_NEEDLES + 1];
+	va_list ap;
+
+	va_start(ap, path);
+	needles_collect(ap, needles, NULL, 0);
+	va_end(ap);
+	return scan_file(path, needles, NULL, 0);
+}
+
+/*
+ * Copies into line the first line of the file at path that contains every
+ * one of the strings that follow (NULL ends them). Returns 0, or -1 when
+ * there is none ("" in line).
+ */
+int
+itest_log_line(char *line, size_t len, const char *path, ...)
+{
+	const char *needles[ITEST_NEEDLES + 1];
+	va_list ap;
+
+	va_start(ap, path);
+	needles_collect(ap, needles, NULL, 0);
+	va_end(ap);
+	return scan_file(path, needles, line, len) > 0 ? 0 : -1;
+}
+
+/*
+ * Polls the file at path until at least min of its lines (min >= 1) contain
+ * every one of the strings that follow (NULL ends them). Returns 0 then; or
+ * -1 with err when timeout_ms pass, or when the process p (may be NULL)
+ * exits first without having written them (p is reaped then; its status
+ * stays in p).
+ */
+int
+itest_wait_log(struct proc *p, int timeout_ms, int min, char *err,
+    size_t errlen, const char *path, ...)
+{
+	const char *needles[ITEST_NEEDLES + 1];
+	char what[512];
+	long long deadline = now_ms() + timeout_ms;
+	va_list ap;
+	int n;
+
+	va_start(ap, path);
+	needles_collect(ap, needles, what, sizeof(what));
+	va_end(ap);
+	for (;;) {
+		if ((n = scan_file(path, needles, NULL, 0)) >= min)
+			return 0;
+		if (exited(p)) {
+			if ((n = scan_file(path, needles, NULL, 0)) >= min)
+				return 0;
+			snprintf(err, errlen, "%s: the process exited (status"
+			    " %d) with %d of %d lines with %s", path,
+			    proc_exit_code(p->status), n, min, what);
+			return -1;
+		}
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "%s: %d of %d lines with %s after"
+			    " %d ms", path, n, min, what, timeout_ms);
+			return -1;
+		}
+		nap();
+	}
+}
+
+/*
+ * Returns 1 when the log at path holds a report of AddressSanitizer,
+ * LeakSanitizer, UndefinedBehaviorSanitizer or ThreadSanitizer (a projector
+ * built with -fsanitize writes them to stderr), with the first such line in
+ * line; 0 when it holds none or cannot be read.
+ */
+int
+itest_sanitizer_report(const char *path, char *line, size_t len)
+{
+	const char *needles[2];
+	char *text;
+	size_t i;
+	int found = 0;
+
+	line[0] = '\0';
+	if (tmp_read_file(path, &text, NULL) == -1)
+		return 0;
+	for (i = 0; itest_sanitizer_marks[i] != NULL && !found; i++) {
+		needles[0] = itest_sanitizer_marks[i];
+		needles[1] = NULL;
+		found = scan(text, needles, line, len) > 0;
+	}
+	free(text);
+	return found;
+}

@@ -1,0 +1,82 @@
+/*
+ * itest.h: what several integration tests (tests/integration/) share: where
+ * the binaries under test are, the projector configuration they run with,
+ * the fixture read line by line, and polling the outputs of a running
+ * projector (its SQLite file, opened read-only as a website would, and its
+ * log file) until a condition holds or a deadline passes. A test never
+ * sleeps a fixed time to synchronise with the projector: it polls.
+ *
+ * Nothing here uses cmocka: every function returns 0 or -1 (or a count) and
+ * the test asserts. The log functions take the strings a line must contain
+ * as their last arguments, up to ITEST_NEEDLES, ended by NULL. Paths
+ * are relative to the repository root, where the tests run.
+ *
+ * Memory: itest_fixture_load() fills a struct itest_fixture that owns its
+ * strings until itest_fixture_release(); itest_open_ro() hands out a
+ * connection the caller closes with sqlite3_close(). Everything else writes
+ * into the caller's buffers.
+ */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "proc.h"
+
+#define ITEST_EVENTS	"tests/fixtures/gamingapi-small/events.jsonl"
+#define ITEST_EXPECTED	"tests/fixtures/gamingapi-small/expected.json"
+#define ITEST_NEVENTS	600		/* lines of ITEST_EVENTS */
+#define ITEST_STREAM	"everything"
+#define ITEST_SUBJECTS	"v0.rust.servers.>"
+#define ITEST_POLL_MS	20		/* nap between two looks */
+#define ITEST_WAIT_MS	30000		/* deadline of a wait (ASan is slow) */
+#define ITEST_PATH_MAX	1024
+#define ITEST_NEEDLES	8		/* most strings one line must hold */
+
+/* One line of a fixture: the subject and the exact bytes to publish. */
+struct itest_event {
+	char	*subject;
+	char	*payload;		/* may hold NULs: use len */
+	size_t	 len;
+};
+
+struct itest_fixture {
+	struct itest_event	*ev;
+	size_t			 n;
+};
+
+/* One account of a configuration written by itest_write_config(). */
+struct itest_account {
+	const char	*name;
+	const char	*user;		/* NULL: no auth */
+	const char	*password_file;	/* with user */
+	const char	*database;
+};
+
+const char *itest_bin(const char *name, char *buf, size_t len);
+int	itest_write_config(const char *path, const char *url, int max_events,
+	    const struct itest_account *accts, size_t naccts);
+int	itest_write_secret(const char *path, const char *text);
+int	itest_publish_fixture(const char *url, const char *path,
+	    uint64_t *count, char *err, size_t errlen);
+int	itest_fixture_load(const char *path, struct itest_fixture *fx,
+	    char *err, size_t errlen);
+void	itest_fixture_release(struct itest_fixture *fx);
+int	itest_open_ro(const char *db, sqlite3 **out, char *err, size_t errlen);
+long long itest_query_int(const char *db, const char *sql);
+long long itest_last_seq(const char *db);
+int	itest_wait_last_seq(const char *db, long long want, struct proc *p,
+	    int timeout_ms, char *err, size_t errlen);
+int	itest_contract(const char *db, char *err, size_t errlen);
+int	itest_log_count(const char *path, ...)
+	    __attribute__((sentinel));
+int	itest_log_line(char *line, size_t len, const char *path, ...)
+	    __attribute__((sentinel));
+int	itest_wait_log(struct proc *p, int timeout_ms, int min, char *err,
+	    size_t errlen, const char *path, ...) __attribute__((sentinel));
+int	itest_sanitizer_report(const char *path, char *line, size_t len);
+
+#endif /* ITEST_H */
