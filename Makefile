@@ -2,7 +2,9 @@
 #
 #   make            build build/projector
 #   make deps       install the missing Debian packages (apt-get)
-#   make test       deps, build, run every unit and integration test
+#   make test       deps, build, run every unit, integration and oracle test,
+#                   then the unit and integration tests again under
+#                   AddressSanitizer + UndefinedBehaviorSanitizer
 #   make demo       deps, build, run the sample feed through a local nats-server
 #   make headers    compile each src/*.h on its own
 #   make clean
@@ -39,7 +41,7 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 INTEG_SRC  = $(wildcard tests/integration/test_*.c)
 INTEG_BIN  = $(INTEG_SRC:tests/integration/%.c=$(B)/tests/%)
 
-.PHONY: all deps test check unit integration oracle demo headers clean
+.PHONY: all deps test check sanitize unit integration oracle demo headers clean
 all: $(B)/projector
 
 deps:
@@ -109,8 +111,18 @@ oracle: $(B)/projector
 
 check: unit integration oracle
 
+# The same unit and integration tests again, with the program and the tests
+# built with AddressSanitizer and UndefinedBehaviorSanitizer: any report
+# fails the run (the integration tests scan the program's logs for them).
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	    -fno-sanitize-recover=all
+sanitize:
+	@$(MAKE) --no-print-directory B=$(B)/san OPT='$(SAN_FLAGS)' \
+	    LDFLAGS='-fsanitize=address,undefined' unit integration
+
 test: deps
 	@$(MAKE) --no-print-directory check
+	@$(MAKE) --no-print-directory sanitize
 
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/projector $(B)/tests/publish
