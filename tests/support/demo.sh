@@ -86,7 +86,8 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/projector-demo.XXXXXX") ||
 # Loopback only, any free port. The server writes the port it got into
 # DIR/<program>_<pid>.ports, which it can only know once it listens: a ports
 # file means connections will be accepted.
-"$nats_server" -a 127.0.0.1 -p -1 -js -sd "$dir/store" \
+"$nats_server" -c configs/nats-server.conf -a 127.0.0.1 -p -1 -js \
+	-sd "$dir/store" \
 	--ports_file_dir "$dir" >"$dir/server.log" 2>&1 &
 server_pid=$!
 

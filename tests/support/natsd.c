@@ -226,6 +226,9 @@ natsd_start(struct natsd *d, const char *config_file, char *err,
     size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
+	/* Without a config of its own, a test gets the one make demo uses. */
+	if (config_file == NULL && access(NATSD_DEFAULT_CONFIG, R_OK) == 0)
+		config_file = NATSD_DEFAULT_CONFIG;
 	if (config_file != NULL && snprintf(d->config, sizeof(d->config), "%s",
 	    config_file) >= (int)sizeof(d->config)) {
 		snprintf(err, errlen, "config path too long");

@@ -22,6 +22,8 @@
 
 #define NATSD_PATH_MAX		4096
 #define NATSD_READY_MS		10000	/* bound on every start and restart */
+/* Used when natsd_start() is given no config (tests run from the repo root). */
+#define NATSD_DEFAULT_CONFIG	"configs/nats-server.conf"
 
 struct natsd {
 	struct proc	proc;			/* the server process */
