@@ -140,4 +140,7 @@ headers:
 clean:
 	rm -rf $(B)
 
+# Objects made on the way are kept, so that a second run rebuilds nothing.
+.SECONDARY:
+
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
