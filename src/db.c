@@ -157,6 +157,135 @@ db_set_state(struct db *d, const char *projection, const char *state,
 	return 0;
 }
 
+/*
+ * Records how far the rebuild of projection has come (seq of target) in its
+ * status row, in its own transaction; seq 0 clears both. Returns 0, or -1
+ * with err.
+ */
+int
+db_set_rebuild(struct db *d, const char *projection, uint64_t seq,
+    uint64_t target, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(d->conn, "UPDATE projector_status"
+	    " SET rebuild_seq = nullif(?2, -1), rebuild_target = nullif(?3, -1),"
+	    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+	    " WHERE projection = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, target == 0 ? -1 : (sqlite3_int64)seq);
+		sqlite3_bind_int64(st, 3, target == 0 ? -1 : (sqlite3_int64)target);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "updating projector_status: %s",
+		    sqlite3_errmsg(d->conn));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sets *version to the version of projection recorded in projector_status,
+ * or 0 when it has no row yet. Returns 0, or -1 with err.
+ */
+int
+db_get_version(struct db *d, const char *projection, int *version, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(d->conn, "SELECT version FROM projector_status"
+	    " WHERE projection = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		snprintf(err, errlen, "reading projector_status: %s",
+		    sqlite3_errmsg(d->conn));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Creates projection's status row (at version, checkpoint 0) when it has
+ * none. Returns 0, or -1 with err.
+ */
+int
+db_ensure_status(struct db *d, const char *projection, int version,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(d->conn, "INSERT INTO projector_status"
+	    " (projection, version, updated_at) VALUES (?1, ?2,"
+	    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT DO NOTHING",
+	    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, version);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "writing projector_status: %s",
+		    sqlite3_errmsg(d->conn));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Bulk settings for a shadow database: no fsync (WAL keeps it consistent
+ * through a crash of the process; an OS crash only costs a rebuild) and a
+ * 32 MiB page cache. Returns 0, or -1 with err.
+ */
+int
+db_set_bulk(struct db *d, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(d->conn, "PRAGMA synchronous = OFF;"
+	    "PRAGMA cache_size = -32768;", NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "bulk settings: %s", msg != NULL ? msg :
+	    sqlite3_errmsg(d->conn));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/*
+ * Removes the database file path and its -wal, -shm and .lock files; a
+ * missing file is fine. Only for files no connection has open. Returns 0,
+ * or -1 with err.
+ */
+int
+db_unlink(const char *path, char *err, size_t errlen)
+{
+	static const char *const suffix[] = { "-wal", "-shm", ".lock", "" };
+	char name[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffix[i]);
+		if (unlink(name) == -1 && errno != ENOENT) {
+			snprintf(err, errlen, "%s: cannot remove: %s", name,
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Closes the connection, then releases the lock. Accepts NULL. */
 void
 db_close(struct db *d)

@@ -10,6 +10,10 @@
  * survives a crash, not the consumer's ack floor, says where to resume; a
  * busy timeout; defensive settings for a file others can open.
  *
+ * db_set_bulk() relaxes durability for a shadow copy being rebuilt, which
+ * can always be built again: no fsync, a larger cache. db_unlink() removes a
+ * database file with its -wal, -shm and .lock companions.
+ *
  * Memory: struct db owns the connection and the lock; db_close() releases
  * both and accepts NULL. db_handle() lends the connection.
  */
@@ -17,6 +21,7 @@
 #define DB_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <sqlite3.h>
 
@@ -38,6 +43,14 @@ int	db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
 	    int *applied, char *err, size_t errlen);
 int	db_set_state(struct db *d, const char *projection, const char *state,
 	    const char *last_error, char *err, size_t errlen);
+int	db_set_rebuild(struct db *d, const char *projection, uint64_t seq,
+	    uint64_t target, char *err, size_t errlen);
+int	db_get_version(struct db *d, const char *projection, int *version,
+	    char *err, size_t errlen);
+int	db_ensure_status(struct db *d, const char *projection, int version,
+	    char *err, size_t errlen);
+int	db_set_bulk(struct db *d, char *err, size_t errlen);
+int	db_unlink(const char *path, char *err, size_t errlen);
 void	db_close(struct db *d);
 int	db_open_readonly(const char *path, sqlite3 **out, char *err,
 	    size_t errlen);

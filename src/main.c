@@ -24,6 +24,7 @@
 #include "registry.h"
 #include "secret.h"
 #include "status.h"
+#include "verify.h"
 #include "worker.h"
 
 #define PROJECTOR_VERSION	"0.1.0"
@@ -55,14 +56,20 @@ static const char usage_text[] =
 "                              last seq, lag, state, parked count\n"
 "  check-config -c FILE        parse and validate, no network\n"
 "  migrate -c FILE             apply pending schema migrations and exit\n"
-"  replay, verify              rebuild from sequence 1 (not in this version)\n"
+"  replay -c FILE [--account NAME] [--projection NAME] [--once]\n"
+"                              rebuild from sequence 1 into a shadow while\n"
+"                              readers keep the old view; swap when caught\n"
+"                              up, then go on live (--once: exit after it)\n"
+"  verify -c FILE [--account NAME] [--projection NAME]\n"
+"                              rebuild into a scratch copy up to the live\n"
+"                              checkpoint and compare: exit 0 equal, 1 not\n"
 "\n"
 "options:\n"
 "  -c, --config FILE           the YAML configuration\n"
 "      --once                  with run: stop when caught up\n"
 "      --json                  with status: JSON on stdout\n"
-"      --account NAME          with replay/verify: one account\n"
-"      --projection NAME       with replay/verify: one projection\n"
+"      --account NAME          with replay/verify: only that account\n"
+"      --projection NAME       with replay/verify: only that projection\n"
 "      --log-format FORMAT     logfmt (default) or json, on stderr\n"
 "      --log-level LEVEL       debug, info (default), warn or error\n"
 "  -h, --help                  this text\n"
@@ -293,9 +300,61 @@ cmd_migrate(const struct config *cfg)
 	return 0;
 }
 
+/* --account and --projection must name what the configuration has. */
+static int
+check_selection(const struct config *cfg, const struct options *o)
+{
+	size_t i, found = 0;
+
+	for (i = 0; i < cfg->naccounts; i++)
+		if (o->account == NULL ||
+		    strcmp(o->account, cfg->accounts[i].name) == 0)
+			found++;
+	if (found == 0) {
+		fprintf(stderr, "projector: no account '%s' in %s\n", o->account,
+		    cfg->path);
+		return EX_USAGE;
+	}
+	if (o->projection != NULL &&
+	    registry_find(projections_builtin, o->projection) == NULL) {
+		fprintf(stderr, "projector: no projection '%s' (see README.md)\n",
+		    o->projection);
+		return EX_USAGE;
+	}
+	return 0;
+}
+
+/* verify: each account asked for; exit 0 when all are equal, 1 if not. */
+static int
+cmd_verify(const struct config *cfg, const struct options *o)
+{
+	char err[1024];
+	enum verify_result vr;
+	size_t i;
+	int code = 0;
+
+	for (i = 0; i < cfg->naccounts; i++) {
+		const struct config_account *a = &cfg->accounts[i];
+
+		if (o->account != NULL && strcmp(o->account, a->name) != 0)
+			continue;
+		vr = verify_account(cfg, a, projections_builtin, o->projection,
+		    &stop_requested, stdout, err, sizeof(err));
+		fflush(stdout);
+		if (vr == VERIFY_ERROR) {
+			fprintf(stderr, "projector: verify %s: %s\n", a->name, err);
+			return EX_UNAVAILABLE;
+		}
+		if (vr == VERIFY_DIFFERENT)
+			code = 1;
+	}
+	return code;
+}
+
 struct account_thread {
 	pthread_t		thread;
 	struct worker_params	params;
+	int			started;
 	int			code;
 };
 
@@ -309,11 +368,12 @@ account_main(void *arg)
 }
 
 /*
- * run: one worker thread per account. The exit status is that of the first
- * account (in configuration order) that stopped with an error, else 0.
+ * run and replay: one worker thread per account (replay: per account asked
+ * for). The exit status is that of the first account, in configuration
+ * order, that stopped with an error, else 0.
  */
 static int
-cmd_run(const struct config *cfg, int once)
+cmd_run(const struct config *cfg, const struct options *o, int replay)
 {
 	struct account_thread *t;
 	size_t i, started = 0;
@@ -324,13 +384,18 @@ cmd_run(const struct config *cfg, int once)
 		fprintf(stderr, "projector: out of memory\n");
 		return EX_SOFTWARE;
 	}
-	log_info("projector starting", "version=%s accounts=%zu once=%d",
-	    PROJECTOR_VERSION, cfg->naccounts, once);
+	log_info("projector starting", "version=%s accounts=%zu once=%d"
+	    " replay=%d", PROJECTOR_VERSION, cfg->naccounts, o->once, replay);
 	for (i = 0; i < cfg->naccounts; i++) {
+		if (o->account != NULL &&
+		    strcmp(o->account, cfg->accounts[i].name) != 0)
+			continue;
 		t[i].params.cfg = cfg;
 		t[i].params.acct = &cfg->accounts[i];
 		t[i].params.builtin = projections_builtin;
-		t[i].params.once = once;
+		t[i].params.once = o->once;
+		t[i].params.replay = replay;
+		t[i].params.replay_projection = o->projection;
 		t[i].params.stop = &stop_requested;
 		if (pthread_create(&t[i].thread, NULL, account_main, &t[i]) != 0) {
 			log_error("cannot start a thread", "account=%s",
@@ -339,10 +404,12 @@ cmd_run(const struct config *cfg, int once)
 			stop_requested = 1;
 			break;
 		}
+		t[i].started = 1;
 		started++;
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(t[i].thread, NULL);
+	for (i = 0; i < cfg->naccounts; i++)
+		if (t[i].started)
+			pthread_join(t[i].thread, NULL);
 	for (i = 0; i < cfg->naccounts && code == 0; i++)
 		code = t[i].code;
 	free(t);
@@ -367,25 +434,25 @@ main(int argc, char **argv)
 	}
 	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "status") != 0 &&
 	    strcmp(o.command, "check-config") != 0 &&
-	    strcmp(o.command, "migrate") != 0) {
-		if (strcmp(o.command, "replay") == 0 ||
-		    strcmp(o.command, "verify") == 0)
-			fprintf(stderr, "projector: %s is not in this version yet\n",
-			    o.command);
-		else
-			return usage_error("unknown command '%s'", o.command);
-		return EX_USAGE;
-	}
+	    strcmp(o.command, "migrate") != 0 &&
+	    strcmp(o.command, "replay") != 0 && strcmp(o.command, "verify") != 0)
+		return usage_error("unknown command '%s'", o.command);
 	if ((code = load_config(o.config, &cfg)) != 0)
 		return code;
+	if ((code = check_selection(cfg, &o)) != 0) {
+		config_free(cfg);
+		return code;
+	}
 	if (strcmp(o.command, "check-config") == 0)
 		code = cmd_check_config(cfg);
 	else if (strcmp(o.command, "migrate") == 0)
 		code = cmd_migrate(cfg);
 	else if (strcmp(o.command, "status") == 0)
 		code = status_print(cfg, projections_builtin, o.json, stdout);
+	else if (strcmp(o.command, "verify") == 0)
+		code = cmd_verify(cfg, &o);
 	else
-		code = cmd_run(cfg, o.once);
+		code = cmd_run(cfg, &o, strcmp(o.command, "replay") == 0);
 	config_free(cfg);
 	/*
 	 * Waits (bounded) for cnats's own threads to finish: a fetch timer can

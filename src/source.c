@@ -27,6 +27,7 @@ struct source {
 	natsConnection		*nc;
 	jsCtx			*js;
 	natsSubscription	*sub;
+	int			 ephemeral;	/* sub owns an ephemeral consumer */
 	natsMsgList		 list;		/* the fetched batch */
 	struct source_msg	*views;		/* one per message of list */
 	size_t			 nviews;	/* capacity of views */
@@ -404,6 +405,24 @@ source_consumer_info(struct source *s, struct source_consumer *out,
 }
 
 /*
+ * Ends the subscription. A durable consumer stays on the server (Destroy
+ * only); an ephemeral one is deleted at once (Unsubscribe), rather than when
+ * its inactivity threshold runs out.
+ */
+static void
+drop_subscription(struct source *s)
+{
+	natsMsgList_Destroy(&s->list);
+	memset(&s->list, 0, sizeof(s->list));
+	if (s->sub != NULL && s->ephemeral)
+		natsSubscription_Unsubscribe(s->sub);
+	natsSubscription_Destroy(s->sub);
+	s->sub = NULL;
+	s->ephemeral = 0;
+	s->gap = 0;
+}
+
+/*
  * Says whether an existing consumer would deliver exactly the messages after
  * start_seq - 1, in order, with our settings: nothing delivered beyond it,
  * nothing waiting for an ack (it would be resent out of order after the ack
@@ -472,11 +491,7 @@ source_position(struct source *s, uint64_t start_seq, int *recreated,
 	natsStatus st;
 
 	*recreated = 0;
-	natsMsgList_Destroy(&s->list);
-	/* Destroy, not Unsubscribe: the durable consumer must survive. */
-	natsSubscription_Destroy(s->sub);
-	s->sub = NULL;
-	s->gap = 0;
+	drop_subscription(s);
 
 	st = js_GetConsumerInfo(&ci, s->js, s->acct->stream, s->acct->consumer,
 	    NULL, &jerr);
@@ -516,6 +531,41 @@ source_position(struct source *s, uint64_t start_seq, int *recreated,
 fail:
 	jsConsumerInfo_Destroy(ci);
 	return r;
+}
+
+/*
+ * Subscribes to a new ephemeral consumer that delivers from start_seq on,
+ * without acknowledgements: the reader of a replay, which must not touch the
+ * durable consumer. The server deletes it by itself should we vanish.
+ */
+enum source_result
+source_position_ephemeral(struct source *s, uint64_t start_seq, char *err,
+    size_t errlen)
+{
+	jsSubOptions so;
+	jsErrCode jerr = 0;
+	natsStatus st;
+
+	drop_subscription(s);
+	jsSubOptions_Init(&so);
+	so.Stream = s->acct->stream;
+	so.Config.AckPolicy = js_AckNone;
+	so.Config.InactiveThreshold = (int64_t)SOURCE_ACK_WAIT_MS * 1000000;
+	so.Config.Description = "projector replay";
+	if (start_seq <= 1)
+		so.Config.DeliverPolicy = js_DeliverAll;
+	else {
+		so.Config.DeliverPolicy = js_DeliverByStartSequence;
+		so.Config.OptStartSeq = start_seq;
+	}
+	st = js_PullSubscribe(&s->sub, s->js, s->acct->subjects[0], NULL, NULL,
+	    &so, &jerr);
+	if (st != NATS_OK)
+		return translate(s, st, jerr, "creating the replay consumer", err,
+		    errlen);
+	s->ephemeral = 1;
+	s->expect_dseq = 1;
+	return SOURCE_OK;
 }
 
 /* Reads the metadata of every fetched message, and stops at a lost delivery. */
@@ -658,8 +708,7 @@ source_close(struct source *s)
 {
 	if (s == NULL)
 		return;
-	natsMsgList_Destroy(&s->list);
-	natsSubscription_Destroy(s->sub);
+	drop_subscription(s);
 	jsCtx_Destroy(s->js);
 	if (s->nc != NULL) {
 		struct timespec until;

@@ -8,7 +8,9 @@
  * sequence: the database, not the consumer's ack floor, says where to
  * resume, so the consumer is reused only when its state says exactly that,
  * and deleted and created again at that sequence otherwise (cnats 3.4 has no
- * consumer reset). source_fetch() pulls one batch; source_msg() lends a view
+ * consumer reset). source_position_ephemeral() reads instead through a new
+ * ephemeral consumer without acks, as a replay does, leaving the durable
+ * consumer alone. source_fetch() pulls one batch; source_msg() lends a view
  * of one message of it; source_ack() acknowledges every message up to one
  * (the consumer's ack policy is AckAll) and waits for the server's answer.
  *
@@ -92,6 +94,8 @@ enum source_result source_consumer_info(struct source *s,
 	    struct source_consumer *out, char *err, size_t errlen);
 enum source_result source_position(struct source *s, uint64_t start_seq,
 	    int *recreated, char *err, size_t errlen);
+enum source_result source_position_ephemeral(struct source *s,
+	    uint64_t start_seq, char *err, size_t errlen);
 enum source_result source_fetch(struct source *s, int batch, int wait_ms,
 	    size_t *count, char *err, size_t errlen);
 enum source_result source_msg(struct source *s, size_t i,

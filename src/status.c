@@ -36,7 +36,8 @@ read_database(const struct config_account *acct, json_t *a)
 	if (sqlite3_prepare_v2(db, "SELECT s.projection, s.version, s.last_seq,"
 	    " s.stream_last_seq, s.state, s.updated_at, s.last_error,"
 	    " (SELECT count(*) FROM projector_parked p"
-	    "   WHERE p.projection = s.projection)"
+	    "   WHERE p.projection = s.projection),"
+	    " s.rebuild_seq, s.rebuild_target"
 	    " FROM projector_status s ORDER BY s.projection", -1, &st,
 	    NULL) != SQLITE_OK) {
 		json_object_set_new(a, "database_error",
@@ -63,6 +64,12 @@ read_database(const struct config_account *acct, json_t *a)
 		    e != NULL ? json_string(e) : json_null());
 		json_object_set_new(p, "parked",
 		    json_integer(sqlite3_column_int64(st, 7)));
+		if (sqlite3_column_type(st, 8) != SQLITE_NULL) {
+			json_object_set_new(p, "rebuild_seq",
+			    json_integer(sqlite3_column_int64(st, 8)));
+			json_object_set_new(p, "rebuild_target",
+			    json_integer(sqlite3_column_int64(st, 9)));
+		}
 		json_array_append_new(projs, p);
 	}
 	sqlite3_finalize(st);
@@ -166,6 +173,12 @@ print_table(const json_t *root, FILE *out)
 			    lagbuf, str(p, "state"),
 			    (long long)json_integer_value(json_object_get(p, "parked")),
 			    str(p, "updated_at"));
+			if (json_object_get(p, "rebuild_seq") != NULL)
+				fprintf(out, "    rebuilding: %lld of %lld\n",
+				    (long long)json_integer_value(
+				    json_object_get(p, "rebuild_seq")),
+				    (long long)json_integer_value(
+				    json_object_get(p, "rebuild_target")));
 			if (json_is_string(json_object_get(p, "last_error")))
 				fprintf(out, "    last error: %s\n",
 				    str(p, "last_error"));

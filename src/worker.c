@@ -9,16 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "fold.h"
 #include "log.h"
+#include "replay.h"
 #include "registry.h"
 #include "secret.h"
 #include "source.h"
 #include "worker.h"
 
 #define WORKER_IDLE_WAIT_MS	1000	/* fetch wait when the stream is quiet */
+#define WORKER_REBUILD_WAIT_MS	100	/* the same while a rebuild runs */
 #define WORKER_BACKOFF_MIN_MS	100
 #define WORKER_BACKOFF_MAX_MS	30000
 #define WORKER_ONCE_GIVE_UP_MS	30000	/* --once: how long to wait for NATS */
@@ -30,9 +33,16 @@ struct worker {
 	const struct worker_params	*p;
 	const char			*name;	/* the account's */
 	const struct projection		*projs[FOLD_MAX_PROJECTIONS];
-	size_t				 nprojs;
+	size_t				 nprojs;	/* the account's */
+	const struct projection		*projs_live[FOLD_MAX_PROJECTIONS];
 	struct db			*db;
-	struct fold			*fold;
+	struct fold			*fold;		/* the live projections */
+	size_t				 nlive;
+	struct replay			*replay;	/* NULL when none runs */
+	const struct projection		*rprojs[FOLD_MAX_PROJECTIONS];
+	size_t				 nrprojs;	/* being rebuilt */
+	int64_t				 rebuild_report_ms;
+	int				 tty;		/* stderr is a terminal */
 	struct source			*source;
 	int				 positioned;
 	int				 closing;	/* read by cnats threads */
@@ -205,6 +215,52 @@ select_projections(struct worker *w, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Sorts the account's projections into those folded live and those to
+ * rebuild: the ones a replay asks for, and the ones whose version in the
+ * database is not the program's (their old view keeps serving until the
+ * swap). Opens the live fold. Returns 0 or an exit code.
+ */
+static int
+open_fold(struct worker *w)
+{
+	char err[WORKER_ERR_LEN];
+	size_t i;
+	int recorded;
+
+	w->nlive = w->nrprojs = 0;
+	for (i = 0; i < w->nprojs; i++) {
+		const struct projection *pr = w->projs[i];
+		int again = w->p->replay && (w->p->replay_projection == NULL ||
+		    strcmp(w->p->replay_projection, pr->name) == 0);
+
+		if (db_get_version(w->db, pr->name, &recorded, err,
+		    sizeof(err)) == -1) {
+			log_error("cannot read projector_status", "account=%s"
+			    " error=%s", w->name, err);
+			return EX_IOERR;
+		}
+		if (!again && recorded != 0 && recorded != pr->version) {
+			log_info("projection version changed, rebuilding",
+			    "account=%s projection=%s from_version=%d to_version=%d",
+			    w->name, pr->name, recorded, pr->version);
+			again = 1;
+		}
+		if (again)
+			w->rprojs[w->nrprojs++] = pr;
+		else
+			w->projs_live[w->nlive++] = pr;
+	}
+	if (fold_open(db_handle(w->db), w->projs_live, w->nlive, &w->fold, err,
+	    sizeof(err)) != FOLD_OK) {
+		log_error("cannot start projections", "account=%s error=%s",
+		    w->name, err);
+		return EX_SOFTWARE;
+	}
+	fold_on_park(w->fold, on_park, w);
+	return 0;
+}
+
 /* Opens, migrates and checks the database; returns 0 or an exit code. */
 static int
 open_database(struct worker *w)
@@ -241,14 +297,7 @@ open_database(struct worker *w)
 	if (applied > 0)
 		log_info("migrations applied", "account=%s count=%d", w->name,
 		    applied);
-	if (fold_open(db_handle(w->db), w->projs, w->nprojs, &w->fold, err,
-	    sizeof(err)) != FOLD_OK) {
-		log_error("cannot start projections", "account=%s error=%s",
-		    w->name, err);
-		return EX_SOFTWARE;
-	}
-	fold_on_park(w->fold, on_park, w);
-	return 0;
+	return open_fold(w);
 }
 
 static void
@@ -450,11 +499,133 @@ progress(struct worker *w, int force)
 	w->progress_applied = fs->applied;
 }
 
+/*
+ * Reports a rebuild's progress: a line rewritten in place on a terminal, a
+ * log line every WORKER_PROGRESS_MS otherwise.
+ */
+static void
+report_rebuild(struct worker *w, const struct replay_report *r, int final)
+{
+	int64_t t = now_ms();
+
+	if (!final && t - w->rebuild_report_ms <
+	    (w->tty ? 500 : WORKER_PROGRESS_MS))
+		return;
+	w->rebuild_report_ms = t;
+	if (w->tty)
+		fprintf(stderr, "\r%s: rebuilt %llu of %llu, %.0f events/s,"
+		    " ETA %.0f s   %s", w->name, (unsigned long long)r->done_seq,
+		    (unsigned long long)r->target_seq, r->rate, r->eta_s,
+		    final ? "\n" : "");
+	else
+		log_info(final ? "rebuild caught up" : "rebuild progress",
+		    "account=%s done_seq=%llu target_seq=%llu events=%llu"
+		    " rate_per_s=%.0f eta_s=%.0f", w->name,
+		    (unsigned long long)r->done_seq,
+		    (unsigned long long)r->target_seq,
+		    (unsigned long long)r->events, r->rate, r->eta_s);
+}
+
+/*
+ * Starts rebuilding w->rprojs into DATABASE-rebuild, a shadow file, or,
+ * when there is nothing to rebuild, removes a shadow an earlier run left.
+ * Returns 0 or an exit code.
+ */
+static int
+start_rebuild(struct worker *w)
+{
+	struct rebuild_params rp;
+	char err[WORKER_ERR_LEN];
+	size_t i;
+
+	memset(&rp, 0, sizeof(rp));
+	snprintf(rp.shadow_path, sizeof(rp.shadow_path), "%.4000s-rebuild",
+	    w->p->acct->database);
+	if (w->nrprojs == 0) {
+		if (access(rp.shadow_path, F_OK) == 0 &&
+		    db_unlink(rp.shadow_path, err, sizeof(err)) == -1)
+			log_warn("cannot remove an old shadow", "account=%s"
+			    " error=%s", w->name, err);
+		return 0;
+	}
+	rp.cfg = w->p->cfg;
+	rp.acct = w->p->acct;
+	rp.builtin = w->p->builtin;
+	for (i = 0; i < w->nrprojs; i++) {
+		rp.projs[i] = w->rprojs[i];
+		log_info("rebuild started", "account=%s projection=%s version=%d"
+		    " shadow=%s", w->name, w->rprojs[i]->name,
+		    w->rprojs[i]->version, rp.shadow_path);
+	}
+	rp.nprojs = w->nrprojs;
+	/* An explicit replay starts from nothing; a version change resumes. */
+	rp.fresh = w->p->replay;
+	rp.stop = w->p->stop;
+	w->rebuild_report_ms = now_ms();
+	if (replay_start(w->db, &rp, &w->replay, err, sizeof(err)) == -1) {
+		log_error("cannot start the rebuild", "account=%s error=%s",
+		    w->name, err);
+		return EX_SOFTWARE;
+	}
+	return 0;
+}
+
+/*
+ * Looks after a running rebuild: reports progress and, once it is swapped
+ * in, folds every projection live again. Returns 0 to go on, -1 when a
+ * --once replay is complete, or an exit code.
+ */
+static int
+tend_rebuild(struct worker *w)
+{
+	struct replay_report r;
+	char err[WORKER_ERR_LEN];
+	size_t i;
+
+	switch (replay_tend(w->replay, &r)) {
+	case REPLAY_RUNNING:
+		if (r.error[0] != '\0')
+			transient(w, "swap failed, will retry", r.error);
+		report_rebuild(w, &r, 0);
+		return 0;
+	case REPLAY_FAILED:
+		log_error("rebuild failed", "account=%s error=%s", w->name,
+		    r.error);
+		replay_finish(w->replay);
+		w->replay = NULL;
+		return w->p->replay ? EX_SOFTWARE : 0;
+	case REPLAY_SWAPPED:
+		break;
+	}
+	report_rebuild(w, &r, 1);
+	replay_finish(w->replay);
+	w->replay = NULL;
+	log_info("rebuild swapped in", "account=%s projections=%zu"
+	    " last_seq=%llu seconds=%.1f", w->name, w->nrprojs,
+	    (unsigned long long)r.done_seq, r.elapsed_s);
+	/* Every projection folds live from here, from its own checkpoint. */
+	fold_close(w->fold);
+	w->fold = NULL;
+	w->nrprojs = 0;
+	w->nlive = w->nprojs;
+	for (i = 0; i < w->nprojs; i++)
+		w->projs_live[i] = w->projs[i];
+	if (fold_open(db_handle(w->db), w->projs_live, w->nlive, &w->fold, err,
+	    sizeof(err)) != FOLD_OK) {
+		log_error("cannot start projections", "account=%s error=%s",
+		    w->name, err);
+		return EX_SOFTWARE;
+	}
+	fold_on_park(w->fold, on_park, w);
+	w->positioned = 0;
+	return w->p->replay && w->p->once ? -1 : 0;
+}
+
 /* --once: has every event of the stream as of start been applied? */
 static int
 caught_up(struct worker *w, uint64_t pending)
 {
-	return w->have_target &&
+	return w->replay == NULL && w->have_target &&
 	    (fold_min_checkpoint(w->fold) >= w->target || pending == 0);
 }
 
@@ -503,6 +674,13 @@ loop(struct worker *w)
 	int code, idle = 0;
 
 	while (!*w->p->stop) {
+		if (w->replay != NULL && (code = tend_rebuild(w)) != 0)
+			return code == -1 ? 0 : code;
+		if (w->nlive == 0) {
+			/* Everything is being rebuilt: nothing to fold live yet. */
+			pause_ms(w, 100);
+			continue;
+		}
 		if (w->source == NULL) {
 			if ((code = open_source(w)) > 0)
 				return code;
@@ -525,8 +703,13 @@ loop(struct worker *w)
 			if (w->p->once && caught_up(w, UINT64_MAX))
 				return 0;
 		}
-		r = source_fetch(w->source, w->p->cfg->max_events,
-		    idle ? WORKER_IDLE_WAIT_MS : w->p->cfg->max_wait_ms, &n, err,
+		/*
+		 * A quiet stream is polled once a second; more often while a
+		 * rebuild runs, whose swap waits for this fetch to return.
+		 */
+		r = source_fetch(w->source, w->p->cfg->max_events, !idle ?
+		    w->p->cfg->max_wait_ms : w->replay != NULL ?
+		    WORKER_REBUILD_WAIT_MS : WORKER_IDLE_WAIT_MS, &n, err,
 		    sizeof(err));
 		switch (r) {
 		case SOURCE_OK:
@@ -607,13 +790,16 @@ worker_run(const struct worker_params *p)
 		return EX_CONFIG;
 	}
 	check_secret(&w);
-	if ((code = open_database(&w)) != 0)
+	w.tty = isatty(STDERR_FILENO);
+	if ((code = open_database(&w)) != 0 || (code = start_rebuild(&w)) != 0)
 		goto done;
 	log_info("starting", "account=%s database=%s stream=%s projections=%zu"
 	    " checkpoint=%llu", w.name, p->acct->database, p->acct->stream,
 	    w.nprojs, (unsigned long long)fold_min_checkpoint(w.fold));
 	code = loop(&w);
 done:
+	/* An unfinished shadow stays on disk, to be resumed. */
+	replay_finish(w.replay);
 	if (w.fold != NULL)
 		progress(&w, 1);
 	if (code == 0)

@@ -10,6 +10,13 @@
  * locked or full) is retried with backoff; only what a retry cannot mend
  * ends the worker, with the sysexits code that says what to fix.
  *
+ * Rebuilds: a projection whose version in the database differs from the
+ * program's, and with p->replay the projections asked for, are folded again
+ * from sequence 1 into a shadow file by a rebuild thread (rebuild.h) while
+ * the others keep folding live and the old view keeps serving readers; once
+ * the shadow has caught up, it is swapped in (swap.h) in one transaction and
+ * the projection goes on live. With p->once, a replay ends at the swap.
+ *
  * Memory: the worker borrows cfg, acct and the projection tables for its
  * whole run and allocates nothing the caller must free.
  */
@@ -27,6 +34,8 @@ struct worker_params {
 	const struct config_account	*acct;
 	const struct projection *const	*builtin;  /* all, NULL-terminated */
 	int				 once;	   /* stop when caught up */
+	int				 replay;   /* rebuild from seq 1 first */
+	const char			*replay_projection; /* NULL: all */
 	volatile sig_atomic_t		*stop;	   /* set by a signal handler */
 };
 

@@ -1,0 +1,174 @@
+/*
+ * swap.c: putting rebuilt projections in place of the live ones (see swap.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swap.h"
+
+#define SWAP_MAX_INDEXES	32
+
+static int
+exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "%s: %s", sql, msg != NULL ? msg :
+	    sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return -1;
+}
+
+/*
+ * Returns the quoted, comma-separated columns of table in main (free with
+ * sqlite3_free), or NULL with err. Naming the columns keeps the copy right
+ * even if a migration gave the two files a different column order.
+ */
+static char *
+columns(sqlite3 *db, const char *table, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	char *cols = NULL, *next;
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info(?1, 'main')",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		next = sqlite3_mprintf("%z%s\"%w\"", cols, cols != NULL ? ", " : "",
+		    (const char *)sqlite3_column_text(st, 0));
+		cols = next;
+	}
+	sqlite3_finalize(st);
+	if (cols == NULL)
+		snprintf(err, errlen, "table %s has no columns", table);
+	return cols;
+fail:
+	snprintf(err, errlen, "columns of %s: %s", table, sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return NULL;
+}
+
+/*
+ * Replaces main.table with shadow.table: drops its indexes, copies the rows,
+ * builds the indexes again.
+ */
+static int
+copy_table(sqlite3 *db, const char *table, char *err, size_t errlen)
+{
+	char *index_sql[SWAP_MAX_INDEXES], *drop[SWAP_MAX_INDEXES];
+	char *sql = NULL, *cols = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t i, n = 0;
+	int rc = -1;
+
+	/* Automatic indexes (primary keys) have no SQL and stay. */
+	if (sqlite3_prepare_v2(db, "SELECT name, sql FROM main.sqlite_schema"
+	    " WHERE type = 'index' AND tbl_name = ?1 AND sql IS NOT NULL",
+	    -1, &st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "indexes of %s: %s", table,
+		    sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	while (n < SWAP_MAX_INDEXES && sqlite3_step(st) == SQLITE_ROW) {
+		drop[n] = sqlite3_mprintf("DROP INDEX main.\"%w\"",
+		    (const char *)sqlite3_column_text(st, 0));
+		index_sql[n++] = sqlite3_mprintf("%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	}
+	/* Dropped after the query: the schema must not change under it. */
+	sqlite3_finalize(st);
+	for (i = 0; i < n; i++)
+		if (exec(db, drop[i], err, errlen) == -1)
+			goto done;
+	if ((cols = columns(db, table, err, errlen)) == NULL)
+		goto done;
+	sql = sqlite3_mprintf("DELETE FROM main.\"%w\";"
+	    " INSERT INTO main.\"%w\" (%s) SELECT %s FROM shadow.\"%w\"",
+	    table, table, cols, cols, table);
+	if (exec(db, sql, err, errlen) == -1)
+		goto done;
+	for (i = 0; i < n; i++)
+		if (exec(db, index_sql[i], err, errlen) == -1)
+			goto done;
+	rc = 0;
+done:
+	for (i = 0; i < n; i++) {
+		sqlite3_free(index_sql[i]);
+		sqlite3_free(drop[i]);
+	}
+	sqlite3_free(sql);
+	sqlite3_free(cols);
+	return rc;
+}
+
+/* Moves p's parked events and checkpoint over, and marks it live. */
+static int
+copy_state(sqlite3 *db, const struct projection *p, char *err, size_t errlen)
+{
+	char *sql;
+	int rc;
+
+	sql = sqlite3_mprintf(
+	    "DELETE FROM main.projector_parked WHERE projection = %Q;"
+	    "INSERT INTO main.projector_parked"
+	    " (projection, seq, subject, reason, parked_at)"
+	    " SELECT projection, seq, subject, reason, parked_at"
+	    " FROM shadow.projector_parked WHERE projection = %Q;"
+	    "UPDATE main.projector_status SET version = %d,"
+	    " last_seq = (SELECT last_seq FROM shadow.projector_status"
+	    "  WHERE projection = %Q),"
+	    " state = 'live', last_error = NULL, rebuild_seq = NULL,"
+	    " rebuild_target = NULL,"
+	    " updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')"
+	    " WHERE projection = %Q",
+	    p->name, p->name, p->version, p->name, p->name);
+	rc = exec(db, sql, err, errlen);
+	sqlite3_free(sql);
+	return rc;
+}
+
+/*
+ * Puts the nprojs projections' tables, parked events and checkpoints from
+ * the shadow database at shadow_path in place of those in live, in one
+ * transaction. live must be outside a transaction. Returns 0, or -1 with err
+ * and live unchanged.
+ */
+int
+swap_in(sqlite3 *live, const char *shadow_path,
+    const struct projection *const *projs, size_t nprojs, char *err,
+    size_t errlen)
+{
+	const char *const *t;
+	char *sql;
+	size_t i;
+	int rc;
+
+	sql = sqlite3_mprintf("ATTACH %Q AS shadow", shadow_path);
+	rc = exec(live, sql, err, errlen);
+	sqlite3_free(sql);
+	if (rc == -1)
+		return -1;
+	if (exec(live, "BEGIN IMMEDIATE", err, errlen) == -1)
+		goto detach;
+	for (i = 0; i < nprojs; i++) {
+		for (t = projs[i]->tables; *t != NULL; t++)
+			if (copy_table(live, *t, err, errlen) == -1)
+				goto rollback;
+		if (copy_state(live, projs[i], err, errlen) == -1)
+			goto rollback;
+	}
+	if (exec(live, "COMMIT", err, errlen) == -1)
+		goto rollback;
+	exec(live, "DETACH shadow", err, errlen);
+	return 0;
+rollback:
+	sqlite3_exec(live, "ROLLBACK", NULL, NULL, NULL);
+detach:
+	sqlite3_exec(live, "DETACH shadow", NULL, NULL, NULL);
+	return -1;
+}
