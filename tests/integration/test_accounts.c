@@ -10,10 +10,8 @@
  * reported and retried without holding up the others. Run from the
  * repository root; the binaries are in $PROJECTOR_BIN_DIR (default build).
  */
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stdarg.h>
@@ -28,10 +26,7 @@
 #include "proc.h"
 #include "publish.h"
 #include "testdb.h"
-#include "tmp.h"
 
-#define RUN_TIMEOUT_MS	60000	/* a --once run of 600 events takes < 1 s */
-#define STOP_MS		5000	/* SIGTERM to exit, at most (README: ~1 s) */
 #define PASS_GA1	"ga1-Zq7vN2pLx"
 #define PASS_GA2	"ga2-Hc4rT8wKe"
 #define PASS_WRONG	"not-the-password-9Fj3"
@@ -75,54 +70,15 @@ static const struct {
 };
 #define GA2_NEVENTS	(sizeof(ga2_events) / sizeof(ga2_events[0]))
 
-struct fixture {
-	struct natsd	d;
-	struct proc	p;		/* the projector in run mode */
-	char		dir[512];	/* leaves room for file names */
-	char		config[ITEST_PATH_MAX];
-	char		a_db[ITEST_PATH_MAX];
-	char		b_db[ITEST_PATH_MAX];
-	char		c_db[ITEST_PATH_MAX];
-	char		log[ITEST_PATH_MAX];
-	char		bin[ITEST_PATH_MAX];
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *f;
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	if (tmp_dir("itest-accounts-", f->dir, sizeof(f->dir)) == -1) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
-	snprintf(f->a_db, sizeof(f->a_db), "%s/a.db", f->dir);
-	snprintf(f->b_db, sizeof(f->b_db), "%s/b.db", f->dir);
-	snprintf(f->c_db, sizeof(f->c_db), "%s/c.db", f->dir);
-	snprintf(f->log, sizeof(f->log), "%s/projector.log", f->dir);
-	itest_bin("projector", f->bin, sizeof(f->bin));
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	proc_release(&f->p);
-	natsd_release(&f->d);
-	tmp_rm_rf(f->dir);
-	free(f);
-	return 0;
+	return itest_fx_setup("itest-accounts-", 0, state);
 }
 
 /* The URL that logs in as user with password. */
 static void
-user_url(const struct fixture *f, const char *user, const char *password,
+user_url(const struct itest_fx *f, const char *user, const char *password,
     char *buf, size_t len)
 {
 	snprintf(buf, len, "nats://%s:%s@127.0.0.1:%d", user, password,
@@ -135,30 +91,17 @@ user_url(const struct fixture *f, const char *user, const char *password,
  * (mode 0600). A machine without nats-server skips the test.
  */
 static void
-start_accounts(struct fixture *f)
+start_accounts(struct itest_fx *f)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
-	char conf[ITEST_PATH_MAX], path[ITEST_PATH_MAX], url[256], err[1024];
-	uint64_t count = 0;
+	char path[ITEST_PATH_MAX], url[256], err[1024];
 	size_t i;
 
-	snprintf(conf, sizeof(conf), "%s/nats-server.conf", f->dir);
-	assert_int_equal(tmp_write_file(conf, server_conf), 0);
-	if (natsd_start(&f->d, conf, err, sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_start: %s", err);
-	}
-
+	itest_fx_start_natsd(f, server_conf);
 	user_url(f, "ga1", PASS_GA1, url, sizeof(url));
-	if (itest_publish_fixture(url, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("GA-1: %s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
+	itest_fx_publish_fixture(f, url);
 
 	user_url(f, "ga2", PASS_GA2, url, sizeof(url));
 	if (publish_connect(url, &nc, err, sizeof(err)) == -1 ||
@@ -174,25 +117,30 @@ start_accounts(struct fixture *f)
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 
-	snprintf(path, sizeof(path), "%s/ga-1.pass", f->dir);
+	itest_fx_path(f, "ga-1.pass", path, sizeof(path));
 	assert_int_equal(itest_write_secret(path, PASS_GA1), 0);
-	snprintf(path, sizeof(path), "%s/ga-2.pass", f->dir);
+	itest_fx_path(f, "ga-2.pass", path, sizeof(path));
 	assert_int_equal(itest_write_secret(path, PASS_GA2), 0);
-	snprintf(path, sizeof(path), "%s/wrong.pass", f->dir);
+	itest_fx_path(f, "wrong.pass", path, sizeof(path));
 	assert_int_equal(itest_write_secret(path, PASS_WRONG), 0);
 }
 
-/* Writes the configuration: ga-1 and ga-2, and ga-bad when bad is set. */
+/*
+ * Writes the configuration: ga-1 (its database f->db) and ga-2, and ga-bad
+ * when bad is set.
+ */
 static void
-write_config(struct fixture *f, int bad)
+write_config(struct itest_fx *f, int bad)
 {
+#define AUTH(user, file)	"{ user: " user ", password_file: " file " }"
 	static const struct itest_account accts[] = {
-		{ "ga-1", "ga1", "ga-1.pass", "a.db" },
-		{ "ga-2", "ga2", "ga-2.pass", "b.db" },
-		{ "ga-bad", "ga2", "wrong.pass", "c.db" },
+		{ "ga-1", AUTH("ga1", "ga-1.pass"), "ga-1.db" },
+		{ "ga-2", AUTH("ga2", "ga-2.pass"), "b.db" },
+		{ "ga-bad", AUTH("ga2", "wrong.pass"), "c.db" },
 	};
+#undef AUTH
 
-	assert_int_equal(itest_write_config(f->config, f->d.url, 0, accts,
+	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, 0, accts,
 	    bad ? 3 : 2), 0);
 }
 
@@ -212,76 +160,67 @@ rows(const char *db, const char *sql, char *buf, size_t len)
 
 /* GA-1's file is the fixture's exact answer, and knows no server 900. */
 static void
-assert_ga1(struct fixture *f)
+assert_ga1(struct itest_fx *f)
 {
-	char err[1024];
-
-	if (itest_contract(f->a_db, err, sizeof(err)) == -1)
-		fail_msg("%s: %s", f->a_db, err);
-	assert_int_equal(itest_query_int(f->a_db,
+	itest_fx_assert_contract(f);
+	assert_int_equal(itest_query_int(f->db,
 	    "SELECT count(*) FROM servers WHERE server_id = '900'"), 0);
-	assert_int_equal(itest_query_int(f->a_db,
+	assert_int_equal(itest_query_int(f->db,
 	    "SELECT count(*) FROM session_history WHERE server_id = '900'"), 0);
-	assert_int_equal(itest_query_int(f->a_db, "SELECT count(*)"
+	assert_int_equal(itest_query_int(f->db, "SELECT count(*)"
 	    " FROM player_profiles WHERE steam_id = '76561198000009001'"), 0);
 }
 
 /* GA-2's file holds server 900, its one session and player, and no more. */
 static void
-assert_ga2(struct fixture *f)
+assert_ga2(struct itest_fx *f)
 {
-	char buf[4096];
+	char b_db[ITEST_PATH_MAX], buf[4096];
 
-	assert_int_equal(itest_last_seq(f->b_db), GA2_NEVENTS);
-	assert_string_equal(rows(f->b_db, "SELECT server_id, status,"
+	itest_fx_path(f, "b.db", b_db, sizeof(b_db));
+	assert_int_equal(itest_last_seq(b_db), GA2_NEVENTS);
+	assert_string_equal(rows(b_db, "SELECT server_id, status,"
 	    " last_started_at, last_stopped_at, current_wipe_id, online_players"
 	    " FROM servers", buf, sizeof(buf)),
 	    "900|online|2026-11-02T10:00:00.000Z|NULL|0|0");
-	assert_string_equal(rows(f->b_db, "SELECT server_id, steam_id, name,"
+	assert_string_equal(rows(b_db, "SELECT server_id, steam_id, name,"
 	    " connected_at, disconnected_at, duration_s, end_reason"
 	    " FROM session_history", buf, sizeof(buf)),
 	    "900|76561198000009001|alice900|2026-11-02T10:00:05.000Z|"
 	    "2026-11-02T10:10:05.500Z|600.5|Disconnected by user");
-	assert_string_equal(rows(f->b_db, "SELECT steam_id, name, first_seen,"
+	assert_string_equal(rows(b_db, "SELECT steam_id, name, first_seen,"
 	    " last_seen, sessions, playtime_s, chat_messages, reports_received,"
 	    " banned, ban_reason FROM player_profiles", buf, sizeof(buf)),
 	    "76561198000009001|alice900|2026-11-02T10:00:05.000Z|"
 	    "2026-11-02T10:10:05.500Z|1|600.5|0|0|0|NULL");
-	assert_int_equal(itest_query_int(f->b_db,
+	assert_int_equal(itest_query_int(b_db,
 	    "SELECT (SELECT count(*) FROM wipes) + (SELECT count(*)"
 	    " FROM leaderboard) + (SELECT count(*) FROM projector_parked)"), 0);
 }
 
-/* Neither secret reaches the log, nor any sanitizer report. */
+/* Neither secret reaches the log at path, nor any sanitizer report. */
 static void
-assert_clean_log(struct fixture *f)
+assert_clean_log(const char *path)
 {
-	char line[1024];
-
-	assert_int_equal(itest_log_count(f->log, PASS_GA1, NULL), 0);
-	assert_int_equal(itest_log_count(f->log, PASS_GA2, NULL), 0);
-	assert_int_equal(itest_log_count(f->log, PASS_WRONG, NULL), 0);
+	assert_int_equal(itest_log_count(path, PASS_GA1, NULL), 0);
+	assert_int_equal(itest_log_count(path, PASS_GA2, NULL), 0);
+	assert_int_equal(itest_log_count(path, PASS_WRONG, NULL), 0);
 	/* The files are 0600: no reason for the permissions warning. */
-	assert_int_equal(itest_log_count(f->log, "readable by others", NULL),
-	    0);
-	if (itest_sanitizer_report(f->log, line, sizeof(line)))
-		fail_msg("%s: %s", f->log, line);
+	assert_int_equal(itest_log_count(path, "readable by others", NULL), 0);
+	itest_fx_assert_no_sanitizer(path);
 }
 
 /* Both accounts in one `run --once`: each file gets its own stream. */
 static void
 test_accounts_isolated(void **state)
 {
-	struct fixture *f = *state;
-	char *argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };
-	int code = -1;
+	struct itest_fx *f = *state;
+	int code;
 
 	start_accounts(f);
 	write_config(f, 0);
-	if (proc_run(argv, RUN_TIMEOUT_MS, &code, NULL, f->log) == -1)
-		fail_msg("%s run --once: cannot run, or still running after"
-		    " %d ms", f->bin, RUN_TIMEOUT_MS);
-	assert_clean_log(f);
+	code = itest_fx_run(f, "run", "-c", f->config, "--once", NULL);
+	assert_clean_log(f->err);
 	assert_int_equal(code, 0);
 	assert_ga1(f);
 	assert_ga2(f);
@@ -295,37 +234,30 @@ test_accounts_isolated(void **state)
 static void
 test_accounts_bad_password(void **state)
 {
-	struct fixture *f = *state;
-	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
-	char err[1024];
+	struct itest_fx *f = *state;
+	char b_db[ITEST_PATH_MAX], c_db[ITEST_PATH_MAX];
 	int status;
 
+	itest_fx_path(f, "b.db", b_db, sizeof(b_db));
+	itest_fx_path(f, "c.db", c_db, sizeof(c_db));
 	start_accounts(f);
 	write_config(f, 1);
-	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_start_projector(f);
 
-	if (itest_wait_last_seq(f->a_db, ITEST_NEVENTS, &f->p, ITEST_WAIT_MS,
-	    err, sizeof(err)) == -1 ||
-	    itest_wait_last_seq(f->b_db, GA2_NEVENTS, &f->p, ITEST_WAIT_MS, err,
-	    sizeof(err)) == -1 ||
-	    itest_wait_log(&f->p, ITEST_WAIT_MS, 1, err, sizeof(err), f->log,
-	    "cannot connect", "account=ga-bad", "Authorization Violation",
-	    NULL) == -1)
-		fail_msg("%s", err);
+	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
+	itest_fx_wait_last_seq(f, b_db, GA2_NEVENTS);
+	itest_fx_wait_log(f, f->log, 1, "cannot connect", "account=ga-bad",
+	    "Authorization Violation", NULL);
 	/* The good accounts never hear of it. */
 	assert_int_equal(itest_log_count(f->log, "Authorization Violation",
 	    NULL), itest_log_count(f->log, "Authorization Violation",
 	    "account=ga-bad", NULL));
 	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
 	/* Nothing applied for it (-1: no status rows, or no file, yet). */
-	assert_true(itest_last_seq(f->c_db) <= 0);
+	assert_true(itest_last_seq(c_db) <= 0);
 
-	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
-	if (proc_wait(&f->p, STOP_MS, &status) == -1)
-		fail_msg("still running %d ms after SIGTERM", STOP_MS);
-	assert_clean_log(f);
-	assert_int_equal(proc_exit_code(status), 0);
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	assert_clean_log(f->log);
 	assert_ga1(f);
 	assert_ga2(f);
 }
@@ -334,10 +266,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_accounts_isolated, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_accounts_bad_password,
-		    setup, teardown),
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, itest_fx_teardown)
+		T_(test_accounts_isolated),
+		T_(test_accounts_bad_password),
+#undef T_
 	};
 	int rc;
 

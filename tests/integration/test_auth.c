@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,25 +33,16 @@
 #include <jansson.h>
 #include <nats/nats.h>
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
-#include "contract.h"
+#include "itest.h"
 #include "natsd.h"
 #include "proc.h"
 #include "publish.h"
 #include "tmp.h"
 
-#define FIXTURE		"tests/fixtures/gamingapi-small/events.jsonl"
-#define EXPECTED	"tests/fixtures/gamingapi-small/expected.json"
-#define FIXTURE_EVENTS	600
-#define STREAM		"everything"
-#define ACCOUNT		"ga-1"
-#define PATH_LEN	1024
-#define RUN_MS		60000	/* bound on one `projector run --once` */
-#define LOG_WAIT_MS	30000	/* bound on waiting for lines in a log */
+#define ACCOUNT		"ga-1"	/* its database is f->db */
 #define OPENSSL_MS	30000	/* bound on one openssl command */
 #define STOP_MS		10000	/* SIGTERM to exit; the README says ~1 s */
-#define POLL_NS		(20 * 1000 * 1000)
 #define RETRIES_SEEN	3	/* refused logins that prove `run` retries */
 
 /*
@@ -75,55 +65,12 @@ struct nkey {
 	char		pub[NKEY_TEXT_LEN];	/* "U...", "A...", "O..." */
 };
 
-struct fixture {
-	struct natsd	d;
-	struct proc	p;		/* a `projector run` without --once */
-	char		dir[512];	/* configs, secrets, keys, the database */
-	char		bin[PATH_LEN];	/* the program under test */
-	char		config[PATH_LEN]; /* the projector's configuration */
-	char		log[PATH_LEN];	/* its stderr */
-};
-
-static const char *const subjects[] = { "v0.rust.servers.>" };
+static const char *const subjects[] = { ITEST_SUBJECTS };
 
 static int
 setup(void **state)
 {
-	struct fixture *f;
-	const char *bindir = getenv("PROJECTOR_BIN_DIR");
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	if (tmp_dir("test-auth-", f->dir, sizeof(f->dir)) == -1) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->bin, sizeof(f->bin), "%s/projector",
-	    bindir != NULL && *bindir != '\0' ? bindir : "build");
-	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
-	snprintf(f->log, sizeof(f->log), "%s/projector.log", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	proc_release(&f->p);
-	natsd_release(&f->d);
-	tmp_rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Writes f->dir/name into buf. */
-static void
-path_in(const struct fixture *f, const char *name, char *buf, size_t len)
-{
-	if (snprintf(buf, len, "%s/%s", f->dir, name) >= (int)len)
-		fail_msg("path too long: %s/%s", f->dir, name);
+	return itest_fx_setup("test-auth-", 0, state);
 }
 
 static void
@@ -148,36 +95,16 @@ read_file(const char *path)
  * f->dir/name with mode, and its path into path.
  */
 static void
-write_secret(const struct fixture *f, const char *name, const char *text,
+write_secret(const struct itest_fx *f, const char *name, const char *text,
     mode_t mode, char *path, size_t len)
 {
 	char *line;
 
-	path_in(f, name, path, len);
+	itest_fx_path(f, name, path, len);
 	assert_true(asprintf(&line, "%s\n", text) != -1);
 	write_file(path, line, mode);
 	explicit_bzero(line, strlen(line));
 	free(line);
-}
-
-/*
- * Starts nats-server with the configuration text conf; a machine without
- * nats-server skips the test rather than failing it.
- */
-static void
-start_server(struct fixture *f, const char *conf)
-{
-	char path[PATH_LEN], err[1024];
-
-	path_in(f, "server.conf", path, sizeof(path));
-	write_file(path, conf, 0600);
-	if (natsd_start(&f->d, path, err, sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_start: %s", err);
-	}
 }
 
 /*
@@ -199,11 +126,12 @@ feed(const char *url, natsOptions *opts)
 	if (s != NATS_OK)
 		fail_msg("publisher: connect to %s: %s", url,
 		    nats_GetLastError(NULL));
-	if (publish_create_stream(nc, STREAM, subjects, 1, err,
+	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
 	    sizeof(err)) == -1 || publish_js(nc, &js, err, sizeof(err)) == -1 ||
-	    publish_file(js, STREAM, FIXTURE, &count, err, sizeof(err)) == -1)
+	    publish_file(js, ITEST_STREAM, ITEST_EVENTS, &count, err,
+	    sizeof(err)) == -1)
 		fail_msg("publisher: %s", err);
-	assert_int_equal(count, FIXTURE_EVENTS);
+	assert_int_equal(count, ITEST_NEVENTS);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 }
@@ -243,169 +171,55 @@ check_refuses_anonymous(const char *url)
  * auth and nats.tls given as YAML flow mappings (NULL: none).
  */
 static void
-write_config(struct fixture *f, const char *url, const char *tls,
+write_config(struct itest_fx *f, const char *url, const char *tls,
     const char *auth)
 {
-	char *text;
+	const struct itest_account acct = { ACCOUNT, auth, ACCOUNT ".db" };
 
-	assert_true(asprintf(&text,
-	    "nats:\n"
-	    "  servers: [\"%s\"]\n"
-	    "%s%s%s"
-	    "batch:\n"
-	    "  max_events: 100\n"
-	    "accounts:\n"
-	    "  - name: " ACCOUNT "\n"
-	    "%s%s%s"
-	    "    stream: " STREAM "\n"
-	    "    database: " ACCOUNT ".db\n", url,
-	    tls != NULL ? "  tls: " : "", tls != NULL ? tls : "",
-	    tls != NULL ? "\n" : "",
-	    auth != NULL ? "    auth: " : "", auth != NULL ? auth : "",
-	    auth != NULL ? "\n" : "") != -1);
-	write_file(f->config, text, 0600);
-	free(text);
+	assert_int_equal(itest_write_config(f->config, url, tls, 100, &acct, 1),
+	    0);
 }
 
-/* Prints the projector's log, for a test about to fail. */
-static void
-show_log(const struct fixture *f)
-{
-	char *text;
-
-	if (tmp_read_file(f->log, &text, NULL) == 0) {
-		fprintf(stderr, "--- %s\n%s---\n", f->log, text);
-		free(text);
-	}
-}
-
-/* Runs `projector run -c CONFIG --once` to its end; returns its exit code. */
+/*
+ * Runs `projector run -c CONFIG --once` to its end, stdout and stderr both
+ * in f->log (so that the checks for secrets read all it said); returns its
+ * exit code.
+ */
 static int
-run_once(struct fixture *f)
+run_once(struct itest_fx *f)
 {
 	char *argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };
 	int code;
 
-	if (proc_run(argv, RUN_MS, &code, f->log, f->log) == -1)
+	if (proc_run(argv, ITEST_RUN_MS, &code, f->log, f->log) == -1)
 		fail_msg("%s: %s", f->bin, strerror(errno));
 	return code;
 }
 
 /* Runs --once and checks that it exits 0 with the database exact. */
 static void
-run_and_check(struct fixture *f)
+run_and_check(struct itest_fx *f)
 {
-	sqlite3 *db = NULL;
-	char path[PATH_LEN], err[2048];
-	int code, rc;
+	int code;
 
 	if ((code = run_once(f)) != 0) {
-		show_log(f);
+		itest_show_log(f->log);
 		fail_msg("projector run --once exited %d", code);
 	}
-	path_in(f, ACCOUNT ".db", path, sizeof(path));
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
-	rc = contract_compare(db, EXPECTED, err, sizeof(err));
-	sqlite3_close(db);
-	if (rc != 0)
-		fail_msg("database differs from %s: %s", EXPECTED, err);
-}
-
-/* Starts `projector run` without --once, stderr to f->log. */
-static void
-start_projector(struct fixture *f)
-{
-	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
-	char err[1024];
-
-	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-}
-
-/* Stops it with SIGTERM and checks that it exits 0 in time. */
-static void
-stop_projector(struct fixture *f)
-{
-	int status;
-
-	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
-	if (proc_wait(&f->p, STOP_MS, &status) == -1) {
-		show_log(f);
-		fail_msg("projector still running %d ms after SIGTERM", STOP_MS);
-	}
-	if (proc_exit_code(status) != 0) {
-		show_log(f);
-		fail_msg("projector exited %d after SIGTERM",
-		    proc_exit_code(status));
-	}
-}
-
-/* How many times needle occurs in text. */
-static int
-count(const char *text, const char *needle)
-{
-	const char *p = text;
-	int n = 0;
-
-	while ((p = strstr(p, needle)) != NULL) {
-		n++;
-		p += strlen(needle);
-	}
-	return n;
+	itest_fx_assert_contract(f);
 }
 
 /*
- * Polls the file at path until needle occurs in it at least n times, or
- * LOG_WAIT_MS pass, or the projector of f (when started) exits. Returns the
- * file's text (to free()) when it does, or fails the test.
+ * Waits until the projector, started in the background, logs a line with
+ * msg="cannot connect", and copies the first such line into line.
  */
-static char *
-wait_for(struct fixture *f, const char *path, const char *needle, int n)
+static void
+wait_cannot_connect(struct itest_fx *f, char *line, size_t len)
 {
-	struct timespec start, now, nap = { 0, POLL_NS };
-	char *text;
-	int exited = 0;
-
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (;;) {
-		if (tmp_read_file(path, &text, NULL) == 0) {
-			if (count(text, needle) >= n)
-				return text;
-			free(text);
-		}
-		if (exited)
-			break;
-		/* One more look after the exit: its last words count. */
-		exited = f->p.pid > 0 && proc_wait(&f->p, 0, NULL) == 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 +
-		    (now.tv_nsec - start.tv_nsec) / 1000000 >= LOG_WAIT_MS)
-			break;
-		nanosleep(&nap, NULL);
-	}
-	show_log(f);
-	fail_msg("%s: \"%s\" not seen %d times%s", path, needle, n,
-	    exited ? " before the projector exited" : "");
-	return NULL;
-}
-
-/*
- * Returns a copy (to free()) of the first line of text that contains msg,
- * or fails the test.
- */
-static char *
-line_with(const char *text, const char *msg)
-{
-	const char *p, *start, *end;
-
-	if ((p = strstr(text, msg)) == NULL)
-		fail_msg("no line with %s in:\n%s", msg, text);
-	for (start = p; start > text && start[-1] != '\n'; start--)
-		;
-	if ((end = strchr(p, '\n')) == NULL)
-		end = p + strlen(p);
-	return strndup(start, (size_t)(end - start));
+	itest_fx_wait_log(f, f->log, 1, "msg=\"cannot connect\"", NULL);
+	if (itest_log_line(line, len, f->log, "msg=\"cannot connect\"",
+	    NULL) == -1)
+		fail_msg("%s: no line with msg=\"cannot connect\"", f->log);
 }
 
 /*
@@ -413,7 +227,7 @@ line_with(const char *text, const char *msg)
  * names[i] says what secrets[i] is, since the message must not print it.
  */
 static void
-check_no_secrets(const struct fixture *f, const char *const secrets[],
+check_no_secrets(const struct itest_fx *f, const char *const secrets[],
     const char *const names[])
 {
 	char *text = read_file(f->log);
@@ -431,14 +245,14 @@ check_no_secrets(const struct fixture *f, const char *const secrets[],
 
 /* Checks that a run warned about none of the secret files. */
 static void
-check_no_mode_warning(const struct fixture *f)
+check_no_mode_warning(const struct itest_fx *f)
 {
 	char *text = read_file(f->log);
-	int n = count(text, "readable by others");
+	int warned = strstr(text, "readable by others") != NULL;
 
 	free(text);
-	if (n != 0) {
-		show_log(f);
+	if (warned) {
+		itest_show_log(f->log);
 		fail_msg("a warning about a secret file whose mode is 0600");
 	}
 }
@@ -606,27 +420,61 @@ jwt_encode(const struct nkey *iss, json_t *claims)
 	return token;
 }
 
+/* ---- tokens ---- */
+
+/* Starts a server that wants token: `authorization { token }`. */
+static void
+start_token_server(struct itest_fx *f, const char *token)
+{
+	char conf[256];
+
+	snprintf(conf, sizeof(conf), "authorization { token: \"%s\" }\n", token);
+	itest_fx_start_natsd(f, conf);
+}
+
+/*
+ * Checks that the server of f refuses a client without credentials, and
+ * publishes the fixture to it with token.
+ */
+static void
+feed_with_token(struct itest_fx *f, const char *token)
+{
+	natsOptions *opts;
+
+	check_refuses_anonymous(f->d.url);
+	opts = options_new();
+	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
+	feed(f->d.url, opts);
+}
+
+/*
+ * Writes token to ga-1.token with mode (its path into file) and the
+ * configuration that logs in with that token_file.
+ */
+static void
+write_token_config(struct itest_fx *f, const char *token, mode_t mode,
+    char *file, size_t len)
+{
+	char auth[ITEST_PATH_MAX + 32];
+
+	write_secret(f, "ga-1.token", token, mode, file, len);
+	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
+	write_config(f, f->d.url, NULL, auth);
+}
+
 /* ---- the tests ---- */
 
 /* Token: `authorization { token }`, the projector's token_file 0600. */
 static void
 test_token(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	const char *token = "tok-6Yh2VqX9pLr3Zs0w";
-	char conf[256], file[PATH_LEN], auth[PATH_LEN + 32];
-	natsOptions *opts;
+	char file[ITEST_PATH_MAX];
 
-	snprintf(conf, sizeof(conf), "authorization { token: \"%s\" }\n", token);
-	start_server(f, conf);
-	check_refuses_anonymous(f->d.url);
-	opts = options_new();
-	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
-	feed(f->d.url, opts);
-
-	write_secret(f, "ga-1.token", token, 0600, file, sizeof(file));
-	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
-	write_config(f, f->d.url, NULL, auth);
+	start_token_server(f, token);
+	feed_with_token(f, token);
+	write_token_config(f, token, 0600, file, sizeof(file));
 	run_and_check(f);
 	check_no_mode_warning(f);
 	check_no_secrets(f, (const char *const[]){ token, NULL },
@@ -641,30 +489,25 @@ test_token(void **state)
 static void
 test_token_refused(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	const char *token = "tok-Right-4hN8qK2mW7", *wrong = "tok-Wrong-9fB3xJ5tE1";
-	char conf[256], file[PATH_LEN], auth[PATH_LEN + 32], *text, *line;
+	char file[ITEST_PATH_MAX], line[4096];
 
-	snprintf(conf, sizeof(conf), "authorization { token: \"%s\" }\n", token);
-	start_server(f, conf);
-	write_secret(f, "ga-1.token", wrong, 0600, file, sizeof(file));
-	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
-	write_config(f, f->d.url, NULL, auth);
-	start_projector(f);
+	start_token_server(f, token);
+	write_token_config(f, wrong, 0600, file, sizeof(file));
+	itest_fx_start_projector(f);
 
-	text = wait_for(f, f->log, "msg=\"cannot connect\"", 1);
-	line = line_with(text, "msg=\"cannot connect\"");
-	free(text);
+	wait_cannot_connect(f, line, sizeof(line));
 	if (strstr(line, "Authorization Violation") == NULL ||
 	    strstr(line, "account=" ACCOUNT) == NULL) {
-		show_log(f);
+		itest_show_log(f->log);
 		fail_msg("the reason or the account is missing: %s", line);
 	}
-	free(line);
 	/* The server logs each refused attempt: the projector kept trying. */
-	free(wait_for(f, f->d.log, "authentication error", RETRIES_SEEN));
+	itest_fx_wait_log(f, f->d.log, RETRIES_SEEN, "authentication error",
+	    NULL);
 	assert_int_equal(proc_wait(&f->p, 0, NULL), -1);
-	stop_projector(f);
+	itest_fx_stop_projector(f, STOP_MS);
 	check_no_secrets(f, (const char *const[]){ token, wrong, NULL },
 	    (const char *const[]){ "server's token", "wrong token", NULL });
 }
@@ -673,14 +516,14 @@ test_token_refused(void **state)
 static void
 test_password(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	const char *password = "pw-Qm4Tz8Lc1Vb6Xn";
-	char conf[256], file[PATH_LEN], auth[PATH_LEN + 64];
+	char conf[256], file[ITEST_PATH_MAX], auth[ITEST_PATH_MAX + 64];
 	natsOptions *opts;
 
 	snprintf(conf, sizeof(conf), "authorization { users: [ "
 	    "{ user: projector, password: \"%s\" } ] }\n", password);
-	start_server(f, conf);
+	itest_fx_start_natsd(f, conf);
 	check_refuses_anonymous(f->d.url);
 	opts = options_new();
 	assert_int_equal(natsOptions_SetUserInfo(opts, "projector", password),
@@ -704,31 +547,24 @@ test_password(void **state)
 static void
 test_secret_mode_warning(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	const char *token = "tok-Open-7Rk2Wd5Hs9";
-	char conf[256], file[PATH_LEN], auth[PATH_LEN + 32], *text, *line;
-	natsOptions *opts;
+	char file[ITEST_PATH_MAX], line[4096];
 
-	snprintf(conf, sizeof(conf), "authorization { token: \"%s\" }\n", token);
-	start_server(f, conf);
-	check_refuses_anonymous(f->d.url);
-	opts = options_new();
-	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
-	feed(f->d.url, opts);
-
-	write_secret(f, "ga-1.token", token, 0644, file, sizeof(file));
-	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
-	write_config(f, f->d.url, NULL, auth);
+	start_token_server(f, token);
+	feed_with_token(f, token);
+	write_token_config(f, token, 0644, file, sizeof(file));
 	run_and_check(f);
-	text = read_file(f->log);
-	line = line_with(text, "readable by others");
-	free(text);
+	if (itest_log_line(line, sizeof(line), f->log, "readable by others",
+	    NULL) == -1) {
+		itest_show_log(f->log);
+		fail_msg("no line with readable by others");
+	}
 	if (strstr(line, "level=warn") == NULL || strstr(line, file) == NULL) {
-		show_log(f);
+		itest_show_log(f->log);
 		fail_msg("the warning is not a warn line naming %s: %s", file,
 		    line);
 	}
-	free(line);
 	check_no_secrets(f, (const char *const[]){ token, NULL },
 	    (const char *const[]){ "token", NULL });
 }
@@ -740,9 +576,9 @@ test_secret_mode_warning(void **state)
 static void
 test_nkey(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	struct nkey user;
-	char conf[256], file[PATH_LEN], auth[PATH_LEN + 128];
+	char conf[256], file[ITEST_PATH_MAX], auth[ITEST_PATH_MAX + 128];
 	natsOptions *opts;
 
 	/* The check value of CRC-16/XMODEM, then the letters nkeys promise. */
@@ -753,7 +589,7 @@ test_nkey(void **state)
 	assert_int_equal(user.pub[0], 'U');
 	snprintf(conf, sizeof(conf), "authorization { users: [ "
 	    "{ nkey: %s } ] }\n", user.pub);
-	start_server(f, conf);
+	itest_fx_start_natsd(f, conf);
 	check_refuses_anonymous(f->d.url);
 	write_secret(f, "ga-1.nk", user.seed, 0600, file, sizeof(file));
 	opts = options_new();
@@ -805,9 +641,10 @@ account_jwt(const struct nkey *op, const struct nkey *acct, const char *name,
 static void
 test_creds(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	struct nkey op, sys, acct, user;
-	char opfile[PATH_LEN], file[PATH_LEN], auth[PATH_LEN + 32];
+	char opfile[ITEST_PATH_MAX], file[ITEST_PATH_MAX];
+	char auth[ITEST_PATH_MAX + 32];
 	char *opjwt, *sysjwt, *acctjwt, *userjwt, *conf, *creds;
 	natsOptions *opts;
 
@@ -826,7 +663,7 @@ test_creds(void **state)
 	    "nats", "pub", "sub", "subs", -1, "data", -1, "payload", -1,
 	    "type", "user", "version", 2));
 
-	path_in(f, "operator.jwt", opfile, sizeof(opfile));
+	itest_fx_path(f, "operator.jwt", opfile, sizeof(opfile));
 	write_file(opfile, opjwt, 0600);
 	assert_true(asprintf(&conf, "operator: \"%s\"\n"
 	    "system_account: %s\n"
@@ -835,7 +672,7 @@ test_creds(void **state)
 	    "  %s: \"%s\"\n"
 	    "  %s: \"%s\"\n"
 	    "}\n", opfile, sys.pub, sys.pub, sysjwt, acct.pub, acctjwt) != -1);
-	start_server(f, conf);
+	itest_fx_start_natsd(f, conf);
 	check_refuses_anonymous(f->d.url);
 	free(conf);
 
@@ -850,7 +687,7 @@ test_creds(void **state)
 	    "\n"
 	    "*************************************************************\n",
 	    userjwt, user.seed) != -1);
-	path_in(f, "ga-1.creds", file, sizeof(file));
+	itest_fx_path(f, "ga-1.creds", file, sizeof(file));
 	write_file(file, creds, 0600);
 	explicit_bzero(creds, strlen(creds));
 	free(creds);
@@ -876,12 +713,12 @@ test_creds(void **state)
 
 /* Runs the openssl command argv; fails the test unless it exits 0. */
 static void
-openssl_run(struct fixture *f, char *const argv[])
+openssl_run(struct itest_fx *f, char *const argv[])
 {
-	char log[PATH_LEN], *text;
+	char log[ITEST_PATH_MAX], *text;
 	int code;
 
-	path_in(f, "openssl.log", log, sizeof(log));
+	itest_fx_path(f, "openssl.log", log, sizeof(log));
 	if (proc_run(argv, OPENSSL_MS, &code, log, log) == -1)
 		fail_msg("openssl: %s", strerror(errno));
 	if (code != 0) {
@@ -899,7 +736,7 @@ openssl_run(struct fixture *f, char *const argv[])
  * configuration keeps the extensions independent of the system's.
  */
 static void
-make_certs(struct fixture *f)
+make_certs(struct itest_fx *f)
 {
 	static const char cnf[] =
 	    "[req]\n"
@@ -924,25 +761,26 @@ make_certs(struct fixture *f)
 		{ "server", "/CN=127.0.0.1", "2" },
 		{ "client", "/CN=projector", "3" },
 	};
-	char c[PATH_LEN], ca[PATH_LEN], cakey[PATH_LEN], csr[PATH_LEN];
-	char cert[PATH_LEN], key[PATH_LEN], name[64];
+	char c[ITEST_PATH_MAX], ca[ITEST_PATH_MAX], cakey[ITEST_PATH_MAX];
+	char csr[ITEST_PATH_MAX], cert[ITEST_PATH_MAX], key[ITEST_PATH_MAX];
+	char name[64];
 	size_t i;
 
-	path_in(f, "openssl.cnf", c, sizeof(c));
+	itest_fx_path(f, "openssl.cnf", c, sizeof(c));
 	write_file(c, cnf, 0600);
-	path_in(f, "ca.pem", ca, sizeof(ca));
-	path_in(f, "ca-key.pem", cakey, sizeof(cakey));
+	itest_fx_path(f, "ca.pem", ca, sizeof(ca));
+	itest_fx_path(f, "ca-key.pem", cakey, sizeof(cakey));
 	openssl_run(f, (char *const[]){ "openssl", "req", "-x509", "-config", c,
 	    "-extensions", "ca", "-newkey", "ec", "-pkeyopt",
 	    "ec_paramgen_curve:P-256", "-nodes", "-keyout", cakey, "-out", ca,
 	    "-days", "2", "-subj", "/CN=projector test CA", NULL });
 	for (i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
 		snprintf(name, sizeof(name), "%s.csr", leaves[i][0]);
-		path_in(f, name, csr, sizeof(csr));
+		itest_fx_path(f, name, csr, sizeof(csr));
 		snprintf(name, sizeof(name), "%s.pem", leaves[i][0]);
-		path_in(f, name, cert, sizeof(cert));
+		itest_fx_path(f, name, cert, sizeof(cert));
 		snprintf(name, sizeof(name), "%s-key.pem", leaves[i][0]);
-		path_in(f, name, key, sizeof(key));
+		itest_fx_path(f, name, key, sizeof(key));
 		openssl_run(f, (char *const[]){ "openssl", "req", "-new",
 		    "-config", c, "-newkey", "ec", "-pkeyopt",
 		    "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
@@ -959,26 +797,27 @@ make_certs(struct fixture *f)
  * test's CA, and publishes the fixture over mutual TLS.
  */
 static void
-start_tls_server(struct fixture *f, char *url, size_t urllen)
+start_tls_server(struct itest_fx *f, char *url, size_t urllen)
 {
-	char conf[4 * PATH_LEN], ca[PATH_LEN], cert[PATH_LEN], key[PATH_LEN];
+	char conf[4 * ITEST_PATH_MAX], ca[ITEST_PATH_MAX];
+	char cert[ITEST_PATH_MAX], key[ITEST_PATH_MAX];
 	natsOptions *opts;
 
 	make_certs(f);
-	path_in(f, "ca.pem", ca, sizeof(ca));
-	path_in(f, "server.pem", cert, sizeof(cert));
-	path_in(f, "server-key.pem", key, sizeof(key));
+	itest_fx_path(f, "ca.pem", ca, sizeof(ca));
+	itest_fx_path(f, "server.pem", cert, sizeof(cert));
+	itest_fx_path(f, "server-key.pem", key, sizeof(key));
 	snprintf(conf, sizeof(conf), "tls {\n"
 	    "  cert_file: \"%s\"\n"
 	    "  key_file: \"%s\"\n"
 	    "  ca_file: \"%s\"\n"
 	    "  verify: true\n"
 	    "}\n", cert, key, ca);
-	start_server(f, conf);
+	itest_fx_start_natsd(f, conf);
 	snprintf(url, urllen, "tls://127.0.0.1:%d", f->d.port);
 
-	path_in(f, "client.pem", cert, sizeof(cert));
-	path_in(f, "client-key.pem", key, sizeof(key));
+	itest_fx_path(f, "client.pem", cert, sizeof(cert));
+	itest_fx_path(f, "client-key.pem", key, sizeof(key));
 	opts = options_new();
 	assert_int_equal(natsOptions_SetSecure(opts, true), NATS_OK);
 	assert_int_equal(natsOptions_LoadCATrustedCertificates(opts, ca),
@@ -1004,14 +843,14 @@ pem_body(const char *path, char *out, size_t outlen)
 static void
 test_tls(void **state)
 {
-	struct fixture *f = *state;
-	char url[64], ca[PATH_LEN], cert[PATH_LEN], key[PATH_LEN];
-	char tls[4 * PATH_LEN], body[128];
+	struct itest_fx *f = *state;
+	char url[64], ca[ITEST_PATH_MAX], cert[ITEST_PATH_MAX];
+	char key[ITEST_PATH_MAX], tls[4 * ITEST_PATH_MAX], body[128];
 
 	start_tls_server(f, url, sizeof(url));
-	path_in(f, "ca.pem", ca, sizeof(ca));
-	path_in(f, "client.pem", cert, sizeof(cert));
-	path_in(f, "client-key.pem", key, sizeof(key));
+	itest_fx_path(f, "ca.pem", ca, sizeof(ca));
+	itest_fx_path(f, "client.pem", cert, sizeof(cert));
+	itest_fx_path(f, "client-key.pem", key, sizeof(key));
 	snprintf(tls, sizeof(tls), "{ ca_file: \"%s\", cert_file: \"%s\", "
 	    "key_file: \"%s\" }", ca, cert, key);
 	write_config(f, url, tls, NULL);
@@ -1032,47 +871,43 @@ test_tls(void **state)
 static void
 test_tls_no_client_cert(void **state)
 {
-	struct fixture *f = *state;
-	char url[64], ca[PATH_LEN], tls[2 * PATH_LEN], *text, *line;
+	struct itest_fx *f = *state;
+	char url[64], ca[ITEST_PATH_MAX], tls[2 * ITEST_PATH_MAX], line[4096];
 
 	start_tls_server(f, url, sizeof(url));
-	path_in(f, "ca.pem", ca, sizeof(ca));
+	itest_fx_path(f, "ca.pem", ca, sizeof(ca));
 	snprintf(tls, sizeof(tls), "{ ca_file: \"%s\" }", ca);
 	write_config(f, f->d.url, tls, NULL);
-	start_projector(f);
+	itest_fx_start_projector(f);
 
-	text = wait_for(f, f->log, "msg=\"cannot connect\"", 1);
-	line = line_with(text, "msg=\"cannot connect\"");
-	free(text);
+	wait_cannot_connect(f, line, sizeof(line));
 	if (strstr(line, "account=" ACCOUNT) == NULL ||
 	    strstr(line, "error=\"connecting: ") == NULL ||
 	    strstr(line, "client certificate") == NULL) {
-		show_log(f);
+		itest_show_log(f->log);
 		fail_msg("the account or the reason is missing: %s", line);
 	}
-	free(line);
 	/* The server logs each refused attempt: the projector kept trying. */
-	free(wait_for(f, f->d.log, "client didn't provide a certificate",
-	    RETRIES_SEEN));
+	itest_fx_wait_log(f, f->d.log, RETRIES_SEEN,
+	    "client didn't provide a certificate", NULL);
 	assert_int_equal(proc_wait(&f->p, 0, NULL), -1);
-	stop_projector(f);
+	itest_fx_stop_projector(f, STOP_MS);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_token, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_token_refused, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_password, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_secret_mode_warning, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_nkey, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_creds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tls, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tls_no_client_cert, setup,
-		    teardown),
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, itest_fx_teardown)
+		T_(test_token),
+		T_(test_token_refused),
+		T_(test_password),
+		T_(test_secret_mode_warning),
+		T_(test_nkey),
+		T_(test_creds),
+		T_(test_tls),
+		T_(test_tls_no_client_cert),
+#undef T_
 	};
 	int failed;
 

@@ -11,7 +11,6 @@
  */
 #include <ctype.h>
 #include <glob.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +30,6 @@
 #include "publish.h"
 #include "tmp.h"
 
-#define RUN_TIMEOUT_MS	60000	/* any command here takes < 1 s */
-#define STOP_MS		5000	/* SIGTERM to exit, at most (README: ~1 s) */
 #define SHORT_STREAM	10	/* events of the recreated stream */
 
 /* <sysexits.h>, as the CLI contract names them. */
@@ -41,86 +38,10 @@
 #define EXIT_TEMPFAIL	75
 #define EXIT_CONFIG	78
 
-struct fixture {
-	struct natsd	d;
-	struct proc	p;		/* a projector in run mode */
-	struct itest_fixture events;	/* the fixture's lines, when loaded */
-	char		dir[512];	/* leaves room for file names */
-	char		config[ITEST_PATH_MAX];
-	char		db[ITEST_PATH_MAX];
-	char		out[ITEST_PATH_MAX];	/* stdout of the last command */
-	char		err[ITEST_PATH_MAX];	/* stderr of the last command */
-	char		bin[ITEST_PATH_MAX];
-};
-
 static int
 setup(void **state)
 {
-	struct fixture *f;
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	if (tmp_dir("itest-cli-", f->dir, sizeof(f->dir)) == -1) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
-	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
-	snprintf(f->out, sizeof(f->out), "%s/stdout", f->dir);
-	snprintf(f->err, sizeof(f->err), "%s/stderr", f->dir);
-	itest_bin("projector", f->bin, sizeof(f->bin));
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	proc_release(&f->p);
-	natsd_release(&f->d);
-	itest_fixture_release(&f->events);
-	tmp_rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Fails when a sanitizer reported into the file at path. */
-static void
-assert_no_sanitizer_report(const char *path)
-{
-	char line[1024];
-
-	if (itest_sanitizer_report(path, line, sizeof(line)))
-		fail_msg("%s: %s", path, line);
-}
-
-/*
- * Runs the projector with the arguments that follow (NULL ends them, at
- * most 8) to completion, stdout into f->out and stderr into f->err (both
- * truncated first), and checks f->err for sanitizer reports. Returns its
- * exit code.
- */
-static int
-projector(struct fixture *f, ...)
-{
-	char *argv[10];
-	va_list ap;
-	int n = 0, code = -1;
-
-	argv[n++] = f->bin;
-	va_start(ap, f);
-	while (n < 9 && (argv[n] = va_arg(ap, char *)) != NULL)
-		n++;
-	va_end(ap);
-	argv[n] = NULL;
-	if (proc_run(argv, RUN_TIMEOUT_MS, &code, f->out, f->err) == -1)
-		fail_msg("%s %s: cannot run, or still running after %d ms",
-		    f->bin, argv[1], RUN_TIMEOUT_MS);
-	/* A sanitizer report would otherwise show only as an exit code. */
-	assert_no_sanitizer_report(f->err);
-	return code;
+	return itest_fx_setup("itest-cli-", 0, state);
 }
 
 /* Returns the whole of the file at path (the caller frees it). */
@@ -195,67 +116,26 @@ has_number(const char *s, long long n)
 	return 0;
 }
 
-/*
- * Starts nats-server with the fixture in the stream. A machine without
- * nats-server skips the test.
- */
-static void
-start_with_fixture(struct fixture *f)
-{
-	uint64_t count = 0;
-	char err[1024];
-
-	if (natsd_start(&f->d, NULL, err, sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_start: %s", err);
-	}
-	if (itest_publish_fixture(f->d.url, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
-}
-
-/*
- * Writes the configuration: one account, database ga-1.db, on the server
- * of the test or, with none started, on a port nothing listens on (for
- * commands that must not touch the network).
- */
-static void
-write_config(struct fixture *f)
-{
-	static const struct itest_account acct = { "ga-1", NULL, NULL,
-	    "ga-1.db" };
-
-	assert_int_equal(itest_write_config(f->config, f->d.port != 0 ?
-	    f->d.url : "nats://127.0.0.1:1", 0, &acct, 1), 0);
-}
-
 /* The whole fixture with `run --once`: the exact answer. */
 static void
-run_fixture(struct fixture *f)
+run_fixture(struct itest_fx *f)
 {
-	char err[1024];
-
-	assert_int_equal(projector(f, "run", "-c", f->config, "--once", NULL),
-	    0);
-	if (itest_contract(f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	itest_fx_assert_contract(f);
 }
 
 /* --help and --version: stdout, nothing on stderr, exit 0. */
 static void
 test_cli_help_version(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	static const char *const commands[] = { "run", "status",
 	    "check-config", "migrate" };
 	char *text;
 	size_t i;
 
-	assert_int_equal(projector(f, "--help", NULL), 0);
+	assert_int_equal(itest_fx_run(f, "--help", NULL), 0);
 	assert_int_equal(lines(f->err), 0);
 	text = slurp(f->out);
 	assert_non_null(strstr(text, "usage:"));
@@ -263,7 +143,7 @@ test_cli_help_version(void **state)
 		assert_non_null(strstr(text, commands[i]));
 	free(text);
 
-	assert_int_equal(projector(f, "--version", NULL), 0);
+	assert_int_equal(itest_fx_run(f, "--version", NULL), 0);
 	assert_int_equal(lines(f->err), 0);
 	assert_int_equal(lines(f->out), 1);
 	text = slurp(f->out);
@@ -280,17 +160,17 @@ test_cli_help_version(void **state)
 static void
 test_cli_usage_errors(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 
-	write_config(f);
-	assert_int_equal(projector(f, "frobnicate", "-c", f->config, NULL),
+	itest_fx_write_config(f, 0);
+	assert_int_equal(itest_fx_run(f, "frobnicate", "-c", f->config, NULL),
 	    EXIT_USAGE);
 	assert_file_has(f->err, "frobnicate");
 	assert_int_equal(lines(f->out), 0);
 	assert_one_line(f->err);
 
-	assert_int_equal(projector(f, "run", "--bogus", "-c", f->config, NULL),
-	    EXIT_USAGE);
+	assert_int_equal(itest_fx_run(f, "run", "--bogus", "-c", f->config,
+	    NULL), EXIT_USAGE);
 	assert_file_has(f->err, "--bogus");
 	assert_int_equal(lines(f->out), 0);
 	assert_one_line(f->err);
@@ -300,13 +180,13 @@ test_cli_usage_errors(void **state)
 static void
 test_cli_check_config(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	char bad[ITEST_PATH_MAX], missing[ITEST_PATH_MAX];
 	char where[ITEST_PATH_MAX + 32];
 
-	write_config(f);
-	assert_int_equal(projector(f, "check-config", "-c", f->config, NULL),
-	    0);
+	itest_fx_write_config(f, 0);
+	assert_int_equal(itest_fx_run(f, "check-config", "-c", f->config,
+	    NULL), 0);
 	assert_file_has(f->out, "valid");
 	assert_int_equal(lines(f->err), 0);
 
@@ -319,7 +199,7 @@ test_cli_check_config(void **state)
 	    "  - name: ga-1\n"
 	    "    stream: everything\n"
 	    "    databse: ga-1.db\n"), 0);
-	assert_int_equal(projector(f, "check-config", "-c", bad, NULL),
+	assert_int_equal(itest_fx_run(f, "check-config", "-c", bad, NULL),
 	    EXIT_CONFIG);
 	snprintf(where, sizeof(where), "%s:6:5:", bad);
 	assert_file_has(f->err, where);
@@ -327,7 +207,7 @@ test_cli_check_config(void **state)
 	assert_one_line(f->err);
 
 	snprintf(missing, sizeof(missing), "%s/no-such.yaml", f->dir);
-	assert_int_equal(projector(f, "check-config", "-c", missing, NULL),
+	assert_int_equal(itest_fx_run(f, "check-config", "-c", missing, NULL),
 	    EXIT_NOINPUT);
 	assert_file_has(f->err, missing);
 	assert_one_line(f->err);
@@ -355,7 +235,7 @@ migrations_applied(const char *path)
 static void
 test_cli_migrate(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	glob_t g;
 	size_t nfiles;
 
@@ -364,9 +244,9 @@ test_cli_migrate(void **state)
 	globfree(&g);
 	assert_true(nfiles >= 4);
 
-	write_config(f);
+	itest_fx_write_config(f, 0);
 	assert_int_equal(access(f->db, F_OK), -1);
-	assert_int_equal(projector(f, "migrate", "-c", f->config, NULL), 0);
+	assert_int_equal(itest_fx_run(f, "migrate", "-c", f->config, NULL), 0);
 	assert_int_equal(access(f->db, F_OK), 0);
 	assert_int_equal(migrations_applied(f->out), (long)nfiles);
 	/* The public tables are there, ready for a website to open. */
@@ -375,7 +255,7 @@ test_cli_migrate(void **state)
 	    " 'session_history', 'player_profiles', 'leaderboard',"
 	    " 'projector_status', 'projector_parked')"), 7);
 
-	assert_int_equal(projector(f, "migrate", "-c", f->config, NULL), 0);
+	assert_int_equal(itest_fx_run(f, "migrate", "-c", f->config, NULL), 0);
 	assert_int_equal(migrations_applied(f->out), 0);
 }
 
@@ -383,15 +263,14 @@ test_cli_migrate(void **state)
 static void
 test_cli_status_table(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	static const char *const projections[] = { "leaderboard",
 	    "player_profiles", "session_history" };
 	size_t i;
 
-	start_with_fixture(f);
-	write_config(f);
+	itest_fx_start_with_fixture(f, 0);
 	run_fixture(f);
-	assert_int_equal(projector(f, "status", "-c", f->config, NULL), 0);
+	assert_int_equal(itest_fx_run(f, "status", "-c", f->config, NULL), 0);
 	for (i = 0; i < sizeof(projections) / sizeof(projections[0]); i++)
 		if (itest_log_count(f->out, projections[i], " 600 ", NULL) != 1)
 			fail_msg("%s: no line for %s at 600", f->out,
@@ -405,32 +284,20 @@ test_cli_status_table(void **state)
 static void
 test_cli_database_locked(void **state)
 {
-	struct fixture *f = *state;
-	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
-	char log[ITEST_PATH_MAX], err[1024];
+	struct itest_fx *f = *state;
 	int status;
 
-	start_with_fixture(f);
-	write_config(f);
-	snprintf(log, sizeof(log), "%s/first.log", f->dir);
-	if (proc_start(&f->p, argv, log, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	if (itest_wait_last_seq(f->db, ITEST_NEVENTS, &f->p, ITEST_WAIT_MS, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_start_with_fixture(f, 0);
+	itest_fx_start_projector(f);
+	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
 
-	assert_int_equal(projector(f, "run", "-c", f->config, "--once", NULL),
-	    EXIT_TEMPFAIL);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), EXIT_TEMPFAIL);
 	assert_file_has(f->err, f->db);
 
 	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
-	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
-	if (proc_wait(&f->p, STOP_MS, &status) == -1)
-		fail_msg("still running %d ms after SIGTERM", STOP_MS);
-	assert_no_sanitizer_report(log);
-	assert_int_equal(proc_exit_code(status), 0);
-	if (itest_contract(f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	itest_fx_assert_contract(f);
 }
 
 /*
@@ -441,7 +308,7 @@ test_cli_database_locked(void **state)
 static void
 test_cli_stream_backwards(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	struct itest_fixture *fx = &f->events;
 	natsConnection *nc = NULL;
@@ -450,8 +317,7 @@ test_cli_stream_backwards(void **state)
 	char err[1024], line[2048];
 	size_t i;
 
-	start_with_fixture(f);
-	write_config(f);
+	itest_fx_start_with_fixture(f, 0);
 	run_fixture(f);
 
 	if (itest_fixture_load(ITEST_EVENTS, fx, err, sizeof(err)) == -1)
@@ -471,8 +337,8 @@ test_cli_stream_backwards(void **state)
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 
-	assert_int_equal(projector(f, "run", "-c", f->config, "--once", NULL),
-	    EXIT_CONFIG);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), EXIT_CONFIG);
 	if (itest_log_line(line, sizeof(line), f->err, "backwards", NULL) == -1)
 		fail_msg("%s: no line says the stream went backwards", f->err);
 	if (!has_number(line, ITEST_NEVENTS) || !has_number(line, SHORT_STREAM))
@@ -483,28 +349,22 @@ test_cli_stream_backwards(void **state)
 	assert_int_equal(itest_last_seq(f->db), ITEST_NEVENTS);
 	assert_int_equal(itest_query_int(f->db,
 	    "SELECT max(last_seq) FROM projector_status"), ITEST_NEVENTS);
-	if (itest_contract(f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_assert_contract(f);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_cli_help_version, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_cli_usage_errors, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_cli_check_config, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_cli_migrate, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_cli_status_table, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_cli_database_locked, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_cli_stream_backwards,
-		    setup, teardown),
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, itest_fx_teardown)
+		T_(test_cli_help_version),
+		T_(test_cli_usage_errors),
+		T_(test_cli_check_config),
+		T_(test_cli_migrate),
+		T_(test_cli_status_table),
+		T_(test_cli_database_locked),
+		T_(test_cli_stream_backwards),
+#undef T_
 	};
 	int rc;
 

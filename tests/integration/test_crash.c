@@ -13,7 +13,6 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stdarg.h>
@@ -27,76 +26,13 @@
 #include "natsd.h"
 #include "proc.h"
 #include "publish.h"
-#include "tmp.h"
 
-#define RUN_TIMEOUT_MS	60000	/* a --once run of 600 events takes < 1 s */
 #define EXIT_SIGKILL	(128 + 9)	/* proc_exit_code() of a SIGKILL */
-
-struct fixture {
-	struct natsd	d;
-	char		dir[512];	/* leaves room for file names */
-	char		config[ITEST_PATH_MAX];
-	char		db[ITEST_PATH_MAX];
-	char		bin[ITEST_PATH_MAX];
-	char		faults[ITEST_PATH_MAX];
-};
 
 static int
 setup(void **state)
 {
-	struct fixture *f;
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	if (tmp_dir("itest-crash-", f->dir, sizeof(f->dir)) == -1) {
-		free(f);
-		return -1;
-	}
-	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
-	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
-	itest_bin("projector", f->bin, sizeof(f->bin));
-	itest_bin("projector-faults", f->faults, sizeof(f->faults));
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	natsd_release(&f->d);
-	tmp_rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-/*
- * Starts nats-server with the whole fixture in the stream and writes the
- * configuration with batches of at most max_events. A machine without
- * nats-server skips the test.
- */
-static void
-start_with_fixture(struct fixture *f, int max_events)
-{
-	static const struct itest_account acct = { "ga-1", NULL, NULL,
-	    "ga-1.db" };
-	uint64_t count = 0;
-	char err[1024];
-
-	if (natsd_start(&f->d, NULL, err, sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_start: %s", err);
-	}
-	if (itest_publish_fixture(f->d.url, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
-	assert_int_equal(itest_write_config(f->config, f->d.url, max_events,
-	    &acct, 1), 0);
+	return itest_fx_setup("itest-crash-", 0, state);
 }
 
 /*
@@ -105,30 +41,31 @@ start_with_fixture(struct fixture *f, int max_events)
  * after saying so.
  */
 static void
-crash_at(struct fixture *f, const char *fault, const char *log)
+crash_at(struct itest_fx *f, const char *fault, const char *log)
 {
-	char env[128], point[128];
+	char env[128], point[128], faults[ITEST_PATH_MAX];
 	const char *envp[] = { env, NULL };
-	char *argv[] = { f->faults, "run", "-c", f->config, "--once", NULL };
+	char *argv[] = { faults, "run", "-c", f->config, "--once", NULL };
 	struct proc p;
 	char err[512], line[1024];
 	int status;
 
+	itest_bin("projector-faults", faults, sizeof(faults));
 	snprintf(env, sizeof(env), "PROJECTOR_FAULT=%s", fault);
 	snprintf(point, sizeof(point), "point=%.*s", (int)strcspn(fault, ":"),
 	    fault);
 	if (proc_start_env(&p, argv, envp, log, log, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	if (proc_wait(&p, RUN_TIMEOUT_MS, &status) == -1) {
+	if (proc_wait(&p, ITEST_RUN_MS, &status) == -1) {
 		proc_release(&p);
-		fail_msg("%s with %s still running after %d ms", f->faults, env,
-		    RUN_TIMEOUT_MS);
+		fail_msg("%s with %s still running after %d ms", faults, env,
+		    ITEST_RUN_MS);
 	}
 	if (proc_exit_code(status) != EXIT_SIGKILL) {
 		/* A sanitizer that aborted the run first says why. */
 		itest_sanitizer_report(log, line, sizeof(line));
 		fail_msg("%s with %s: exit status %d, not a SIGKILL (%s) %s",
-		    f->faults, env, proc_exit_code(status), log, line);
+		    faults, env, proc_exit_code(status), log, line);
 	}
 	assert_int_equal(itest_log_count(log, "fault point reached", point,
 	    NULL), 1);
@@ -136,21 +73,12 @@ crash_at(struct fixture *f, const char *fault, const char *log)
 
 /* A clean `run --once` of build/projector to the end: exact, quiet. */
 static void
-finish_clean(struct fixture *f, const char *log)
+finish_clean(struct itest_fx *f)
 {
-	char *argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };
-	char err[1024], line[1024];
-	int code = -1;
-
-	if (proc_run(argv, RUN_TIMEOUT_MS, &code, NULL, log) == -1)
-		fail_msg("%s run --once: cannot run, or still running after"
-		    " %d ms", f->bin, RUN_TIMEOUT_MS);
-	if (itest_sanitizer_report(log, line, sizeof(line)))
-		fail_msg("%s: %s", log, line);
-	assert_int_equal(code, 0);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
 	assert_int_equal(itest_last_seq(f->db), ITEST_NEVENTS);
-	if (itest_contract(f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_assert_contract(f);
 }
 
 /* A SIGKILL at any point leaves a sound SQLite file. */
@@ -176,7 +104,7 @@ assert_integrity(const char *db)
  * server, as an operator's `nats consumer info` would.
  */
 static uint64_t
-ack_floor(struct fixture *f)
+ack_floor(struct itest_fx *f)
 {
 	natsConnection *nc = NULL;
 	jsConsumerInfo *ci = NULL;
@@ -205,10 +133,10 @@ ack_floor(struct fixture *f)
 static void
 test_crash_after_commit(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	char log[ITEST_PATH_MAX];
 
-	start_with_fixture(f, 50);
+	itest_fx_start_with_fixture(f, 50);
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "after_commit:3", log);
 	assert_int_equal(itest_last_seq(f->db), 150);
@@ -216,18 +144,17 @@ test_crash_after_commit(void **state)
 	/* The third batch was committed but never acknowledged. */
 	assert_true(ack_floor(f) < 150);
 
-	snprintf(log, sizeof(log), "%s/clean.log", f->dir);
-	finish_clean(f, log);
+	finish_clean(f);
 }
 
 /* Killed with the fifth batch folded but not committed: it is lost whole. */
 static void
 test_crash_before_commit(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	char log[ITEST_PATH_MAX];
 
-	start_with_fixture(f, 50);
+	itest_fx_start_with_fixture(f, 50);
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "before_commit:5", log);
 	assert_int_equal(itest_last_seq(f->db), 200);
@@ -236,8 +163,7 @@ test_crash_before_commit(void **state)
 	assert_int_equal(itest_query_int(f->db,
 	    "SELECT count(*) FROM projector_parked WHERE seq > 200"), 0);
 
-	snprintf(log, sizeof(log), "%s/clean.log", f->dir);
-	finish_clean(f, log);
+	finish_clean(f);
 }
 
 /*
@@ -250,12 +176,12 @@ test_crash_before_commit(void **state)
 static void
 test_crash_loop(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	char log[ITEST_PATH_MAX], fault[64];
 	long long want = 0;
 	int k;
 
-	start_with_fixture(f, 20);
+	itest_fx_start_with_fixture(f, 20);
 	for (k = 1; k <= 6; k++) {
 		snprintf(log, sizeof(log), "%s/crash-%d.log", f->dir, k);
 		snprintf(fault, sizeof(fault), "after_commit:%d", k);
@@ -267,20 +193,18 @@ test_crash_loop(void **state)
 	assert_int_equal(want, 420);
 	assert_true(ack_floor(f) < (uint64_t)want);
 
-	snprintf(log, sizeof(log), "%s/clean.log", f->dir);
-	finish_clean(f, log);
+	finish_clean(f);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_crash_after_commit, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_crash_before_commit, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_crash_loop, setup,
-		    teardown),
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, itest_fx_teardown)
+		T_(test_crash_after_commit),
+		T_(test_crash_before_commit),
+		T_(test_crash_loop),
+#undef T_
 	};
 	int rc;
 

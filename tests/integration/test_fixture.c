@@ -25,20 +25,7 @@
 #include <nats/nats.h>
 
 #include "itest.h"
-#include "natsd.h"
-#include "proc.h"
 #include "tmp.h"
-
-#define RUN_TIMEOUT_MS	60000	/* a --once run of 600 events takes < 1 s */
-
-struct fixture {
-	struct natsd		d;
-	struct itest_fixture	events;
-	char			dir[512];	/* leaves room for file names */
-	char			config[ITEST_PATH_MAX];
-	char			db[ITEST_PATH_MAX];
-	char			bin[ITEST_PATH_MAX];
-};
 
 /* The parked events of the fixture, per projection (expected.json). */
 static const struct {
@@ -53,93 +40,14 @@ static const struct {
 static int
 setup(void **state)
 {
-	struct fixture *f;
-	char err[512];
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	if (tmp_dir("itest-fixture-", f->dir, sizeof(f->dir)) == -1 ||
-	    itest_fixture_load(ITEST_EVENTS, &f->events, err,
-	    sizeof(err)) == -1) {
-		tmp_rm_rf(f->dir);
-		free(f);
-		return -1;
-	}
-	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
-	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
-	itest_bin("projector", f->bin, sizeof(f->bin));
-	*state = f;
-	return 0;
+	return itest_fx_setup("itest-fixture-", 1, state);
 }
 
+/* `run --once` to its end; returns its exit code (itest_fx_run()). */
 static int
-teardown(void **state)
+run_once(struct itest_fx *f)
 {
-	struct fixture *f = *state;
-
-	natsd_release(&f->d);
-	itest_fixture_release(&f->events);
-	tmp_rm_rf(f->dir);
-	free(f);
-	return 0;
-}
-
-/*
- * Starts nats-server, creates the stream and publishes the whole fixture
- * (sequences 1 to 600), and writes the projector's configuration. A machine
- * without nats-server skips the test.
- */
-static void
-start_with_fixture(struct fixture *f)
-{
-	static const struct itest_account acct = { "ga-1", NULL, NULL,
-	    "ga-1.db" };
-	uint64_t count = 0;
-	char err[1024];
-
-	if (natsd_start(&f->d, NULL, err, sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_start: %s", err);
-	}
-	if (itest_publish_fixture(f->d.url, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
-	assert_int_equal(itest_write_config(f->config, f->d.url, 0, &acct, 1),
-	    0);
-}
-
-/* Fails the test when a sanitizer wrote a report into the log at path. */
-static void
-assert_no_sanitizer_report(const char *path)
-{
-	char line[1024];
-
-	if (itest_sanitizer_report(path, line, sizeof(line)))
-		fail_msg("%s: %s", path, line);
-}
-
-/*
- * Runs `projector CMD -c CONFIG FLAG` to completion and returns its exit
- * code, after checking its log for sanitizer reports (which would
- * otherwise show only as an unexplained exit code).
- */
-static int
-projector(struct fixture *f, const char *cmd, const char *flag,
-    const char *out, const char *log)
-{
-	char *argv[] = { f->bin, (char *)cmd, "-c", f->config, (char *)flag,
-	    NULL };
-	int code = -1;
-
-	if (proc_run(argv, RUN_TIMEOUT_MS, &code, out, log) == -1)
-		fail_msg("%s %s: cannot run, or still running after %d ms",
-		    f->bin, cmd, RUN_TIMEOUT_MS);
-	assert_no_sanitizer_report(log);
-	return code;
+	return itest_fx_run(f, "run", "-c", f->config, "--once", NULL);
 }
 
 /* Checks that every projection has applied the whole stream. */
@@ -153,15 +61,6 @@ assert_all_at(const char *db, long long seq)
 	assert_int_equal(itest_query_int(db, sql), 3);
 	assert_int_equal(itest_query_int(db,
 	    "SELECT count(*) FROM projector_status"), 3);
-}
-
-static void
-assert_contract(const char *db)
-{
-	char err[1024];
-
-	if (itest_contract(db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
 }
 
 /*
@@ -241,31 +140,28 @@ payload_in(const char *text, size_t textlen, const char *payload, size_t len)
 static void
 test_fixture_exact_and_idempotent(void **state)
 {
-	struct fixture *f = *state;
-	char log1[ITEST_PATH_MAX], log2[ITEST_PATH_MAX];
+	struct itest_fx *f = *state;
 	char line[1024];
 	long long parked;
 
-	start_with_fixture(f);
-	snprintf(log1, sizeof(log1), "%s/run1.log", f->dir);
-	snprintf(log2, sizeof(log2), "%s/run2.log", f->dir);
-
-	assert_int_equal(projector(f, "run", "--once", NULL, log1), 0);
-	assert_contract(f->db);
+	itest_fx_start_with_fixture(f, 0);
+	assert_int_equal(run_once(f), 0);
+	itest_fx_assert_contract(f);
 	assert_all_at(f->db, ITEST_NEVENTS);
 	parked = itest_query_int(f->db,
 	    "SELECT count(*) FROM projector_parked");
 	assert_int_equal(parked, 10);
 
 	/* Everything is at or below the checkpoint: nothing applies again. */
-	assert_int_equal(projector(f, "run", "--once", NULL, log2), 0);
-	assert_contract(f->db);
+	assert_int_equal(run_once(f), 0);
+	itest_fx_assert_contract(f);
 	assert_all_at(f->db, ITEST_NEVENTS);
 	assert_int_equal(itest_query_int(f->db,
 	    "SELECT count(*) FROM projector_parked"), parked);
-	assert_int_equal(itest_log_count(log2, "event parked", NULL), 0);
-	if (itest_log_line(line, sizeof(line), log2, "msg=stopped", NULL) == -1)
-		fail_msg("%s: no msg=stopped line", log2);
+	assert_int_equal(itest_log_count(f->err, "event parked", NULL), 0);
+	if (itest_log_line(line, sizeof(line), f->err, "msg=stopped",
+	    NULL) == -1)
+		fail_msg("%s: no msg=stopped line", f->err);
 	assert_non_null(strstr(line, " applied=0 "));
 }
 
@@ -273,16 +169,14 @@ test_fixture_exact_and_idempotent(void **state)
 static void
 test_fixture_no_addresses(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	const char *suffixes[] = { "", "-wal", "-shm" };
 	char *addrs[ITEST_NEVENTS], *bytes, path[ITEST_PATH_MAX];
-	char log[ITEST_PATH_MAX];
 	size_t n, i, k, len, scanned = 0;
 
-	start_with_fixture(f);
-	snprintf(log, sizeof(log), "%s/run.log", f->dir);
-	assert_int_equal(projector(f, "run", "--once", NULL, log), 0);
-	assert_contract(f->db);
+	itest_fx_start_with_fixture(f, 0);
+	assert_int_equal(run_once(f), 0);
+	itest_fx_assert_contract(f);
 
 	n = fixture_addresses(&f->events, addrs, ITEST_NEVENTS);
 	/* Without addresses in the fixture this test would prove nothing. */
@@ -300,10 +194,10 @@ test_fixture_no_addresses(void **state)
 	}
 	assert_true(scanned > 0);
 	/* Nor the log, which is kept for months too. */
-	assert_int_equal(tmp_read_file(log, &bytes, &len), 0);
+	assert_int_equal(tmp_read_file(f->err, &bytes, &len), 0);
 	for (i = 0; i < n; i++)
 		if (memmem(bytes, len, addrs[i], strlen(addrs[i])) != NULL)
-			fail_msg("%s holds the address %s", log, addrs[i]);
+			fail_msg("%s holds the address %s", f->err, addrs[i]);
 	free(bytes);
 	for (i = 0; i < n; i++)
 		free(addrs[i]);
@@ -313,20 +207,18 @@ test_fixture_no_addresses(void **state)
 static void
 test_fixture_status_json(void **state)
 {
-	struct fixture *f = *state;
-	char log[ITEST_PATH_MAX], out[ITEST_PATH_MAX];
+	struct itest_fx *f = *state;
 	json_error_t je;
 	json_t *root, *accounts, *acct, *projs, *p;
 	size_t i, k, seen = 0;
 
-	start_with_fixture(f);
-	snprintf(log, sizeof(log), "%s/run.log", f->dir);
-	snprintf(out, sizeof(out), "%s/status.json", f->dir);
-	assert_int_equal(projector(f, "run", "--once", NULL, log), 0);
-	assert_int_equal(projector(f, "status", "--json", out, log), 0);
+	itest_fx_start_with_fixture(f, 0);
+	assert_int_equal(run_once(f), 0);
+	assert_int_equal(itest_fx_run(f, "status", "-c", f->config, "--json",
+	    NULL), 0);
 
-	if ((root = json_load_file(out, 0, &je)) == NULL)
-		fail_msg("%s:%d: %s", out, je.line, je.text);
+	if ((root = json_load_file(f->out, 0, &je)) == NULL)
+		fail_msg("%s:%d: %s", f->out, je.line, je.text);
 	accounts = json_object_get(root, "accounts");
 	assert_int_equal(json_array_size(accounts), 1);
 	acct = json_array_get(accounts, 0);
@@ -361,17 +253,16 @@ test_fixture_status_json(void **state)
 static void
 test_fixture_log(void **state)
 {
-	struct fixture *f = *state;
-	char log[ITEST_PATH_MAX], proj[64], seq[64], err[256];
+	struct itest_fx *f = *state;
+	char proj[64], seq[64], err[256];
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	char *text;
 	size_t len, i;
 	int rows = 0;
 
-	start_with_fixture(f);
-	snprintf(log, sizeof(log), "%s/run.log", f->dir);
-	assert_int_equal(projector(f, "run", "--once", NULL, log), 0);
+	itest_fx_start_with_fixture(f, 0);
+	assert_int_equal(run_once(f), 0);
 
 	if (itest_open_ro(f->db, &db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
@@ -383,20 +274,21 @@ test_fixture_log(void **state)
 		/* A space after the number: seq=18 must not match seq=181. */
 		snprintf(seq, sizeof(seq), " seq=%lld ",
 		    (long long)sqlite3_column_int64(st, 1));
-		assert_int_equal(itest_log_count(log, "msg=\"event parked\"",
-		    proj, seq, NULL), 1);
+		assert_int_equal(itest_log_count(f->err,
+		    "msg=\"event parked\"", proj, seq, NULL), 1);
 		rows++;
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	assert_int_equal(rows, 10);
-	assert_int_equal(itest_log_count(log, "event parked", NULL), rows);
+	assert_int_equal(itest_log_count(f->err, "event parked", NULL), rows);
 
-	assert_int_equal(tmp_read_file(log, &text, &len), 0);
+	assert_int_equal(tmp_read_file(f->err, &text, &len), 0);
 	for (i = 0; i < f->events.n; i++)
 		if (payload_in(text, len, f->events.ev[i].payload,
 		    f->events.ev[i].len))
-			fail_msg("%s holds the payload of seq %zu", log, i + 1);
+			fail_msg("%s holds the payload of seq %zu", f->err,
+			    i + 1);
 	free(text);
 }
 
@@ -404,14 +296,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(
-		    test_fixture_exact_and_idempotent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_no_addresses,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_status_json, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_fixture_log, setup,
-		    teardown),
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, itest_fx_teardown)
+		T_(test_fixture_exact_and_idempotent),
+		T_(test_fixture_no_addresses),
+		T_(test_fixture_status_json),
+		T_(test_fixture_log),
+#undef T_
 	};
 	int rc;
 

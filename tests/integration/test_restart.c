@@ -10,10 +10,7 @@
  * would), polling both with a deadline. Run from the repository root; the
  * binaries are in $PROJECTOR_BIN_DIR (default build).
  */
-#include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -28,56 +25,13 @@
 #include "natsd.h"
 #include "proc.h"
 #include "publish.h"
-#include "tmp.h"
 
-#define STOP_MS		5000	/* SIGTERM to exit, at most (README: ~1 s) */
 #define HALF		300	/* events published before the restart */
-
-struct fixture {
-	struct natsd		d;
-	struct proc		p;	/* the projector */
-	struct itest_fixture	events;
-	char			dir[512];	/* leaves room for file names */
-	char			config[ITEST_PATH_MAX];
-	char			db[ITEST_PATH_MAX];
-	char			log[ITEST_PATH_MAX];
-	char			bin[ITEST_PATH_MAX];
-};
 
 static int
 setup(void **state)
 {
-	struct fixture *f;
-	char err[512];
-
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return -1;
-	if (tmp_dir("itest-restart-", f->dir, sizeof(f->dir)) == -1 ||
-	    itest_fixture_load(ITEST_EVENTS, &f->events, err,
-	    sizeof(err)) == -1) {
-		tmp_rm_rf(f->dir);
-		free(f);
-		return -1;
-	}
-	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
-	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
-	snprintf(f->log, sizeof(f->log), "%s/projector.log", f->dir);
-	itest_bin("projector", f->bin, sizeof(f->bin));
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	proc_release(&f->p);
-	natsd_release(&f->d);
-	itest_fixture_release(&f->events);
-	tmp_rm_rf(f->dir);
-	free(f);
-	return 0;
+	return itest_fx_setup("itest-restart-", 1, state);
 }
 
 /*
@@ -85,28 +39,19 @@ teardown(void **state)
  * (batches of 50). A machine without nats-server skips the test.
  */
 static void
-start_server(struct fixture *f)
+start_server(struct itest_fx *f)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
-	static const struct itest_account acct = { "ga-1", NULL, NULL,
-	    "ga-1.db" };
 	natsConnection *nc = NULL;
 	char err[1024];
 
-	if (natsd_start(&f->d, NULL, err, sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_start: %s", err);
-	}
+	itest_fx_start_natsd(f, NULL);
 	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
 	    publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
 	    sizeof(err)) == -1)
 		fail_msg("%s", err);
 	natsConnection_Destroy(nc);
-	assert_int_equal(itest_write_config(f->config, f->d.url, 50, &acct, 1),
-	    0);
+	itest_fx_write_config(f, 50);
 }
 
 /*
@@ -115,7 +60,7 @@ start_server(struct fixture *f)
  * from + 1 to to, since nothing else publishes.
  */
 static void
-publish_range(struct fixture *f, size_t from, size_t to)
+publish_range(struct itest_fx *f, size_t from, size_t to)
 {
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
@@ -140,38 +85,6 @@ publish_range(struct fixture *f, size_t from, size_t to)
 	natsConnection_Destroy(nc);
 }
 
-/* Starts `projector run` in the background, its output in f->log. */
-static void
-start_projector(struct fixture *f)
-{
-	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
-	char err[512];
-
-	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-}
-
-static void
-wait_last_seq(struct fixture *f, long long want)
-{
-	char err[1024];
-
-	if (itest_wait_last_seq(f->db, want, &f->p, ITEST_WAIT_MS, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s (log %s)", err, f->log);
-}
-
-/* Waits for a line of the projector's log holding both a and b. */
-static void
-wait_log(struct fixture *f, const char *a, const char *b)
-{
-	char err[1024];
-
-	if (itest_wait_log(&f->p, ITEST_WAIT_MS, 1, err, sizeof(err), f->log,
-	    a, b, NULL) == -1)
-		fail_msg("%s", err);
-}
-
 /*
  * Waits until the projector's log says it is connected again after
  * msg=disconnected: cnats's own reconnect logs msg=reconnected, a
@@ -179,7 +92,7 @@ wait_log(struct fixture *f, const char *a, const char *b)
  * was the start).
  */
 static void
-wait_back(struct fixture *f)
+wait_back(struct itest_fx *f)
 {
 	struct timespec start, now, nap = { 0, ITEST_POLL_MS * 1000000L };
 	int status;
@@ -203,23 +116,14 @@ wait_back(struct fixture *f)
 }
 
 /*
- * SIGTERM: the projector must exit 0 within STOP_MS, and leave the exact
- * answer and a log without sanitizer reports behind.
+ * SIGTERM: the projector must exit 0 within ITEST_STOP_MS, and leave the
+ * exact answer and a log without sanitizer reports behind.
  */
 static void
-stop_and_check(struct fixture *f)
+stop_and_check(struct itest_fx *f)
 {
-	char err[1024], line[1024];
-	int status;
-
-	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
-	if (proc_wait(&f->p, STOP_MS, &status) == -1)
-		fail_msg("still running %d ms after SIGTERM", STOP_MS);
-	if (itest_sanitizer_report(f->log, line, sizeof(line)))
-		fail_msg("%s: %s", f->log, line);
-	assert_int_equal(proc_exit_code(status), 0);
-	if (itest_contract(f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	itest_fx_assert_contract(f);
 }
 
 /*
@@ -230,23 +134,24 @@ stop_and_check(struct fixture *f)
 static void
 test_restart_server_crash(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	char err[1024];
 
 	start_server(f);
 	publish_range(f, 0, HALF);
-	start_projector(f);
-	wait_last_seq(f, HALF);
+	itest_fx_start_projector(f);
+	itest_fx_wait_last_seq(f, f->db, HALF);
 
 	if (natsd_kill(&f->d, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	wait_log(f, "msg=disconnected", "account=ga-1");
+	itest_fx_wait_log(f, f->log, 1, "msg=disconnected", "account=ga-1",
+	    NULL);
 	if (natsd_restart(&f->d, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	wait_back(f);
 
 	publish_range(f, HALF, ITEST_NEVENTS);
-	wait_last_seq(f, ITEST_NEVENTS);
+	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
 	stop_and_check(f);
 }
 
@@ -257,22 +162,19 @@ test_restart_server_crash(void **state)
 static void
 test_restart_server_down_at_start(void **state)
 {
-	struct fixture *f = *state;
+	struct itest_fx *f = *state;
 	natsConnection *nc = NULL;
-	uint64_t count = 0, last = 0;
+	uint64_t last = 0;
 	char err[1024];
 	int status;
 
 	start_server(f);
-	if (itest_publish_fixture(f->d.url, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
+	itest_fx_publish_fixture(f, NULL);
 	if (natsd_stop(&f->d, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 
-	start_projector(f);
-	wait_log(f, "cannot connect", "account=ga-1");
+	itest_fx_start_projector(f);
+	itest_fx_wait_log(f, f->log, 1, "cannot connect", "account=ga-1", NULL);
 	/* Still there: a server that is down is no reason to exit. */
 	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
 	/* Nothing applied (-1: no status rows, or no file, yet). */
@@ -286,7 +188,7 @@ test_restart_server_down_at_start(void **state)
 		fail_msg("%s", err);
 	natsConnection_Destroy(nc);
 	assert_int_equal(last, ITEST_NEVENTS);
-	wait_last_seq(f, (long long)last);
+	itest_fx_wait_last_seq(f, f->db, (long long)last);
 	stop_and_check(f);
 }
 
@@ -294,10 +196,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_restart_server_crash,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(
-		    test_restart_server_down_at_start, setup, teardown),
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, itest_fx_teardown)
+		T_(test_restart_server_crash),
+		T_(test_restart_server_down_at_start),
+#undef T_
 	};
 	int rc;
 

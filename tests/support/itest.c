@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
 #include <jansson.h>
 
@@ -77,16 +82,17 @@ itest_bin(const char *name, char *buf, size_t len)
 }
 
 /*
- * Writes a projector configuration to path: one NATS URL, batch.max_events
- * when max_events > 0 (else the default), and the naccts accounts, each
- * with stream ITEST_STREAM, the default subjects and consumer, and auth by
- * user and password file when user is not NULL. Relative paths in accts
+ * Writes a projector configuration to path: one NATS URL, nats.tls when tls
+ * (a YAML flow mapping such as "{ ca_file: ca.pem }") is not NULL,
+ * batch.max_events when max_events > 0 (else the default), and the naccts
+ * accounts, each with stream ITEST_STREAM, the default subjects and
+ * consumer, and its auth flow mapping when that is not NULL. Relative paths
  * are relative to path's folder, as the projector reads them. Returns 0, or
  * -1 with errno set.
  */
 int
-itest_write_config(const char *path, const char *url, int max_events,
-    const struct itest_account *accts, size_t naccts)
+itest_write_config(const char *path, const char *url, const char *tls,
+    int max_events, const struct itest_account *accts, size_t naccts)
 {
 	FILE *fp;
 	size_t i;
@@ -96,15 +102,15 @@ itest_write_config(const char *path, const char *url, int max_events,
 		return -1;
 	fprintf(fp, "# written by an integration test\n"
 	    "nats:\n  servers: [%s]\n", url);
+	if (tls != NULL)
+		fprintf(fp, "  tls: %s\n", tls);
 	if (max_events > 0)
 		fprintf(fp, "batch:\n  max_events: %d\n", max_events);
 	fprintf(fp, "accounts:\n");
 	for (i = 0; i < naccts; i++) {
 		fprintf(fp, "  - name: %s\n", accts[i].name);
-		if (accts[i].user != NULL)
-			fprintf(fp, "    auth:\n      user: %s\n"
-			    "      password_file: %s\n", accts[i].user,
-			    accts[i].password_file);
+		if (accts[i].auth != NULL)
+			fprintf(fp, "    auth: %s\n", accts[i].auth);
 		fprintf(fp, "    stream: %s\n    database: %s\n", ITEST_STREAM,
 		    accts[i].database);
 	}
@@ -498,26 +504,17 @@ itest_log_line(char *line, size_t len, const char *path, ...)
 	return scan_file(path, needles, line, len) > 0 ? 0 : -1;
 }
 
-/*
- * Polls the file at path until at least min of its lines (min >= 1) contain
- * every one of the strings that follow (NULL ends them). Returns 0 then; or
- * -1 with err when timeout_ms pass, or when the process p (may be NULL)
- * exits first without having written them (p is reaped then; its status
- * stays in p).
- */
-int
-itest_wait_log(struct proc *p, int timeout_ms, int min, char *err,
-    size_t errlen, const char *path, ...)
+/* itest_wait_log() with the strings in ap. */
+static int
+wait_log(struct proc *p, int timeout_ms, int min, char *err, size_t errlen,
+    const char *path, va_list ap)
 {
 	const char *needles[ITEST_NEEDLES + 1];
 	char what[512];
 	long long deadline = now_ms() + timeout_ms;
-	va_list ap;
 	int n;
 
-	va_start(ap, path);
 	needles_collect(ap, needles, what, sizeof(what));
-	va_end(ap);
 	for (;;) {
 		if ((n = scan_file(path, needles, NULL, 0)) >= min)
 			return 0;
@@ -536,6 +533,26 @@ itest_wait_log(struct proc *p, int timeout_ms, int min, char *err,
 		}
 		nap();
 	}
+}
+
+/*
+ * Polls the file at path until at least min of its lines (min >= 1) contain
+ * every one of the strings that follow (NULL ends them). Returns 0 then; or
+ * -1 with err when timeout_ms pass, or when the process p (may be NULL)
+ * exits first without having written them (p is reaped then; its status
+ * stays in p).
+ */
+int
+itest_wait_log(struct proc *p, int timeout_ms, int min, char *err,
+    size_t errlen, const char *path, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, path);
+	rc = wait_log(p, timeout_ms, min, err, errlen, path, ap);
+	va_end(ap);
+	return rc;
 }
 
 /*
@@ -562,4 +579,285 @@ itest_sanitizer_report(const char *path, char *line, size_t len)
 	}
 	free(text);
 	return found;
+}
+
+/*
+ * Prints the file at path to stderr, framed, for a test about to fail: the
+ * temp dir that holds it is gone after the teardown. Prints nothing when it
+ * cannot be read.
+ */
+void
+itest_show_log(const char *path)
+{
+	char *text;
+
+	if (tmp_read_file(path, &text, NULL) == 0) {
+		fprintf(stderr, "--- %s\n%s---\n", path, text);
+		free(text);
+	}
+}
+
+/* ---- The cmocka layer: these fail or skip the running test. ---- */
+
+/*
+ * Starts the server of a test (natsd_start()), reading config_file when it
+ * is not NULL. A machine without nats-server skips the test rather than
+ * failing it, so that `make check` still means something there.
+ */
+void
+itest_start_natsd(struct natsd *d, const char *config_file)
+{
+	char err[1024];
+
+	if (natsd_start(d, config_file, err, sizeof(err)) == -1) {
+		if (strstr(err, "cannot run") != NULL) {
+			print_message("skipped: %s\n", err);
+			skip();
+		}
+		fail_msg("natsd_start: %s", err);
+	}
+}
+
+/*
+ * The setup of an integration test: a new struct itest_fx in *state, with
+ * a temp dir named after prefix, the paths in it, the projector under test
+ * (itest_bin()) and, when load_events is set, the fixture's lines. Returns
+ * 0, or -1 with nothing left behind. Free it with itest_fx_teardown().
+ */
+int
+itest_fx_setup(const char *prefix, int load_events, void **state)
+{
+	struct itest_fx *f;
+	char err[512];
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	if (tmp_dir(prefix, f->dir, sizeof(f->dir)) == -1) {
+		free(f);
+		return -1;
+	}
+	if (load_events && itest_fixture_load(ITEST_EVENTS, &f->events, err,
+	    sizeof(err)) == -1) {
+		print_error("%s\n", err);
+		tmp_rm_rf(f->dir);
+		free(f);
+		return -1;
+	}
+	snprintf(f->config, sizeof(f->config), "%s/projector.yaml", f->dir);
+	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
+	snprintf(f->log, sizeof(f->log), "%s/projector.log", f->dir);
+	snprintf(f->out, sizeof(f->out), "%s/stdout", f->dir);
+	snprintf(f->err, sizeof(f->err), "%s/stderr", f->dir);
+	itest_bin("projector", f->bin, sizeof(f->bin));
+	*state = f;
+	return 0;
+}
+
+/*
+ * The teardown that goes with itest_fx_setup(): kills the projector and the
+ * server if they still run, and removes the temp dir. Returns 0.
+ */
+int
+itest_fx_teardown(void **state)
+{
+	struct itest_fx *f = *state;
+
+	proc_release(&f->p);
+	natsd_release(&f->d);
+	itest_fixture_release(&f->events);
+	tmp_rm_rf(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Writes the path of the file name in f's dir into buf. */
+void
+itest_fx_path(const struct itest_fx *f, const char *name, char *buf,
+    size_t len)
+{
+	if (snprintf(buf, len, "%s/%s", f->dir, name) >= (int)len)
+		fail_msg("path too long: %s/%s", f->dir, name);
+}
+
+/*
+ * Starts the server of f with the configuration text conf, written to
+ * nats-server.conf in f's dir with mode 0600 (it may hold passwords), or
+ * with natsd's default configuration when conf is NULL. A machine without
+ * nats-server skips the test.
+ */
+void
+itest_fx_start_natsd(struct itest_fx *f, const char *conf)
+{
+	char path[ITEST_PATH_MAX];
+
+	if (conf == NULL) {
+		itest_start_natsd(&f->d, NULL);
+		return;
+	}
+	itest_fx_path(f, "nats-server.conf", path, sizeof(path));
+	if (itest_write_secret(path, conf) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+	itest_start_natsd(&f->d, path);
+}
+
+/*
+ * Publishes the whole fixture into stream ITEST_STREAM of the server of f,
+ * connecting to url (one with credentials, say) or, when url is NULL, to
+ * f->d.url; checks that all ITEST_NEVENTS events are stored.
+ */
+void
+itest_fx_publish_fixture(struct itest_fx *f, const char *url)
+{
+	uint64_t count = 0;
+	char err[1024];
+
+	if (itest_publish_fixture(url != NULL ? url : f->d.url, ITEST_EVENTS,
+	    &count, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(count, ITEST_NEVENTS);
+}
+
+/*
+ * Writes f->config: one account, ga-1, without auth, its database f->db,
+ * batches of at most max_events (0: the default), on the server of f or,
+ * with none started, on a port nothing listens on (for commands that must
+ * not touch the network).
+ */
+void
+itest_fx_write_config(struct itest_fx *f, int max_events)
+{
+	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db" };
+
+	assert_int_equal(itest_write_config(f->config, f->d.port != 0 ?
+	    f->d.url : "nats://127.0.0.1:1", NULL, max_events, &acct, 1), 0);
+}
+
+/*
+ * Starts the server of f with the whole fixture in the stream (sequences 1
+ * to ITEST_NEVENTS) and writes the configuration (itest_fx_write_config()).
+ * A machine without nats-server skips the test.
+ */
+void
+itest_fx_start_with_fixture(struct itest_fx *f, int max_events)
+{
+	itest_fx_start_natsd(f, NULL);
+	itest_fx_publish_fixture(f, NULL);
+	itest_fx_write_config(f, max_events);
+}
+
+/*
+ * Runs the projector f->bin with the arguments that follow (NULL ends them,
+ * at most 8) to its end, its stdout in f->out and its stderr in f->err
+ * (both truncated first). Fails when it cannot run, when it still runs
+ * after ITEST_RUN_MS, and when a sanitizer reported into f->err (which
+ * would otherwise show only as an exit code). Returns its exit code.
+ */
+int
+itest_fx_run(struct itest_fx *f, ...)
+{
+	char *argv[10];
+	va_list ap;
+	int n = 0, code = -1;
+
+	argv[n++] = f->bin;
+	va_start(ap, f);
+	while (n < 9 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	if (proc_run(argv, ITEST_RUN_MS, &code, f->out, f->err) == -1)
+		fail_msg("%s %s: cannot run, or still running after %d ms",
+		    f->bin, argv[1] != NULL ? argv[1] : "", ITEST_RUN_MS);
+	itest_fx_assert_no_sanitizer(f->err);
+	return code;
+}
+
+/* Starts `projector run -c f->config` in the background, stderr to f->log. */
+void
+itest_fx_start_projector(struct itest_fx *f)
+{
+	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
+	char err[512];
+
+	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/*
+ * Stops the projector of itest_fx_start_projector() with SIGTERM: it must
+ * exit within timeout_ms, with status 0 and no sanitizer report in f->log.
+ */
+void
+itest_fx_stop_projector(struct itest_fx *f, int timeout_ms)
+{
+	int status;
+
+	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
+	if (proc_wait(&f->p, timeout_ms, &status) == -1) {
+		itest_show_log(f->log);
+		fail_msg("the projector still runs %d ms after SIGTERM",
+		    timeout_ms);
+	}
+	itest_fx_assert_no_sanitizer(f->log);
+	if (proc_exit_code(status) != 0) {
+		itest_show_log(f->log);
+		fail_msg("the projector exited %d after SIGTERM",
+		    proc_exit_code(status));
+	}
+}
+
+/*
+ * Waits until the database at db has applied exactly want
+ * (itest_wait_last_seq()), failing when it goes past, when ITEST_WAIT_MS
+ * pass, or when the projector of f exits first.
+ */
+void
+itest_fx_wait_last_seq(struct itest_fx *f, const char *db, long long want)
+{
+	char err[1024];
+
+	if (itest_wait_last_seq(db, want, &f->p, ITEST_WAIT_MS, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s (log %s)", err, f->log);
+}
+
+/*
+ * Waits until at least min lines of the file at path contain every one of
+ * the strings that follow (itest_wait_log()), failing, with f->log shown,
+ * when ITEST_WAIT_MS pass or when the projector of f exits first.
+ */
+void
+itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)
+{
+	va_list ap;
+	char err[1024];
+	int rc;
+
+	va_start(ap, min);
+	rc = wait_log(&f->p, ITEST_WAIT_MS, min, err, sizeof(err), path, ap);
+	va_end(ap);
+	if (rc == -1) {
+		itest_show_log(f->log);
+		fail_msg("%s", err);
+	}
+}
+
+/* Fails unless the contract queries of f->db answer expected.json. */
+void
+itest_fx_assert_contract(struct itest_fx *f)
+{
+	char err[1024];
+
+	if (itest_contract(f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/* Fails when a sanitizer wrote a report into the log at path. */
+void
+itest_fx_assert_no_sanitizer(const char *path)
+{
+	char line[1024];
+
+	if (itest_sanitizer_report(path, line, sizeof(line)))
+		fail_msg("%s: %s", path, line);
 }

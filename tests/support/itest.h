@@ -6,15 +6,22 @@
  * log file) until a condition holds or a deadline passes. A test never
  * sleeps a fixed time to synchronise with the projector: it polls.
  *
- * Nothing here uses cmocka: every function returns 0 or -1 (or a count) and
- * the test asserts. The log functions take the strings a line must contain
- * as their last arguments, up to ITEST_NEEDLES, ended by NULL. Paths
- * are relative to the repository root, where the tests run.
+ * Two layers. The plain functions do not use cmocka: each returns 0 or -1
+ * (or a count) and the test asserts. The itest_fx_* functions (and
+ * itest_start_natsd()) are the cmocka layer over them, for a test's common
+ * fixture, struct itest_fx: they fail, or skip, the running test
+ * themselves, so that a test says only what it checks (itest.o needs
+ * cmocka, which every test binary links). The log functions take the
+ * strings a line must contain as their last arguments, up to ITEST_NEEDLES,
+ * ended by NULL. Paths are relative to the repository root, where the tests
+ * run.
  *
  * Memory: itest_fixture_load() fills a struct itest_fixture that owns its
  * strings until itest_fixture_release(); itest_open_ro() hands out a
- * connection the caller closes with sqlite3_close(). Everything else writes
- * into the caller's buffers.
+ * connection the caller closes with sqlite3_close(). itest_fx_setup()
+ * allocates a struct itest_fx and itest_fx_teardown() frees it, with
+ * whatever it holds: the processes are killed, the temp dir is removed.
+ * Everything else writes into the caller's buffers.
  */
 #ifndef ITEST_H
 #define ITEST_H
@@ -24,6 +31,7 @@
 
 #include <sqlite3.h>
 
+#include "natsd.h"
 #include "proc.h"
 
 #define ITEST_EVENTS	"tests/fixtures/gamingapi-small/events.jsonl"
@@ -33,6 +41,8 @@
 #define ITEST_SUBJECTS	"v0.rust.servers.>"
 #define ITEST_POLL_MS	20		/* nap between two looks */
 #define ITEST_WAIT_MS	30000		/* deadline of a wait (ASan is slow) */
+#define ITEST_RUN_MS	60000		/* deadline of a command (< 1 s) */
+#define ITEST_STOP_MS	5000		/* SIGTERM to exit (README: ~1 s) */
 #define ITEST_PATH_MAX	1024
 #define ITEST_NEEDLES	8		/* most strings one line must hold */
 
@@ -51,14 +61,34 @@ struct itest_fixture {
 /* One account of a configuration written by itest_write_config(). */
 struct itest_account {
 	const char	*name;
-	const char	*user;		/* NULL: no auth */
-	const char	*password_file;	/* with user */
+	const char	*auth;		/* a YAML flow mapping; NULL: no auth */
 	const char	*database;
 };
 
+/*
+ * The common fixture of an integration test: a temp dir of its own, with
+ * the files of the test in it (config, db, log, out and err are paths
+ * there: projector.yaml, ga-1.db, projector.log, stdout and stderr); the
+ * nats-server and the projector it starts; the fixture's lines, if loaded.
+ * log is the stderr of the projector in the background (p); out and err
+ * are those of the last command run to its end (itest_fx_run()).
+ */
+struct itest_fx {
+	struct natsd		d;
+	struct proc		p;
+	struct itest_fixture	events;
+	char			dir[512];	/* leaves room for file names */
+	char			bin[ITEST_PATH_MAX];	/* the projector */
+	char			config[ITEST_PATH_MAX];
+	char			db[ITEST_PATH_MAX];	/* account ga-1's */
+	char			log[ITEST_PATH_MAX];
+	char			out[ITEST_PATH_MAX];
+	char			err[ITEST_PATH_MAX];
+};
+
 const char *itest_bin(const char *name, char *buf, size_t len);
-int	itest_write_config(const char *path, const char *url, int max_events,
-	    const struct itest_account *accts, size_t naccts);
+int	itest_write_config(const char *path, const char *url, const char *tls,
+	    int max_events, const struct itest_account *accts, size_t naccts);
 int	itest_write_secret(const char *path, const char *text);
 int	itest_publish_fixture(const char *url, const char *path,
 	    uint64_t *count, char *err, size_t errlen);
@@ -78,5 +108,25 @@ int	itest_log_line(char *line, size_t len, const char *path, ...)
 int	itest_wait_log(struct proc *p, int timeout_ms, int min, char *err,
 	    size_t errlen, const char *path, ...) __attribute__((sentinel));
 int	itest_sanitizer_report(const char *path, char *line, size_t len);
+void	itest_show_log(const char *path);
+
+void	itest_start_natsd(struct natsd *d, const char *config_file);
+int	itest_fx_setup(const char *prefix, int load_events, void **state);
+int	itest_fx_teardown(void **state);
+void	itest_fx_path(const struct itest_fx *f, const char *name, char *buf,
+	    size_t len);
+void	itest_fx_start_natsd(struct itest_fx *f, const char *conf);
+void	itest_fx_publish_fixture(struct itest_fx *f, const char *url);
+void	itest_fx_write_config(struct itest_fx *f, int max_events);
+void	itest_fx_start_with_fixture(struct itest_fx *f, int max_events);
+int	itest_fx_run(struct itest_fx *f, ...) __attribute__((sentinel));
+void	itest_fx_start_projector(struct itest_fx *f);
+void	itest_fx_stop_projector(struct itest_fx *f, int timeout_ms);
+void	itest_fx_wait_last_seq(struct itest_fx *f, const char *db,
+	    long long want);
+void	itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)
+	    __attribute__((sentinel));
+void	itest_fx_assert_contract(struct itest_fx *f);
+void	itest_fx_assert_no_sanitizer(const char *path);
 
 #endif /* ITEST_H */

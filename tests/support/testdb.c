@@ -3,7 +3,13 @@
  * testdb.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 
 #include "event.h"
 #include "migrate.h"
@@ -216,4 +222,76 @@ testdb_dump(sqlite3 *db, char *buf, size_t len)
 	}
 	sqlite3_finalize(st);
 	return buf;
+}
+
+/*
+ * The setup of a projection's cmocka test: a new struct testdb_fx in
+ * *state, with p initialised on a migrated in-memory database and every
+ * event to come stored at stored_ms. Fails the test when that cannot be
+ * done. Free it with testdb_fx_teardown().
+ */
+int
+testdb_fx_setup(const struct projection *p, int64_t stored_ms, void **state)
+{
+	struct testdb_fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	f->p = p;
+	f->stored_ms = stored_ms;
+	if (testdb_open(&f->db, f->err, sizeof(f->err)) == -1 ||
+	    p->init(f->db, &f->state, f->err, sizeof(f->err)) == -1)
+		fail_msg("%s", f->err);
+	*state = f;
+	return 0;
+}
+
+/*
+ * The teardown that goes with testdb_fx_setup(): finalises the projection
+ * and checks that the database then closes cleanly (no statement left).
+ */
+int
+testdb_fx_teardown(void **state)
+{
+	struct testdb_fx *f = *state;
+
+	f->p->fini(f->state);
+	assert_int_equal(sqlite3_close(f->db), SQLITE_OK);
+	free(f);
+	return 0;
+}
+
+/*
+ * Applies the next event (sequence f->seq + 1) of subject and payload text
+ * (testdb_apply()). Returns what apply() returned, its reason in f->err.
+ */
+enum proj_result
+testdb_fx_apply(struct testdb_fx *f, const char *subject, const char *payload)
+{
+	return testdb_apply(f->p, f->state, ++f->seq, f->stored_ms, subject,
+	    payload, f->err, sizeof(f->err));
+}
+
+/* Applies the next event and fails the test unless it is PROJ_OK. */
+void
+testdb_fx_ok(struct testdb_fx *f, const char *subject, const char *payload)
+{
+	if (testdb_fx_apply(f, subject, payload) != PROJ_OK)
+		fail_msg("%s: %s", subject, f->err);
+}
+
+/*
+ * Applies the next event and fails the test unless it is poison for the
+ * reason (a prefix of f->err) and writes nothing.
+ */
+void
+testdb_fx_poison(struct testdb_fx *f, const char *subject,
+    const char *payload, const char *reason)
+{
+	int before = sqlite3_total_changes(f->db);
+
+	if (testdb_fx_apply(f, subject, payload) != PROJ_POISON)
+		fail_msg("not poison: %s %s", subject, payload);
+	if (strncmp(f->err, reason, strlen(reason)) != 0)
+		fail_msg("reason \"%s\", expected \"%s\"", f->err, reason);
+	assert_int_equal(sqlite3_total_changes(f->db), before);
 }

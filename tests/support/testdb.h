@@ -1,13 +1,18 @@
 /*
  * testdb.h: small helpers for tests that feed events to projections: a
  * migrated in-memory database, events built from a subject and payload text
- * (decoded by event_decode(), as the engine does), and query results
- * rendered as text for assert_string_equal(). Nothing here uses cmocka, so
- * that every kind of test can link it.
+ * (decoded by event_decode(), as the engine does), query results rendered
+ * as text for assert_string_equal(), and the fixture of a projection's unit
+ * test (struct testdb_fx). The testdb_fx_* functions are for cmocka tests:
+ * they fail the running test themselves (so testdb.o needs cmocka, which
+ * every test binary links). The others never fail a test: they return what
+ * they found, and the test asserts.
  *
  * Memory: a struct testdb_event owns its decoded payload until
  * testdb_event_release(); the subject and payload text stay the caller's.
- * The text helpers write into the caller's buffer and return it.
+ * The text helpers write into the caller's buffer and return it. A struct
+ * testdb_fx is allocated by testdb_fx_setup() and freed, with its database
+ * and the projection's state, by testdb_fx_teardown().
  */
 #ifndef TESTDB_H
 #define TESTDB_H
@@ -25,6 +30,21 @@ struct testdb_event {
 	char		 error[256];
 };
 
+/*
+ * One projection under test on a migrated in-memory database: its state
+ * from init(), and events numbered 1, 2, ... in the order they are applied,
+ * all stored at stored_ms.
+ */
+struct testdb_fx {
+	const struct projection	*p;
+	sqlite3			*db;
+	void			*state;		/* p's, from its init() */
+	uint64_t		 seq;		/* of the last event applied */
+	int64_t			 stored_ms;
+	char			 err[512];	/* the last apply()'s reason */
+	char			 buf[8192];	/* for testdb_rows() and such */
+};
+
 int	testdb_open(sqlite3 **out, char *err, size_t errlen);
 int	testdb_migrate(sqlite3 *db, char *err, size_t errlen);
 void	testdb_event_init(struct testdb_event *te, uint64_t seq,
@@ -36,5 +56,14 @@ enum proj_result testdb_apply(const struct projection *p, void *state,
 const char *testdb_rows(sqlite3 *db, const char *sql, char *buf, size_t len);
 long long testdb_int(sqlite3 *db, const char *sql);
 const char *testdb_dump(sqlite3 *db, char *buf, size_t len);
+int	testdb_fx_setup(const struct projection *p, int64_t stored_ms,
+	    void **state);
+int	testdb_fx_teardown(void **state);
+enum proj_result testdb_fx_apply(struct testdb_fx *f, const char *subject,
+	    const char *payload);
+void	testdb_fx_ok(struct testdb_fx *f, const char *subject,
+	    const char *payload);
+void	testdb_fx_poison(struct testdb_fx *f, const char *subject,
+	    const char *payload, const char *reason);
 
 #endif /* TESTDB_H */

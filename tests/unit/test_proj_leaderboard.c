@@ -11,7 +11,6 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stdarg.h>
@@ -33,69 +32,15 @@
 	"v0.rust.servers." server ".players." steam ".events.combat.hit"
 #define WIPED(server)	"v0.rust.servers." server ".events.wiped"
 
-struct fx {
-	sqlite3		*db;
-	void		*state;
-	uint64_t	 seq;
-	char		 err[512];
-	char		 buf[8192];
-};
-
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	if (testdb_open(&f->db, f->err, sizeof(f->err)) == -1 ||
-	    P->init(f->db, &f->state, f->err, sizeof(f->err)) == -1)
-		fail_msg("%s", f->err);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	P->fini(f->state);
-	assert_int_equal(sqlite3_close(f->db), SQLITE_OK);
-	free(f);
-	return 0;
-}
-
-static enum proj_result
-apply(struct fx *f, const char *subject, const char *payload)
-{
-	return testdb_apply(P, f->state, ++f->seq, STORED, subject, payload,
-	    f->err, sizeof(f->err));
-}
-
-static void
-ok(struct fx *f, const char *subject, const char *payload)
-{
-	if (apply(f, subject, payload) != PROJ_OK)
-		fail_msg("%s: %s", subject, f->err);
-}
-
-/* The event is poison for the reason (a prefix of it), and writes nothing. */
-static void
-poison(struct fx *f, const char *subject, const char *payload,
-    const char *reason)
-{
-	int before = sqlite3_total_changes(f->db);
-
-	if (apply(f, subject, payload) != PROJ_POISON)
-		fail_msg("not poison: %s %s", subject, payload);
-	if (strncmp(f->err, reason, strlen(reason)) != 0)
-		fail_msg("reason \"%s\", expected \"%s\"", f->err, reason);
-	assert_int_equal(sqlite3_total_changes(f->db), before);
+	return testdb_fx_setup(P, STORED, state);
 }
 
 /* A kill on server 101 by attacker (subject) of victim. */
 static void
-frag(struct fx *f, const char *subject, const char *attacker,
+frag(struct testdb_fx *f, const char *subject, const char *attacker,
     const char *victim, int area, const char *distance)
 {
 	char payload[512];
@@ -105,11 +50,11 @@ frag(struct fx *f, const char *subject, const char *attacker,
 	    "\"hit_distance\":%s,\"attacker\":{\"steam_id\":\"%s\"},"
 	    "\"victim\":{\"steam_id\":\"%s\"}}}", area, distance, attacker,
 	    victim);
-	ok(f, subject, payload);
+	testdb_fx_ok(f, subject, payload);
 }
 
 static const char *
-board(struct fx *f)
+board(struct testdb_fx *f)
 {
 	return testdb_rows(f->db, "SELECT server_id, wipe_id, steam_id, name,"
 	    " kills, deaths, headshots, longest_kill_m, kd, rank"
@@ -144,14 +89,15 @@ test_declaration(void **state)
 static void
 test_wipes(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	/* Numbered per server in stream order; wiped_at is the event time. */
-	ok(f, WIPED("101"), "{\"timestamp\":\"" T("12:30:00") "\"}");
-	ok(f, WIPED("102"), "null");
-	ok(f, WIPED("101"), "{\"timestamp\":\"" T("12:10:00") "\"}");
-	ok(f, WIPED("101"), "{\"timestamp\":\"6/17/2023 5:04:12 PM\"}");
-	ok(f, WIPED("101"), "{\"timestamp\":17}");
+	testdb_fx_ok(f, WIPED("101"), "{\"timestamp\":\"" T("12:30:00") "\"}");
+	testdb_fx_ok(f, WIPED("102"), "null");
+	testdb_fx_ok(f, WIPED("101"), "{\"timestamp\":\"" T("12:10:00") "\"}");
+	testdb_fx_ok(f, WIPED("101"),
+	    "{\"timestamp\":\"6/17/2023 5:04:12 PM\"}");
+	testdb_fx_ok(f, WIPED("101"), "{\"timestamp\":17}");
 	assert_string_equal(testdb_rows(f->db, "SELECT server_id, wipe_id,"
 	    " wiped_at FROM wipes ORDER BY server_id, wipe_id", f->buf,
 	    sizeof(f->buf)),
@@ -165,7 +111,7 @@ test_wipes(void **state)
 static void
 test_kills(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	frag(f, HIT("101", A), A, B, 2, "100.5");
 	frag(f, HIT("101", A), A, C, 1, "250");
@@ -193,7 +139,7 @@ test_kills(void **state)
 static void
 test_rank(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	frag(f, HIT("1", "p3"), "p3", "v1", 0, "1");
 	frag(f, HIT("1", "p2"), "p2", "v1", 0, "1");
@@ -207,38 +153,44 @@ test_rank(void **state)
 static void
 test_kill_rules(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	/* Not kills: no player_hit, no flag, isKill false wins. */
-	ok(f, HIT("1", A), "{\"hit_timestamp\":\"" T("12:00:00") "\"}");
-	ok(f, HIT("1", A), "{\"player_hit\":{\"victim\":{\"steam_id\":\"" B
-	    "\"}}}");
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":false,\"is_kill\":true,"
+	testdb_fx_ok(f, HIT("1", A),
+	    "{\"hit_timestamp\":\"" T("12:00:00") "\"}");
+	testdb_fx_ok(f, HIT("1", A),
+	    "{\"player_hit\":{\"victim\":{\"steam_id\":\"" B "\"}}}");
+	testdb_fx_ok(f, HIT("1", A),
+	    "{\"player_hit\":{\"isKill\":false,\"is_kill\":true,"
 	    "\"victim\":{\"steam_id\":\"" B "\"}}}");
-	ok(f, HIT("1", A), "{\"player_hit\":{\"is_kill\":false,"
+	testdb_fx_ok(f, HIT("1", A), "{\"player_hit\":{\"is_kill\":false,"
 	    "\"victim\":{\"steam_id\":\"" B "\"}}}");
 	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM"
 	    " leaderboard_stats"), 0);
 	/* isKill true wins over is_kill false; is_kill alone counts. */
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true,\"is_kill\":false,"
+	testdb_fx_ok(f, HIT("1", A),
+	    "{\"player_hit\":{\"isKill\":true,\"is_kill\":false,"
 	    "\"victim\":{\"steam_id\":\"" B "\"}}}");
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":null,\"is_kill\":true,"
+	testdb_fx_ok(f, HIT("1", A),
+	    "{\"player_hit\":{\"isKill\":null,\"is_kill\":true,"
 	    "\"victim\":{\"steam_id\":\"" B "\"}}}");
 	/* No attacker: the subject's player. */
-	ok(f, HIT("1", C), "{\"player_hit\":{\"is_kill\":true,"
+	testdb_fx_ok(f, HIT("1", C), "{\"player_hit\":{\"is_kill\":true,"
 	    "\"attacker\":{},\"victim\":{\"steam_id\":\"" B "\"}}}");
 	/* No victim: a kill and no death. */
-	ok(f, HIT("1", C), "{\"player_hit\":{\"isKill\":true}}");
-	ok(f, HIT("1", C), "{\"player_hit\":{\"isKill\":true,\"victim\":null,"
+	testdb_fx_ok(f, HIT("1", C), "{\"player_hit\":{\"isKill\":true}}");
+	testdb_fx_ok(f, HIT("1", C),
+	    "{\"player_hit\":{\"isKill\":true,\"victim\":null,"
 	    "\"hit_distance\":null,\"hit_area_id\":null}}");
 	/* A self-kill is a death only, whoever names the attacker. */
-	ok(f, HIT("1", B), "{\"player_hit\":{\"isKill\":true,\"hit_area_id\":1,"
+	testdb_fx_ok(f, HIT("1", B),
+	    "{\"player_hit\":{\"isKill\":true,\"hit_area_id\":1,"
 	    "\"hit_distance\":9,\"victim\":{\"steam_id\":\"" B "\"}}}");
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true,"
+	testdb_fx_ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true,"
 	    "\"attacker\":{\"steam_id\":\"" C "\"},"
 	    "\"victim\":{\"steam_id\":\"" C "\"}}}");
 	/* The attacker is the payload's, not the subject's. */
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true,"
+	testdb_fx_ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true,"
 	    "\"attacker\":{\"steam_id\":\"x\"},\"victim\":{\"steam_id\":\""
 	    C "\"}}}");
 	assert_string_equal(testdb_rows(f->db, "SELECT steam_id, kills, deaths,"
@@ -254,13 +206,13 @@ test_kill_rules(void **state)
 static void
 test_kills_per_wipe(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	frag(f, HIT("101", A), A, B, 1, "10");
-	ok(f, WIPED("101"), "null");
+	testdb_fx_ok(f, WIPED("101"), "null");
 	frag(f, HIT("101", A), A, B, 2, "20");
 	frag(f, HIT("102", A), A, B, 2, "30");
-	ok(f, WIPED("101"), "{\"timestamp\":\"" T("11:00:00") "\"}");
+	testdb_fx_ok(f, WIPED("101"), "{\"timestamp\":\"" T("11:00:00") "\"}");
 	frag(f, HIT("101", B), B, A, 2, "40");
 	assert_string_equal(testdb_rows(f->db, "SELECT server_id, wipe_id,"
 	    " steam_id, kills, deaths, headshots, longest_kill_m"
@@ -276,15 +228,15 @@ test_kills_per_wipe(void **state)
 static void
 test_longest(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true}}");
+	testdb_fx_ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true}}");
 	assert_string_equal(board(f), "1|0|" A "|NULL|1|0|0|NULL|1|1");
 	frag(f, HIT("1", A), A, B, 2, "12.5");
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true}}");
+	testdb_fx_ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":true}}");
 	frag(f, HIT("1", A), A, B, 2, "7");
 	/* A longer hit that is no kill does not count. */
-	ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":false,"
+	testdb_fx_ok(f, HIT("1", A), "{\"player_hit\":{\"isKill\":false,"
 	    "\"hit_distance\":500}}");
 	frag(f, HIT("1", A), A, B, 2, "-3");
 	assert_string_equal(testdb_rows(f->db, "SELECT kills, longest_kill_m"
@@ -295,51 +247,60 @@ test_longest(void **state)
 static void
 test_poison(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	const char *h = HIT("1", A);
 
 	frag(f, h, A, B, 1, "10");
-	poison(f, WIPED("1"), "{", "payload is not valid JSON");
-	poison(f, WIPED("1"), "", "payload is empty, not JSON");
-	poison(f, WIPED("1"), "\"just a string\"", "payload is not a JSON object");
-	poison(f, WIPED("1"), "[null]", "payload is not a JSON object");
-	poison(f, WIPED("1"), "0", "payload is not a JSON object");
-	poison(f, h, "{\"player_hit\":", "payload is not valid JSON");
-	poison(f, h, "{\"s\":\"\\u0000\"}", "payload is not valid JSON");
-	poison(f, h, "null", "payload is not a JSON object");
-	poison(f, h, "true", "payload is not a JSON object");
-	poison(f, h, "[]", "payload is not a JSON object");
-	poison(f, h, "{\"player_hit\":true}", "player_hit is not an object");
-	poison(f, h, "{\"player_hit\":{\"attacker\":\"" A "\"}}",
+	testdb_fx_poison(f, WIPED("1"), "{", "payload is not valid JSON");
+	testdb_fx_poison(f, WIPED("1"), "", "payload is empty, not JSON");
+	testdb_fx_poison(f, WIPED("1"), "\"just a string\"",
+	    "payload is not a JSON object");
+	testdb_fx_poison(f, WIPED("1"), "[null]",
+	    "payload is not a JSON object");
+	testdb_fx_poison(f, WIPED("1"), "0", "payload is not a JSON object");
+	testdb_fx_poison(f, h, "{\"player_hit\":", "payload is not valid JSON");
+	testdb_fx_poison(f, h, "{\"s\":\"\\u0000\"}",
+	    "payload is not valid JSON");
+	testdb_fx_poison(f, h, "null", "payload is not a JSON object");
+	testdb_fx_poison(f, h, "true", "payload is not a JSON object");
+	testdb_fx_poison(f, h, "[]", "payload is not a JSON object");
+	testdb_fx_poison(f, h, "{\"player_hit\":true}",
+	    "player_hit is not an object");
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"attacker\":\"" A "\"}}",
 	    "player_hit.attacker is not an object");
-	poison(f, h, "{\"player_hit\":{\"victim\":7}}",
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"victim\":7}}",
 	    "player_hit.victim is not an object");
-	poison(f, h, "{\"player_hit\":{\"isKill\":\"true\"}}",
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"isKill\":\"true\"}}",
 	    "player_hit.isKill is not a boolean");
-	poison(f, h, "{\"player_hit\":{\"isKill\":true,\"is_kill\":0}}",
+	testdb_fx_poison(f, h,
+	    "{\"player_hit\":{\"isKill\":true,\"is_kill\":0}}",
 	    "player_hit.is_kill is not a boolean");
-	poison(f, h, "{\"player_hit\":{\"attacker\":{\"steam_id\":1}}}",
+	testdb_fx_poison(f, h,
+	    "{\"player_hit\":{\"attacker\":{\"steam_id\":1}}}",
 	    "player_hit.attacker.steam_id is not a string");
-	poison(f, h, "{\"player_hit\":{\"isKill\":true,\"victim\":"
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"isKill\":true,\"victim\":"
 	    "{\"steam_id\":[\"" B "\"]}}}",
 	    "player_hit.victim.steam_id is not a string");
 	/* Checked whatever the other fields say: here, no kill. */
-	poison(f, h, "{\"player_hit\":{\"isKill\":false,\"hit_area_id\":\"1\"}}",
+	testdb_fx_poison(f, h,
+	    "{\"player_hit\":{\"isKill\":false,\"hit_area_id\":\"1\"}}",
 	    "player_hit.hit_area_id is not a number");
-	poison(f, h, "{\"player_hit\":{\"hit_distance\":\"far\"}}",
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"hit_distance\":\"far\"}}",
 	    "player_hit.hit_distance is not a number");
-	poison(f, h, "{\"player_hit\":{\"hit_distance\":true}}",
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"hit_distance\":true}}",
 	    "player_hit.hit_distance is not a number");
 	assert_string_equal(board(f),
 	    "1|0|" A "|NULL|1|0|1|10|1|1\n1|0|" B "|NULL|0|1|0|NULL|0|2");
 	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM wipes"), 0);
 
 	/* Fields it does not read, and timestamps, are not poison for it. */
-	ok(f, h, "{\"hit_timestamp\":5,\"player_hit\":{\"hit_damage\":\"x\","
+	testdb_fx_ok(f, h,
+	    "{\"hit_timestamp\":5,\"player_hit\":{\"hit_damage\":\"x\","
 	    "\"victim\":{\"position\":\"here\",\"active_item\":1}}}");
-	ok(f, WIPED("1"), "{\"timestamp\":[],\"anything\":{}}");
-	ok(f, "v0.rust.servers.1.events.started", "{");
-	ok(f, "v0.rust.servers.1.players." A ".events.connected", "[]");
+	testdb_fx_ok(f, WIPED("1"), "{\"timestamp\":[],\"anything\":{}}");
+	testdb_fx_ok(f, "v0.rust.servers.1.events.started", "{");
+	testdb_fx_ok(f, "v0.rust.servers.1.players." A ".events.connected",
+	    "[]");
 }
 
 int
@@ -347,7 +308,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declaration),
-#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, testdb_fx_teardown)
 		T_(test_wipes),
 		T_(test_kills),
 		T_(test_rank),

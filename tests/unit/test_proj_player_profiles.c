@@ -10,7 +10,6 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stdarg.h>
@@ -31,68 +30,14 @@
 #define PL(steam, what)	"v0.rust.servers.101.players." steam ".events." what
 #define CHAT(steam)	"v0.rust.servers.101.events.player." steam ".chatted"
 
-struct fx {
-	sqlite3		*db;
-	void		*state;
-	uint64_t	 seq;
-	char		 err[512];
-	char		 buf[8192];
-};
-
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	if (testdb_open(&f->db, f->err, sizeof(f->err)) == -1 ||
-	    P->init(f->db, &f->state, f->err, sizeof(f->err)) == -1)
-		fail_msg("%s", f->err);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	P->fini(f->state);
-	assert_int_equal(sqlite3_close(f->db), SQLITE_OK);
-	free(f);
-	return 0;
-}
-
-static enum proj_result
-apply(struct fx *f, const char *subject, const char *payload)
-{
-	return testdb_apply(P, f->state, ++f->seq, STORED, subject, payload,
-	    f->err, sizeof(f->err));
-}
-
-static void
-ok(struct fx *f, const char *subject, const char *payload)
-{
-	if (apply(f, subject, payload) != PROJ_OK)
-		fail_msg("%s: %s", subject, f->err);
-}
-
-/* The event is poison for the reason (a prefix of it), and writes nothing. */
-static void
-poison(struct fx *f, const char *subject, const char *payload,
-    const char *reason)
-{
-	int before = sqlite3_total_changes(f->db);
-
-	if (apply(f, subject, payload) != PROJ_POISON)
-		fail_msg("not poison: %s %s", subject, payload);
-	if (strncmp(f->err, reason, strlen(reason)) != 0)
-		fail_msg("reason \"%s\", expected \"%s\"", f->err, reason);
-	assert_int_equal(sqlite3_total_changes(f->db), before);
+	return testdb_fx_setup(P, STORED, state);
 }
 
 static const char *
-profiles(struct fx *f)
+profiles(struct testdb_fx *f)
 {
 	return testdb_rows(f->db, "SELECT steam_id, name, first_seen, last_seen,"
 	    " sessions, playtime_s, chat_messages, reports_received, banned,"
@@ -101,7 +46,7 @@ profiles(struct fx *f)
 }
 
 static const char *
-row(struct fx *f, const char *columns, const char *steam)
+row(struct testdb_fx *f, const char *columns, const char *steam)
 {
 	char sql[256];
 
@@ -154,32 +99,37 @@ test_declaration(void **state)
 static void
 test_seen(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
-	ok(f, PL(A, "respawned"), "{\"respawn_timestamp\":\"" T("12:05:00")
-	    "\"}");
-	ok(f, PL(A, "gatheredResources"), "{\"gathered_timestamp\":\""
+	testdb_fx_ok(f, PL(A, "respawned"),
+	    "{\"respawn_timestamp\":\"" T("12:05:00") "\"}");
+	testdb_fx_ok(f, PL(A, "gatheredResources"), "{\"gathered_timestamp\":\""
 	    T("12:01:00") "\"}");
-	ok(f, PL(A, "items.-151838493.pickup"), "{\"pickup_timestamp\":\""
-	    T("12:09:00") "\"}");
-	ok(f, PL(A, "items.1.loot"), "{\"loot_timestamp\":\"" T("12:03:00")
-	    "\"}");
-	ok(f, PL(A, "items.1.crafted"), "{\"craft_timestamp\":\"" T("12:04:00")
-	    "\"}");
-	ok(f, PL(A, "disconnected"), "{\"disconnected_timestamp\":\""
+	testdb_fx_ok(f, PL(A, "items.-151838493.pickup"),
+	    "{\"pickup_timestamp\":\"" T("12:09:00") "\"}");
+	testdb_fx_ok(f, PL(A, "items.1.loot"),
+	    "{\"loot_timestamp\":\"" T("12:03:00") "\"}");
+	testdb_fx_ok(f, PL(A, "items.1.crafted"),
+	    "{\"craft_timestamp\":\"" T("12:04:00") "\"}");
+	testdb_fx_ok(f, PL(A, "disconnected"), "{\"disconnected_timestamp\":\""
 	    T("12:02:00") "\"}");
-	ok(f, PL(A, "combat.hit"), "{\"hit_timestamp\":\"" T("12:02:30") "\"}");
-	ok(f, PL(A, "reported"), "{\"timestamp\":\"" T("12:02:40") "\"}");
+	testdb_fx_ok(f, PL(A, "combat.hit"),
+	    "{\"hit_timestamp\":\"" T("12:02:30") "\"}");
+	testdb_fx_ok(f, PL(A, "reported"),
+	    "{\"timestamp\":\"" T("12:02:40") "\"}");
 	/* Banned and unbanned leave first and last seen alone. */
-	ok(f, PL(A, "banned"), "{\"timestamp\":\"" T("11:00:00") "\"}");
-	ok(f, PL(A, "unbanned"), "{\"timestamp\":\"" T("13:00:00") "\"}");
-	ok(f, PL(B, "banned"), "{\"timestamp\":\"" T("11:00:00") "\"}");
+	testdb_fx_ok(f, PL(A, "banned"),
+	    "{\"timestamp\":\"" T("11:00:00") "\"}");
+	testdb_fx_ok(f, PL(A, "unbanned"),
+	    "{\"timestamp\":\"" T("13:00:00") "\"}");
+	testdb_fx_ok(f, PL(B, "banned"),
+	    "{\"timestamp\":\"" T("11:00:00") "\"}");
 	/* A bad timestamp: the stored time. */
-	ok(f, PL(C, "respawned"), "{\"respawn_timestamp\":\"6/17/2023 5:04:12"
-	    " PM\"}");
+	testdb_fx_ok(f, PL(C, "respawned"),
+	    "{\"respawn_timestamp\":\"6/17/2023 5:04:12 PM\"}");
 	/* Subjects it does not consume, or does not know, change nothing. */
-	ok(f, "v0.rust.servers.101.events.started", "{}");
-	ok(f, "v0.rust.servers.101.players.9.events.chatted", "{}");
+	testdb_fx_ok(f, "v0.rust.servers.101.events.started", "{}");
+	testdb_fx_ok(f, "v0.rust.servers.101.players.9.events.chatted", "{}");
 	assert_string_equal(profiles(f),
 	    A "|NULL|" T("12:01:00") "|" T("12:09:00") "|0|0|0|0|0|NULL\n"
 	    B "|NULL|NULL|NULL|0|0|0|0|1|NULL\n"
@@ -191,37 +141,42 @@ test_seen(void **state)
 static void
 test_names(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
-	ok(f, PL(A, "connected"), "{\"connected_timestamp\":\"" T("12:10:00")
+	testdb_fx_ok(f, PL(A, "connected"),
+	    "{\"connected_timestamp\":\"" T("12:10:00")
 	    "\",\"player\":{\"name\":\"conn\",\"address\":\"203.0.113.9\"}}");
 	assert_string_equal(row(f, "name", A), "conn");
 	/* Earlier, later in the stream: not the latest. */
-	ok(f, CHAT(A), "{\"player_name\":\"early\",\"timestamp\":\""
+	testdb_fx_ok(f, CHAT(A), "{\"player_name\":\"early\",\"timestamp\":\""
 	    T("12:05:00") "\"}");
 	assert_string_equal(row(f, "name", A), "conn");
-	ok(f, CHAT(A), "{\"player_name\":\"chat\",\"timestamp\":\""
+	testdb_fx_ok(f, CHAT(A), "{\"player_name\":\"chat\",\"timestamp\":\""
 	    T("12:11:00") "\"}");
 	assert_string_equal(row(f, "name", A), "chat");
 	/* The same time, later in the stream: it wins. */
-	ok(f, PL(A, "banned"), "{\"player_name\":\"banned\",\"timestamp\":\""
-	    T("12:11:00") "\"}");
+	testdb_fx_ok(f, PL(A, "banned"),
+	    "{\"player_name\":\"banned\",\"timestamp\":\"" T("12:11:00") "\"}");
 	assert_string_equal(row(f, "name", A), "banned");
-	ok(f, PL(A, "connected"), "{\"connected_timestamp\":\"" T("12:11:00")
+	testdb_fx_ok(f, PL(A, "connected"),
+	    "{\"connected_timestamp\":\"" T("12:11:00")
 	    "\",\"player\":{\"name\":\"tie\"}}");
 	assert_string_equal(row(f, "name", A), "tie");
 	/* No name, or null: no change, even when later. */
-	ok(f, PL(A, "connected"), "{\"connected_timestamp\":\"" T("12:20:00")
+	testdb_fx_ok(f, PL(A, "connected"),
+	    "{\"connected_timestamp\":\"" T("12:20:00")
 	    "\",\"player\":{\"name\":null}}");
-	ok(f, PL(A, "connected"), "{\"connected_timestamp\":\"" T("12:21:00")
-	    "\"}");
-	ok(f, CHAT(A), "{\"player_name\":null,\"timestamp\":\"" T("12:22:00")
-	    "\"}");
-	ok(f, PL(A, "banned"), "{\"timestamp\":\"" T("12:23:00") "\"}");
+	testdb_fx_ok(f, PL(A, "connected"),
+	    "{\"connected_timestamp\":\"" T("12:21:00") "\"}");
+	testdb_fx_ok(f, CHAT(A),
+	    "{\"player_name\":null,\"timestamp\":\"" T("12:22:00") "\"}");
+	testdb_fx_ok(f, PL(A, "banned"),
+	    "{\"timestamp\":\"" T("12:23:00") "\"}");
 	/* Other events with a name-like field are not names. */
-	ok(f, PL(A, "unbanned"), "{\"name\":\"unb\",\"player_name\":\"unb\","
+	testdb_fx_ok(f, PL(A, "unbanned"),
+	    "{\"name\":\"unb\",\"player_name\":\"unb\","
 	    "\"timestamp\":\"" T("12:24:00") "\"}");
-	ok(f, PL(A, "respawned"), "{\"player_name\":\"resp\","
+	testdb_fx_ok(f, PL(A, "respawned"), "{\"player_name\":\"resp\","
 	    "\"respawn_timestamp\":\"" T("12:25:00") "\"}");
 	assert_string_equal(row(f, "name", A), "tie");
 	/* The IP address is written nowhere. */
@@ -232,23 +187,27 @@ test_names(void **state)
 static void
 test_chats_and_reports(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
-	ok(f, CHAT(A), "{\"timestamp\":\"" T("12:00:00") "\"}");
-	ok(f, CHAT(A), "{\"full_message\":\"gg\"}");
+	testdb_fx_ok(f, CHAT(A), "{\"timestamp\":\"" T("12:00:00") "\"}");
+	testdb_fx_ok(f, CHAT(A), "{\"full_message\":\"gg\"}");
 	/* Reported: the reporter is seen, the target gets a row. */
-	ok(f, PL(A, "reported"), "{\"reported_target_steam_id\":\"" B "\","
+	testdb_fx_ok(f, PL(A, "reported"),
+	    "{\"reported_target_steam_id\":\"" B "\","
 	    "\"timestamp\":\"" T("12:01:00") "\"}");
-	ok(f, PL(C, "reported"), "{\"reported_target_steam_id\":\"" B "\","
+	testdb_fx_ok(f, PL(C, "reported"),
+	    "{\"reported_target_steam_id\":\"" B "\","
 	    "\"timestamp\":\"" T("12:02:00") "\"}");
 	/* Reporting oneself counts too; no target, or null: no report. */
-	ok(f, PL(C, "reported"), "{\"reported_target_steam_id\":\"" C "\","
+	testdb_fx_ok(f, PL(C, "reported"),
+	    "{\"reported_target_steam_id\":\"" C "\","
 	    "\"timestamp\":\"" T("12:03:00") "\"}");
-	ok(f, PL(C, "reported"), "{\"timestamp\":\"" T("12:04:00") "\"}");
-	ok(f, PL(C, "reported"), "{\"reported_target_steam_id\":null,"
+	testdb_fx_ok(f, PL(C, "reported"),
+	    "{\"timestamp\":\"" T("12:04:00") "\"}");
+	testdb_fx_ok(f, PL(C, "reported"), "{\"reported_target_steam_id\":null,"
 	    "\"timestamp\":\"" T("12:04:00") "\"}");
 	/* Target comes from the payload, the reporter from the subject. */
-	ok(f, PL(A, "reported"), "{\"reporter_steam_id\":\"" C "\","
+	testdb_fx_ok(f, PL(A, "reported"), "{\"reporter_steam_id\":\"" C "\","
 	    "\"reported_target_steam_id\":\"" B "\",\"timestamp\":\""
 	    T("12:05:00") "\"}");
 	assert_string_equal(profiles(f),
@@ -261,27 +220,32 @@ test_chats_and_reports(void **state)
 static void
 test_kill_victims(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	/* Not kills. */
-	ok(f, PL(A, "combat.hit"), "{\"hit_timestamp\":\"" T("12:00:00") "\"}");
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"victim\":{\"steam_id\":"
-	    "\"900\"}}}");
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":false,"
+	testdb_fx_ok(f, PL(A, "combat.hit"),
+	    "{\"hit_timestamp\":\"" T("12:00:00") "\"}");
+	testdb_fx_ok(f, PL(A, "combat.hit"),
+	    "{\"player_hit\":{\"victim\":{\"steam_id\":\"900\"}}}");
+	testdb_fx_ok(f, PL(A, "combat.hit"),
+	    "{\"player_hit\":{\"isKill\":false,"
 	    "\"victim\":{\"steam_id\":\"901\"}}}");
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":false,"
+	testdb_fx_ok(f, PL(A, "combat.hit"),
+	    "{\"player_hit\":{\"isKill\":false,"
 	    "\"is_kill\":true,\"victim\":{\"steam_id\":\"902\"}}}");
 	/* Kills. */
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":true,"
+	testdb_fx_ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":true,"
 	    "\"is_kill\":false,\"victim\":{\"steam_id\":\"910\"}}}");
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"is_kill\":true,"
+	testdb_fx_ok(f, PL(A, "combat.hit"),
+	    "{\"player_hit\":{\"is_kill\":true,"
 	    "\"victim\":{\"steam_id\":\"911\"}}}");
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":null,"
+	testdb_fx_ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":null,"
 	    "\"is_kill\":true,\"victim\":{\"steam_id\":\"912\"}}}");
 	/* A kill without a victim id: no row. */
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":true,"
+	testdb_fx_ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":true,"
 	    "\"victim\":{}}}");
-	ok(f, PL(A, "combat.hit"), "{\"player_hit\":{\"isKill\":true}}");
+	testdb_fx_ok(f, PL(A, "combat.hit"),
+	    "{\"player_hit\":{\"isKill\":true}}");
 	/* Victims are not seen: first_seen is the subject player's only. */
 	assert_string_equal(testdb_rows(f->db, "SELECT steam_id,"
 	    " first_seen IS NULL FROM player_profiles ORDER BY steam_id",
@@ -292,33 +256,37 @@ test_kill_victims(void **state)
 static void
 test_bans(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
-	ok(f, PL(A, "banned"), "{\"reason\":\"Cheating\",\"timestamp\":\""
-	    T("12:10:00") "\"}");
+	testdb_fx_ok(f, PL(A, "banned"),
+	    "{\"reason\":\"Cheating\",\"timestamp\":\"" T("12:10:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", A), "1|Cheating");
 	/* An earlier unban arriving later changes nothing. */
-	ok(f, PL(A, "unbanned"), "{\"timestamp\":\"" T("12:05:00") "\"}");
+	testdb_fx_ok(f, PL(A, "unbanned"),
+	    "{\"timestamp\":\"" T("12:05:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", A), "1|Cheating");
 	/* An unban at the same time, later in the stream, wins. */
-	ok(f, PL(A, "unbanned"), "{\"timestamp\":\"" T("12:10:00") "\"}");
+	testdb_fx_ok(f, PL(A, "unbanned"),
+	    "{\"timestamp\":\"" T("12:10:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", A), "0|NULL");
-	ok(f, PL(A, "banned"), "{\"reason\":\"Toxic\",\"timestamp\":\""
-	    T("12:10:00") "\"}");
+	testdb_fx_ok(f, PL(A, "banned"),
+	    "{\"reason\":\"Toxic\",\"timestamp\":\"" T("12:10:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", A), "1|Toxic");
 	/* A ban without reason, or with a null one: banned, no reason. */
-	ok(f, PL(A, "banned"), "{\"timestamp\":\"" T("12:11:00") "\"}");
+	testdb_fx_ok(f, PL(A, "banned"),
+	    "{\"timestamp\":\"" T("12:11:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", A), "1|NULL");
-	ok(f, PL(A, "banned"), "{\"reason\":null,\"timestamp\":\"" T("12:12:00")
-	    "\"}");
+	testdb_fx_ok(f, PL(A, "banned"),
+	    "{\"reason\":null,\"timestamp\":\"" T("12:12:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", A), "1|NULL");
 	/* First event an unban: not banned. */
-	ok(f, PL(B, "unbanned"), "{\"timestamp\":\"" T("12:00:00") "\"}");
-	ok(f, PL(B, "banned"), "{\"reason\":\"old\",\"timestamp\":\""
+	testdb_fx_ok(f, PL(B, "unbanned"),
+	    "{\"timestamp\":\"" T("12:00:00") "\"}");
+	testdb_fx_ok(f, PL(B, "banned"), "{\"reason\":\"old\",\"timestamp\":\""
 	    T("11:00:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", B), "0|NULL");
 	/* Other events leave the ban alone. */
-	ok(f, CHAT(A), "{\"timestamp\":\"" T("13:00:00") "\"}");
+	testdb_fx_ok(f, CHAT(A), "{\"timestamp\":\"" T("13:00:00") "\"}");
 	assert_string_equal(row(f, "banned, ban_reason", A), "1|NULL");
 }
 
@@ -326,7 +294,7 @@ test_bans(void **state)
 static void
 test_sessions_from_history(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	void *sh;
 	char err[256];
 
@@ -342,15 +310,15 @@ test_sessions_from_history(void **state)
 	    PL(A, "connected"), "{\"connected_timestamp\":\"" T("12:02:00")
 	    "\"}", err, sizeof(err)), PROJ_OK);
 	proj_session_history.fini(sh);
-	ok(f, PL(A, "connected"), "{\"connected_timestamp\":\"" T("12:00:00")
-	    "\"}");
+	testdb_fx_ok(f, PL(A, "connected"),
+	    "{\"connected_timestamp\":\"" T("12:00:00") "\"}");
 	assert_string_equal(row(f, "sessions, playtime_s", A), "2|60.5");
 }
 
 static void
 test_poison(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	static const char *const kinds[] = {
 		CHAT(A), PL(A, "connected"), PL(A, "disconnected"),
 		PL(A, "respawned"), PL(A, "combat.hit"),
@@ -361,60 +329,72 @@ test_poison(void **state)
 	const char *h = PL(A, "combat.hit");
 	size_t i;
 
-	ok(f, CHAT(A), "{\"player_name\":\"alice\",\"timestamp\":\""
+	testdb_fx_ok(f, CHAT(A), "{\"player_name\":\"alice\",\"timestamp\":\""
 	    T("12:00:00") "\"}");
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		poison(f, kinds[i], "{", "payload is not valid JSON");
-		poison(f, kinds[i], "", "payload is empty, not JSON");
-		poison(f, kinds[i], "null", "payload is not a JSON object");
-		poison(f, kinds[i], "\"x\"", "payload is not a JSON object");
-		poison(f, kinds[i], "[{}]", "payload is not a JSON object");
-		poison(f, kinds[i], "1.5", "payload is not a JSON object");
+		testdb_fx_poison(f, kinds[i], "{", "payload is not valid JSON");
+		testdb_fx_poison(f, kinds[i], "", "payload is empty, not JSON");
+		testdb_fx_poison(f, kinds[i], "null",
+		    "payload is not a JSON object");
+		testdb_fx_poison(f, kinds[i], "\"x\"",
+		    "payload is not a JSON object");
+		testdb_fx_poison(f, kinds[i], "[{}]",
+		    "payload is not a JSON object");
+		testdb_fx_poison(f, kinds[i], "1.5",
+		    "payload is not a JSON object");
 	}
-	poison(f, PL(A, "connected"), "{\"player\":\"alice\"}",
+	testdb_fx_poison(f, PL(A, "connected"), "{\"player\":\"alice\"}",
 	    "player is not an object");
-	poison(f, PL(A, "connected"), "{\"player\":{\"name\":1}}",
+	testdb_fx_poison(f, PL(A, "connected"), "{\"player\":{\"name\":1}}",
 	    "player.name is not a string");
-	poison(f, CHAT(A), "{\"player_name\":42}",
+	testdb_fx_poison(f, CHAT(A), "{\"player_name\":42}",
 	    "player_name is not a string");
-	poison(f, PL(A, "banned"), "{\"player_name\":[]}",
+	testdb_fx_poison(f, PL(A, "banned"), "{\"player_name\":[]}",
 	    "player_name is not a string");
-	poison(f, PL(A, "banned"), "{\"player_name\":\"x\",\"reason\":true}",
+	testdb_fx_poison(f, PL(A, "banned"),
+	    "{\"player_name\":\"x\",\"reason\":true}",
 	    "reason is not a string");
-	poison(f, PL(A, "reported"), "{\"reported_target_steam_id\":"
+	testdb_fx_poison(f, PL(A, "reported"), "{\"reported_target_steam_id\":"
 	    "76561198000000002}", "reported_target_steam_id is not a string");
-	poison(f, h, "{\"player_hit\":\"hit\"}", "player_hit is not an object");
-	poison(f, h, "{\"player_hit\":[]}", "player_hit is not an object");
-	poison(f, h, "{\"player_hit\":{\"victim\":\"" B "\"}}",
+	testdb_fx_poison(f, h, "{\"player_hit\":\"hit\"}",
+	    "player_hit is not an object");
+	testdb_fx_poison(f, h, "{\"player_hit\":[]}",
+	    "player_hit is not an object");
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"victim\":\"" B "\"}}",
 	    "player_hit.victim is not an object");
-	poison(f, h, "{\"player_hit\":{\"isKill\":\"true\"}}",
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"isKill\":\"true\"}}",
 	    "player_hit.isKill is not a boolean");
-	poison(f, h, "{\"player_hit\":{\"isKill\":1}}",
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"isKill\":1}}",
 	    "player_hit.isKill is not a boolean");
 	/* is_kill is checked even when isKill decides. */
-	poison(f, h, "{\"player_hit\":{\"isKill\":true,\"is_kill\":\"no\"}}",
+	testdb_fx_poison(f, h,
+	    "{\"player_hit\":{\"isKill\":true,\"is_kill\":\"no\"}}",
 	    "player_hit.is_kill is not a boolean");
 	/* victim.steam_id is checked even when it is no kill. */
-	poison(f, h, "{\"player_hit\":{\"isKill\":false,\"victim\":"
+	testdb_fx_poison(f, h, "{\"player_hit\":{\"isKill\":false,\"victim\":"
 	    "{\"steam_id\":76561198000000002}}}",
 	    "player_hit.victim.steam_id is not a string");
-	poison(f, h, "{\"player_hit\":{\"victim\":{\"steam_id\":{}}}}",
+	testdb_fx_poison(f, h,
+	    "{\"player_hit\":{\"victim\":{\"steam_id\":{}}}}",
 	    "player_hit.victim.steam_id is not a string");
 	assert_string_equal(profiles(f),
 	    A "|alice|" T("12:00:00") "|" T("12:00:00") "|0|0|1|0|0|NULL");
 
 	/* Fields it does not read are not poison for it. */
-	ok(f, h, "{\"player_hit\":{\"attacker\":\"x\",\"hit_distance\":\"far\","
+	testdb_fx_ok(f, h,
+	    "{\"player_hit\":{\"attacker\":\"x\",\"hit_distance\":\"far\","
 	    "\"hit_area_id\":\"head\",\"attacker\":{\"steam_id\":5}}}");
-	ok(f, PL(A, "disconnected"), "{\"reason\":5}");
-	ok(f, PL(A, "unbanned"), "{\"player_name\":5,\"name\":[]}");
-	ok(f, PL(A, "respawned"), "{\"player_name\":5,\"steam_id\":5}");
-	ok(f, PL(A, "reported"), "{\"reporter_steam_id\":5,\"subject\":[]}");
-	ok(f, "v0.rust.servers.1.events.started", "{");
-	ok(f, "v0.rust.servers.1.events.wiped", "[]");
-	ok(f, "v0.rust.servers.1.events.command", "{\"steam_id\":5}");
+	testdb_fx_ok(f, PL(A, "disconnected"), "{\"reason\":5}");
+	testdb_fx_ok(f, PL(A, "unbanned"), "{\"player_name\":5,\"name\":[]}");
+	testdb_fx_ok(f, PL(A, "respawned"),
+	    "{\"player_name\":5,\"steam_id\":5}");
+	testdb_fx_ok(f, PL(A, "reported"),
+	    "{\"reporter_steam_id\":5,\"subject\":[]}");
+	testdb_fx_ok(f, "v0.rust.servers.1.events.started", "{");
+	testdb_fx_ok(f, "v0.rust.servers.1.events.wiped", "[]");
+	testdb_fx_ok(f, "v0.rust.servers.1.events.command", "{\"steam_id\":5}");
 	/* Nor is a timestamp of another type. */
-	ok(f, CHAT(A), "{\"timestamp\":{}}");
+	testdb_fx_ok(f, CHAT(A), "{\"timestamp\":{}}");
 }
 
 int
@@ -422,7 +402,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declaration),
-#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, testdb_fx_teardown)
 		T_(test_seen),
 		T_(test_names),
 		T_(test_chats_and_reports),

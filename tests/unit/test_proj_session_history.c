@@ -9,7 +9,6 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stdarg.h>
@@ -27,68 +26,14 @@
 #define A	"76561198000000001"
 #define B	"76561198000000002"
 
-struct fx {
-	sqlite3		*db;
-	void		*state;
-	uint64_t	 seq;
-	char		 err[512];
-	char		 buf[8192];
-};
-
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	if (testdb_open(&f->db, f->err, sizeof(f->err)) == -1 ||
-	    P->init(f->db, &f->state, f->err, sizeof(f->err)) == -1)
-		fail_msg("%s", f->err);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	P->fini(f->state);
-	assert_int_equal(sqlite3_close(f->db), SQLITE_OK);
-	free(f);
-	return 0;
-}
-
-static enum proj_result
-apply(struct fx *f, const char *subject, const char *payload)
-{
-	return testdb_apply(P, f->state, ++f->seq, STORED, subject, payload,
-	    f->err, sizeof(f->err));
+	return testdb_fx_setup(P, STORED, state);
 }
 
 static void
-ok(struct fx *f, const char *subject, const char *payload)
-{
-	if (apply(f, subject, payload) != PROJ_OK)
-		fail_msg("%s: %s", subject, f->err);
-}
-
-/* The event is poison for the reason (a prefix of it), and writes nothing. */
-static void
-poison(struct fx *f, const char *subject, const char *payload,
-    const char *reason)
-{
-	int before = sqlite3_total_changes(f->db);
-
-	if (apply(f, subject, payload) != PROJ_POISON)
-		fail_msg("not poison: %s %s", subject, payload);
-	if (strncmp(f->err, reason, strlen(reason)) != 0)
-		fail_msg("reason \"%s\", expected \"%s\"", f->err, reason);
-	assert_int_equal(sqlite3_total_changes(f->db), before);
-}
-
-static void
-server_event(struct fx *f, const char *server, const char *what,
+server_event(struct testdb_fx *f, const char *server, const char *what,
     const char *at)
 {
 	char subject[256], payload[256];
@@ -96,11 +41,11 @@ server_event(struct fx *f, const char *server, const char *what,
 	snprintf(subject, sizeof(subject), "v0.rust.servers.%s.events.%s",
 	    server, what);
 	snprintf(payload, sizeof(payload), "{\"timestamp\":\"%s\"}", at);
-	ok(f, subject, payload);
+	testdb_fx_ok(f, subject, payload);
 }
 
 static void
-conn(struct fx *f, const char *server, const char *steam, const char *at,
+conn(struct testdb_fx *f, const char *server, const char *steam, const char *at,
     const char *name)
 {
 	char subject[256], payload[512];
@@ -110,12 +55,12 @@ conn(struct fx *f, const char *server, const char *steam, const char *at,
 	snprintf(payload, sizeof(payload), "{\"connected_timestamp\":\"%s\","
 	    "\"player\":{\"id\":\"%s\",\"name\":\"%s\","
 	    "\"address\":\"203.0.113.77\"}}", at, steam, name);
-	ok(f, subject, payload);
+	testdb_fx_ok(f, subject, payload);
 }
 
 /* reason NULL: the payload has none. */
 static void
-disc(struct fx *f, const char *server, const char *steam,
+disc(struct testdb_fx *f, const char *server, const char *steam,
     const char *at, const char *reason)
 {
 	char subject[256], payload[512];
@@ -129,11 +74,11 @@ disc(struct fx *f, const char *server, const char *steam,
 	else
 		snprintf(payload, sizeof(payload), "{\"disconnected_timestamp\":"
 		    "\"%s\",\"player\":{\"id\":\"%s\"}}", at, steam);
-	ok(f, subject, payload);
+	testdb_fx_ok(f, subject, payload);
 }
 
 static const char *
-sessions(struct fx *f)
+sessions(struct testdb_fx *f)
 {
 	return testdb_rows(f->db, "SELECT server_id, steam_id, name,"
 	    " connected_at, disconnected_at, duration_s, end_reason"
@@ -141,7 +86,7 @@ sessions(struct fx *f)
 }
 
 static const char *
-servers(struct fx *f)
+servers(struct testdb_fx *f)
 {
 	return testdb_rows(f->db, "SELECT server_id, status, last_started_at,"
 	    " last_stopped_at, current_wipe_id, online_players FROM servers"
@@ -191,7 +136,7 @@ test_declaration(void **state)
 static void
 test_session_basic(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	conn(f, "101", A, T("12:00:00"), "alice");
 	assert_string_equal(sessions(f),
@@ -219,7 +164,7 @@ test_session_basic(void **state)
 static void
 test_no_address(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	conn(f, "101", A, T("12:00:00"), "alice");
 	disc(f, "101", A, T("12:00:01"), "x");
@@ -231,24 +176,24 @@ test_no_address(void **state)
 static void
 test_connect_fields(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	/* player or player.name missing or null: a session without a name. */
-	ok(f, "v0.rust.servers.1.players." A ".events.connected",
+	testdb_fx_ok(f, "v0.rust.servers.1.players." A ".events.connected",
 	    "{\"connected_timestamp\":\"" T("12:00:00") "\"}");
-	ok(f, "v0.rust.servers.1.players." B ".events.connected",
+	testdb_fx_ok(f, "v0.rust.servers.1.players." B ".events.connected",
 	    "{\"connected_timestamp\":\"" T("12:00:00") "\",\"player\":null}");
-	ok(f, "v0.rust.servers.2.players." A ".events.connected",
+	testdb_fx_ok(f, "v0.rust.servers.2.players." A ".events.connected",
 	    "{\"connected_timestamp\":\"" T("12:00:00") "\","
 	    "\"player\":{\"name\":null}}");
 	/* A timestamp that is not ISO, or not a string: the stored time. */
-	ok(f, "v0.rust.servers.2.players." B ".events.connected",
+	testdb_fx_ok(f, "v0.rust.servers.2.players." B ".events.connected",
 	    "{\"connected_timestamp\":\"6/17/2023 5:04:12 PM\","
 	    "\"player\":{\"name\":\"bob\"}}");
-	ok(f, "v0.rust.servers.3.players." B ".events.connected",
+	testdb_fx_ok(f, "v0.rust.servers.3.players." B ".events.connected",
 	    "{\"connected_timestamp\":1687014252,\"player\":{\"name\":\"b\"}}");
 	/* The plain timestamp is the fallback. */
-	ok(f, "v0.rust.servers.4.players." B ".events.connected",
+	testdb_fx_ok(f, "v0.rust.servers.4.players." B ".events.connected",
 	    "{\"timestamp\":\"" T("12:30:00") "\"}");
 	assert_string_equal(sessions(f),
 	    "1|" A "|NULL|" T("12:00:00") "|NULL|NULL|NULL\n"
@@ -263,7 +208,7 @@ test_connect_fields(void **state)
 static void
 test_superseded(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	conn(f, "101", A, T("12:00:00"), "alice");
 	conn(f, "101", B, T("12:00:30"), "bob");
@@ -294,7 +239,7 @@ test_superseded(void **state)
 static void
 test_late_disconnect_superseded(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	conn(f, "101", A, T("12:00:00"), "one");
 	conn(f, "101", A, T("12:10:00"), "two");
@@ -317,7 +262,7 @@ test_late_disconnect_superseded(void **state)
 static void
 test_late_disconnect_restart(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	conn(f, "101", A, T("12:00:00"), "alice");
 	server_event(f, "101", "started", T("12:20:00"));
@@ -337,7 +282,7 @@ test_late_disconnect_restart(void **state)
 static void
 test_disconnect_changes_nothing(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	int before;
 
 	/* No session at all, or none that connected at or before it. */
@@ -367,7 +312,7 @@ test_disconnect_changes_nothing(void **state)
 static void
 test_disconnect_tie(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	conn(f, "101", A, T("12:00:00"), "first");
 	server_event(f, "101", "stopped", T("12:00:10"));
@@ -384,7 +329,7 @@ test_disconnect_tie(void **state)
 static void
 test_server_restart(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 
 	conn(f, "101", A, T("12:00:00"), "alice");
 	conn(f, "101", B, T("12:06:00"), "bob");
@@ -417,7 +362,7 @@ test_server_restart(void **state)
 	 * A null payload is valid: the stored time, here before 102's
 	 * session connected, which stays open.
 	 */
-	ok(f, "v0.rust.servers.102.events.stopped", "null");
+	testdb_fx_ok(f, "v0.rust.servers.102.events.stopped", "null");
 	assert_string_equal(servers(f), "101|online|" T("12:09:00") "|"
 	    T("12:07:00") "|0|0\n102|offline|NULL|2023-06-17T15:04:12.001Z|0|1");
 	assert_string_equal(testdb_rows(f->db, "SELECT end_reason FROM"
@@ -429,26 +374,33 @@ test_server_restart(void **state)
 static void
 test_servers_registered(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	struct testdb_event te;
 
-	ok(f, "v0.rust.servers.a.events.wiped", "null");
-	ok(f, "v0.rust.servers.b.events.command", "not json");
-	ok(f, "v0.rust.servers.c.events.player." A ".chatted",
+	testdb_fx_ok(f, "v0.rust.servers.a.events.wiped", "null");
+	testdb_fx_ok(f, "v0.rust.servers.b.events.command", "not json");
+	testdb_fx_ok(f, "v0.rust.servers.c.events.player." A ".chatted",
 	    "{\"player_name\":42}");
-	ok(f, "v0.rust.servers.d.players." A ".events.combat.hit",
+	testdb_fx_ok(f, "v0.rust.servers.d.players." A ".events.combat.hit",
 	    "{\"player_hit\":{\"isKill\":\"true\"}}");
-	ok(f, "v0.rust.servers.e.players." A ".events.items.-1.pickup", "[]");
-	ok(f, "v0.rust.servers.f.players." A ".events.respawned", "null");
-	ok(f, "v0.rust.servers.g.players." A ".events.gatheredResources", "{}");
-	ok(f, "v0.rust.servers.h.players." A ".events.reported", "{}");
-	ok(f, "v0.rust.servers.i.players." A ".events.banned", "{}");
-	ok(f, "v0.rust.servers.j.players." A ".events.unbanned", "{}");
-	ok(f, "v0.rust.servers.k.players." A ".events.items.1.loot", "{}");
-	ok(f, "v0.rust.servers.l.players." A ".events.items.1.crafted", "{}");
+	testdb_fx_ok(f, "v0.rust.servers.e.players." A
+	    ".events.items.-1.pickup", "[]");
+	testdb_fx_ok(f, "v0.rust.servers.f.players." A ".events.respawned",
+	    "null");
+	testdb_fx_ok(f, "v0.rust.servers.g.players." A
+	    ".events.gatheredResources", "{}");
+	testdb_fx_ok(f, "v0.rust.servers.h.players." A ".events.reported",
+	    "{}");
+	testdb_fx_ok(f, "v0.rust.servers.i.players." A ".events.banned", "{}");
+	testdb_fx_ok(f, "v0.rust.servers.j.players." A ".events.unbanned",
+	    "{}");
+	testdb_fx_ok(f, "v0.rust.servers.k.players." A ".events.items.1.loot",
+	    "{}");
+	testdb_fx_ok(f, "v0.rust.servers.l.players." A
+	    ".events.items.1.crafted", "{}");
 	/* Unknown subjects register nothing. */
-	ok(f, "v0.rust.servers.x.events.stopping", "{}");
-	ok(f, "v0.rust.servers.y.players." A ".events.chatted", "{}");
+	testdb_fx_ok(f, "v0.rust.servers.x.events.stopping", "{}");
+	testdb_fx_ok(f, "v0.rust.servers.y.players." A ".events.chatted", "{}");
 	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM servers"
 	    " WHERE status = 'unknown' AND online_players = 0"), 12);
 	assert_int_equal(testdb_int(f->db, "SELECT count(*) FROM servers"
@@ -484,7 +436,7 @@ test_servers_registered(void **state)
 static void
 test_poison(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	const char *c = "v0.rust.servers.1.players." A ".events.connected";
 	const char *d = "v0.rust.servers.1.players." A ".events.disconnected";
 	const char *const kinds[] = { "v0.rust.servers.1.events.started",
@@ -494,43 +446,54 @@ test_poison(void **state)
 	/* Something to leave untouched. */
 	conn(f, "1", A, T("12:00:00"), "alice");
 	for (i = 0; i < 4; i++) {
-		poison(f, kinds[i], "{\"timestamp\":", "payload is not valid JSON");
-		poison(f, kinds[i], "", "payload is empty, not JSON");
-		poison(f, kinds[i], "{\"a\":\"\\u0000\"}",
+		testdb_fx_poison(f, kinds[i], "{\"timestamp\":",
 		    "payload is not valid JSON");
-		poison(f, kinds[i], "\"just a string\"",
+		testdb_fx_poison(f, kinds[i], "", "payload is empty, not JSON");
+		testdb_fx_poison(f, kinds[i], "{\"a\":\"\\u0000\"}",
+		    "payload is not valid JSON");
+		testdb_fx_poison(f, kinds[i], "\"just a string\"",
 		    "payload is not a JSON object");
-		poison(f, kinds[i], "[]", "payload is not a JSON object");
-		poison(f, kinds[i], "42", "payload is not a JSON object");
-		poison(f, kinds[i], "false", "payload is not a JSON object");
+		testdb_fx_poison(f, kinds[i], "[]",
+		    "payload is not a JSON object");
+		testdb_fx_poison(f, kinds[i], "42",
+		    "payload is not a JSON object");
+		testdb_fx_poison(f, kinds[i], "false",
+		    "payload is not a JSON object");
 	}
 	/* null is valid for started and stopped only. */
-	poison(f, c, "null", "payload is not a JSON object");
-	poison(f, d, "null", "payload is not a JSON object");
+	testdb_fx_poison(f, c, "null", "payload is not a JSON object");
+	testdb_fx_poison(f, d, "null", "payload is not a JSON object");
 	/* The fields it reads, whatever the others say. */
-	poison(f, c, "{\"player\":\"alice\"}", "player is not an object");
-	poison(f, c, "{\"player\":[]}", "player is not an object");
-	poison(f, c, "{\"player\":7}", "player is not an object");
-	poison(f, c, "{\"player\":true}", "player is not an object");
-	poison(f, c, "{\"player\":{\"name\":42}}", "player.name is not a string");
-	poison(f, c, "{\"player\":{\"name\":{}}}", "player.name is not a string");
-	poison(f, c, "{\"player\":{\"name\":[\"a\"]}}",
+	testdb_fx_poison(f, c, "{\"player\":\"alice\"}",
+	    "player is not an object");
+	testdb_fx_poison(f, c, "{\"player\":[]}", "player is not an object");
+	testdb_fx_poison(f, c, "{\"player\":7}", "player is not an object");
+	testdb_fx_poison(f, c, "{\"player\":true}", "player is not an object");
+	testdb_fx_poison(f, c, "{\"player\":{\"name\":42}}",
 	    "player.name is not a string");
-	poison(f, c, "{\"player\":{\"name\":false}}",
+	testdb_fx_poison(f, c, "{\"player\":{\"name\":{}}}",
 	    "player.name is not a string");
-	poison(f, d, "{\"reason\":7}", "reason is not a string");
-	poison(f, d, "{\"reason\":{\"text\":\"x\"}}", "reason is not a string");
-	poison(f, d, "{\"reason\":true,\"disconnected_timestamp\":\"" T("12:01:00")
+	testdb_fx_poison(f, c, "{\"player\":{\"name\":[\"a\"]}}",
+	    "player.name is not a string");
+	testdb_fx_poison(f, c, "{\"player\":{\"name\":false}}",
+	    "player.name is not a string");
+	testdb_fx_poison(f, d, "{\"reason\":7}", "reason is not a string");
+	testdb_fx_poison(f, d, "{\"reason\":{\"text\":\"x\"}}",
+	    "reason is not a string");
+	testdb_fx_poison(f, d,
+	    "{\"reason\":true,\"disconnected_timestamp\":\"" T("12:01:00")
 	    "\"}", "reason is not a string");
 	assert_string_equal(sessions(f),
 	    "1|" A "|alice|" T("12:00:00") "|NULL|NULL|NULL");
 	assert_string_equal(servers(f), "1|unknown|NULL|NULL|0|1");
 
 	/* Fields it does not read, and bad timestamps, are not poison. */
-	ok(f, c, "{\"player\":{\"name\":\"a\",\"id\":5,\"address\":[]},"
+	testdb_fx_ok(f, c,
+	    "{\"player\":{\"name\":\"a\",\"id\":5,\"address\":[]},"
 	    "\"connected_timestamp\":{}}");
-	ok(f, d, "{\"player\":\"x\",\"disconnected_timestamp\":5}");
-	ok(f, "v0.rust.servers.1.events.started", "{\"timestamp\":[1]}");
+	testdb_fx_ok(f, d, "{\"player\":\"x\",\"disconnected_timestamp\":5}");
+	testdb_fx_ok(f, "v0.rust.servers.1.events.started",
+	    "{\"timestamp\":[1]}");
 }
 
 int
@@ -538,7 +501,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declaration),
-#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, testdb_fx_teardown)
 		T_(test_session_basic),
 		T_(test_no_address),
 		T_(test_connect_fields),

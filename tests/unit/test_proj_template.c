@@ -6,7 +6,6 @@
  */
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <stdarg.h>
@@ -22,35 +21,10 @@
 #define P	(&proj_template)
 #define STORED	INT64_C(1687014252001)
 
-struct fx {
-	sqlite3		*db;
-	void		*state;
-	char		 err[512];
-	char		 buf[4096];
-};
-
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	if (testdb_open(&f->db, f->err, sizeof(f->err)) == -1 ||
-	    P->init(f->db, &f->state, f->err, sizeof(f->err)) == -1)
-		fail_msg("%s", f->err);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	P->fini(f->state);
-	assert_int_equal(sqlite3_close(f->db), SQLITE_OK);
-	free(f);
-	return 0;
+	return testdb_fx_setup(P, STORED, state);
 }
 
 static void
@@ -80,25 +54,17 @@ test_declaration(void **state)
 static void
 test_apply_writes_nothing(void **state)
 {
-	struct fx *f = *state;
-	char before[4096];
+	struct testdb_fx *f = *state;
+	char before[sizeof(f->buf)];
 	int changes = sqlite3_total_changes(f->db);
 
 	testdb_dump(f->db, before, sizeof(before));
-	assert_int_equal(testdb_apply(P, f->state, 1, STORED,
-	    "v0.rust.servers.1.events.started",
-	    "{\"timestamp\":\"2026-11-01T12:00:00Z\"}", f->err, sizeof(f->err)),
-	    PROJ_OK);
-	assert_int_equal(testdb_apply(P, f->state, 2, STORED,
-	    "v0.rust.servers.1.events.started", "null", f->err, sizeof(f->err)),
-	    PROJ_OK);
+	testdb_fx_ok(f, "v0.rust.servers.1.events.started",
+	    "{\"timestamp\":\"2026-11-01T12:00:00Z\"}");
+	testdb_fx_ok(f, "v0.rust.servers.1.events.started", "null");
 	/* Subjects it does not know. */
-	assert_int_equal(testdb_apply(P, f->state, 3, STORED,
-	    "v0.rust.servers.1.events.stopping", "{", f->err, sizeof(f->err)),
-	    PROJ_OK);
-	assert_int_equal(testdb_apply(P, f->state, 4, STORED,
-	    "v0.rust.servers.1.events.wiped", "{", f->err, sizeof(f->err)),
-	    PROJ_OK);
+	testdb_fx_ok(f, "v0.rust.servers.1.events.stopping", "{");
+	testdb_fx_ok(f, "v0.rust.servers.1.events.wiped", "{");
 	assert_int_equal(sqlite3_total_changes(f->db), changes);
 	assert_string_equal(testdb_dump(f->db, f->buf, sizeof(f->buf)), before);
 }
@@ -106,16 +72,14 @@ test_apply_writes_nothing(void **state)
 static void
 test_poison(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	int changes = sqlite3_total_changes(f->db);
 
-	assert_int_equal(testdb_apply(P, f->state, 1, STORED,
-	    "v0.rust.servers.1.events.started", "{", f->err, sizeof(f->err)),
-	    PROJ_POISON);
+	assert_int_equal(testdb_fx_apply(f, "v0.rust.servers.1.events.started",
+	    "{"), PROJ_POISON);
 	assert_non_null(strstr(f->err, "payload is not valid JSON"));
-	assert_int_equal(testdb_apply(P, f->state, 2, STORED,
-	    "v0.rust.servers.1.events.started", "[]", f->err, sizeof(f->err)),
-	    PROJ_POISON);
+	assert_int_equal(testdb_fx_apply(f, "v0.rust.servers.1.events.started",
+	    "[]"), PROJ_POISON);
 	assert_string_equal(f->err, "payload is not a JSON object");
 	assert_int_equal(sqlite3_total_changes(f->db), changes);
 }
@@ -124,7 +88,7 @@ test_poison(void **state)
 static void
 test_in_a_fold(void **state)
 {
-	struct fx *f = *state;
+	struct testdb_fx *f = *state;
 	const struct projection *projs[] = { P };
 	struct fold *fold;
 	char err[512];
@@ -154,10 +118,11 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_declaration),
-		cmocka_unit_test_setup_teardown(test_apply_writes_nothing, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_poison, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_in_a_fold, setup, teardown),
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, testdb_fx_teardown)
+		T_(test_apply_writes_nothing),
+		T_(test_poison),
+		T_(test_in_a_fold),
+#undef T_
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

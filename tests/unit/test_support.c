@@ -27,6 +27,7 @@
 #include <jansson.h>
 #include <nats/nats.h>
 
+#include "itest.h"
 #include "natsd.h"
 #include "proc.h"
 #include "publish.h"
@@ -68,24 +69,6 @@ teardown(void **state)
 	tmp_rm_rf(f->dir);
 	free(f);
 	return 0;
-}
-
-/*
- * Starts the server of a test; a machine without nats-server skips the test
- * rather than failing it, so `make check` still means something there.
- */
-static void
-start_server(struct fixture *f, const char *config)
-{
-	char err[1024];
-
-	if (natsd_start(&f->d, config, err, sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_start: %s", err);
-	}
 }
 
 static void
@@ -312,7 +295,7 @@ test_natsd_publish_restart(void **state)
 	char err[1024];
 	int port;
 
-	start_server(f, NULL);
+	itest_start_natsd(&f->d, NULL);
 	assert_true(natsd_running(&f->d));
 	assert_true(f->d.port > 0);
 	assert_non_null(strstr(f->d.url, "nats://127.0.0.1:"));
@@ -383,7 +366,7 @@ test_natsd_config(void **state)
 	snprintf(config, sizeof(config), "%s/auth.conf", f->dir);
 	assert_int_equal(tmp_write_file(config,
 	    "authorization {\n  user: ts\n  password: secret\n}\n"), 0);
-	start_server(f, config);
+	itest_start_natsd(&f->d, config);
 
 	/* The config is in force, and stays so across a restart. */
 	assert_int_equal(publish_connect(f->d.url, &nc, err, sizeof(err)), -1);
