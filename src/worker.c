@@ -251,6 +251,12 @@ open_fold(struct worker *w)
 		else
 			w->projs_live[w->nlive++] = pr;
 	}
+	if (w->p->replay && w->nrprojs == 0) {
+		log_error("nothing to replay: the account does not run that"
+		    " projection", "account=%s projection=%s", w->name,
+		    w->p->replay_projection);
+		return EX_USAGE;
+	}
 	if (fold_open(db_handle(w->db), w->projs_live, w->nlive, &w->fold, err,
 	    sizeof(err)) != FOLD_OK) {
 		log_error("cannot start projections", "account=%s error=%s",
