@@ -215,7 +215,7 @@ load_config(const char *path, struct config **out)
 	enum config_error e;
 	size_t i;
 
-	for (i = 0; projections_builtin[i] != NULL && i < MAIN_MAX_PROJECTIONS; i++)
+	for (i = 0; i < MAIN_MAX_PROJECTIONS && projections_builtin[i] != NULL; i++)
 		names[i] = projections_builtin[i]->name;
 	names[i] = NULL;
 	e = config_load(path, &cfg, err, sizeof(err));
