@@ -17,6 +17,8 @@
 #define REBUILD_BATCH_MIN	5000
 #define REBUILD_WAIT_MS		100
 #define REBUILD_BACKOFF_MAX_MS	5000
+/* Consumers made in a row that deliver nothing while messages are pending. */
+#define REBUILD_EMPTY_MAX	20
 
 struct rebuild {
 	struct rebuild_params	 p;
@@ -29,6 +31,8 @@ struct rebuild {
 	struct fold		*fold;
 	struct source		*source;
 	int			 positioned;
+	uint64_t		 pending;	/* after the last message */
+	int			 empty;		/* empty fetches in a row */
 	int			 backoff_ms;
 };
 
@@ -109,7 +113,7 @@ open_shadow(struct rebuild *r, char *err, size_t errlen)
 	size_t n = 0;
 	int attempt;
 
-	while (r->p.builtin[n] != NULL && n < FOLD_MAX_PROJECTIONS) {
+	while (n < FOLD_MAX_PROJECTIONS && r->p.builtin[n] != NULL) {
 		scopes[n] = r->p.builtin[n]->name;
 		n++;
 	}
@@ -173,6 +177,9 @@ position(struct rebuild *r, char *err, size_t errlen)
 	if ((sr = source_position_ephemeral(r->source, cp + 1, err, errlen)) !=
 	    SOURCE_OK)
 		goto fail;
+	/* Nothing after the checkpoint: whatever was pending is gone. */
+	if (st.last_seq <= cp)
+		r->pending = 0;
 	r->positioned = 1;
 	return 1;
 fail:
@@ -263,11 +270,33 @@ step(struct rebuild *r, int batch, char *err, size_t errlen)
 		break;
 	case SOURCE_EMPTY:
 		/*
-		 * Nothing more for now: caught up with the stream (with a
-		 * limit that the stream no longer reaches, the comparison that
-		 * follows shows what is missing).
+		 * Nothing came within the wait. That is the end when the last
+		 * message said nothing more was pending, or when no message
+		 * came at all (an empty stream, a complete shadow; with a limit
+		 * that the stream no longer reaches, the comparison that
+		 * follows shows what is missing). When the last message said
+		 * more were pending, the server is slow or stalled: swapping
+		 * the shadow in now would put a view older than the live one in
+		 * its place. Fetching again on this subscription would stack
+		 * pull requests that a stalled server answers all at once
+		 * (libnats 3.4.1 then writes more messages than the batch into
+		 * the batch's array); so position a new consumer from the
+		 * checkpoint after a pause, and give up after a while.
 		 */
-		return 1;
+		if (r->pending == UINT64_MAX || r->pending == 0 ||
+		    (r->p.limit_seq != 0 &&
+		    fold_min_checkpoint(r->fold) >= r->p.limit_seq))
+			return 1;
+		if (++r->empty > REBUILD_EMPTY_MAX) {
+			snprintf(err, errlen, "%llu messages pending after seq"
+			    " %llu, but none delivered", (unsigned long long)
+			    r->pending, (unsigned long long)
+			    fold_min_checkpoint(r->fold));
+			return -1;
+		}
+		r->positioned = 0;
+		backoff(r);
+		return 0;
 	case SOURCE_EPERM:
 	case SOURCE_ECONFIG:
 		return -1;
@@ -290,6 +319,8 @@ step(struct rebuild *r, int batch, char *err, size_t errlen)
 	if (fr != FOLD_OK)
 		return -1;
 	r->backoff_ms = 100;
+	r->pending = pending;
+	r->empty = 0;
 	return arrived(r, pending);
 }
 
@@ -337,6 +368,7 @@ rebuild_start(const struct rebuild_params *p, struct rebuild **out, char *err,
 	r = xcalloc(1, sizeof(*r));
 	r->p = *p;
 	r->backoff_ms = 100;
+	r->pending = UINT64_MAX;	/* unknown until a message comes */
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	if (pthread_create(&r->thread, NULL, rebuild_main, r) != 0) {

@@ -23,12 +23,17 @@ exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
 }
 
 /*
- * Returns the quoted, comma-separated columns of table in main (free with
- * sqlite3_free), or NULL with err. Naming the columns keeps the copy right
- * even if a migration gave the two files a different column order.
+ * Returns the quoted, comma-separated columns of table in main, each after
+ * prefix (free with sqlite3_free), or NULL with err. Naming the columns
+ * keeps the copy right even if a migration gave the two files a different
+ * column order. The SELECT side qualifies them ("s."): SQLite reads an
+ * unqualified "name" that matches no column as the string 'name', so a
+ * shadow without a column would copy its name into every row instead of
+ * failing.
  */
 static char *
-columns(sqlite3 *db, const char *table, char *err, size_t errlen)
+columns(sqlite3 *db, const char *table, const char *prefix, char *err,
+    size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	char *cols = NULL, *next;
@@ -38,7 +43,8 @@ columns(sqlite3 *db, const char *table, char *err, size_t errlen)
 		goto fail;
 	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		next = sqlite3_mprintf("%z%s\"%w\"", cols, cols != NULL ? ", " : "",
+		next = sqlite3_mprintf("%z%s%s\"%w\"", cols,
+		    cols != NULL ? ", " : "", prefix,
 		    (const char *)sqlite3_column_text(st, 0));
 		cols = next;
 	}
@@ -60,7 +66,7 @@ static int
 copy_table(sqlite3 *db, const char *table, char *err, size_t errlen)
 {
 	char *index_sql[SWAP_MAX_INDEXES], *drop[SWAP_MAX_INDEXES];
-	char *sql = NULL, *cols = NULL;
+	char *sql = NULL, *cols = NULL, *from = NULL;
 	sqlite3_stmt *st = NULL;
 	size_t i, n = 0;
 	int rc = -1;
@@ -85,11 +91,12 @@ copy_table(sqlite3 *db, const char *table, char *err, size_t errlen)
 	for (i = 0; i < n; i++)
 		if (exec(db, drop[i], err, errlen) == -1)
 			goto done;
-	if ((cols = columns(db, table, err, errlen)) == NULL)
+	if ((cols = columns(db, table, "", err, errlen)) == NULL ||
+	    (from = columns(db, table, "s.", err, errlen)) == NULL)
 		goto done;
 	sql = sqlite3_mprintf("DELETE FROM main.\"%w\";"
-	    " INSERT INTO main.\"%w\" (%s) SELECT %s FROM shadow.\"%w\"",
-	    table, table, cols, cols, table);
+	    " INSERT INTO main.\"%w\" (%s) SELECT %s FROM shadow.\"%w\" AS s",
+	    table, table, cols, from, table);
 	if (exec(db, sql, err, errlen) == -1)
 		goto done;
 	for (i = 0; i < n; i++)
@@ -103,6 +110,7 @@ done:
 	}
 	sqlite3_free(sql);
 	sqlite3_free(cols);
+	sqlite3_free(from);
 	return rc;
 }
 

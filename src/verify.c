@@ -58,6 +58,24 @@ row_cmp(sqlite3_stmt *a, sqlite3_stmt *b, int ncol)
 	return 0;
 }
 
+/*
+ * Returns a REAL as SQLite writes it (15 significant digits, "2.0" for a
+ * whole one) when that reads back as the same double, else with 17 digits:
+ * two REALs that differ only in their last bits must not print alike.
+ * Free with sqlite3_free().
+ */
+static char *
+real_text(double d)
+{
+	char *v = sqlite3_mprintf("%!.15g", d);
+
+	if (v != NULL && strtod(v, NULL) != d) {
+		sqlite3_free(v);
+		v = sqlite3_mprintf("%!.17g", d);
+	}
+	return v;
+}
+
 /* Prints one row as (v1, v2, ...), values as SQL literals. */
 static void
 print_row(FILE *out, const char *where, const char *table, sqlite3_stmt *st,
@@ -67,15 +85,16 @@ print_row(FILE *out, const char *where, const char *table, sqlite3_stmt *st,
 
 	fprintf(out, "  %s: only in the %s view: (", table, where);
 	for (i = 0; i < ncol; i++) {
-		char *v = sqlite3_mprintf("%Q",
-		    (const char *)sqlite3_column_text(st, i));
+		char *v;
 
-		if (sqlite3_column_type(st, i) == SQLITE_INTEGER ||
-		    sqlite3_column_type(st, i) == SQLITE_FLOAT) {
-			sqlite3_free(v);
+		if (sqlite3_column_type(st, i) == SQLITE_FLOAT)
+			v = real_text(sqlite3_column_double(st, i));
+		else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
 			v = sqlite3_mprintf("%s",
 			    (const char *)sqlite3_column_text(st, i));
-		}
+		else
+			v = sqlite3_mprintf("%Q",
+			    (const char *)sqlite3_column_text(st, i));
 		fprintf(out, "%s%s", i > 0 ? ", " : "", v);
 		sqlite3_free(v);
 	}

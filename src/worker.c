@@ -353,15 +353,23 @@ fatal_code(enum source_result r)
 	}
 }
 
+/*
+ * Sets the state of the projections folded live. Those being rebuilt keep
+ * theirs ('rebuilding'), which only the swap changes.
+ */
 static void
 set_state(struct worker *w, const char *state, const char *error)
 {
 	char err[WORKER_ERR_LEN];
+	size_t i;
 
-	if (w->db != NULL &&
-	    db_set_state(w->db, NULL, state, error, err, sizeof(err)) == -1)
-		log_warn("cannot update projector_status", "account=%s error=%s",
-		    w->name, err);
+	for (i = 0; w->db != NULL && i < w->nlive; i++)
+		if (db_set_state(w->db, w->projs_live[i]->name, state, error, err,
+		    sizeof(err)) == -1) {
+			log_warn("cannot update projector_status", "account=%s"
+			    " error=%s", w->name, err);
+			return;
+		}
 }
 
 /*
@@ -808,8 +816,11 @@ done:
 	replay_finish(w.replay);
 	if (w.fold != NULL)
 		progress(&w, 1);
-	if (code == 0)
-		set_state(&w, "stopped", NULL);
+	/* Every projection: a rebuild that is not running is not rebuilding. */
+	if (code == 0 && w.db != NULL &&
+	    db_set_state(w.db, NULL, "stopped", NULL, err, sizeof(err)) == -1)
+		log_warn("cannot update projector_status", "account=%s error=%s",
+		    w.name, err);
 	/* Closing the connection first: no callback may run on a dead worker. */
 	__atomic_store_n(&w.closing, 1, __ATOMIC_RELEASE);
 	source_close(w.source);
