@@ -283,10 +283,22 @@ step(struct rebuild *r, int batch, char *err, size_t errlen)
 		 * the batch's array); so position a new consumer from the
 		 * checkpoint after a pause, and give up after a while.
 		 */
-		if (r->pending == UINT64_MAX || r->pending == 0 ||
-		    (r->p.limit_seq != 0 &&
+		if (r->pending == 0 || (r->p.limit_seq != 0 &&
 		    fold_min_checkpoint(r->fold) >= r->p.limit_seq))
 			return 1;
+		/*
+		 * No message since the consumer was made: ask the server, an
+		 * empty fetch on a loaded machine proves nothing. The end is
+		 * nothing pending and everything delivered folded.
+		 */
+		if (r->pending == UINT64_MAX) {
+			uint64_t left, delivered;
+
+			if (source_sub_state(r->source, &left, &delivered, err,
+			    errlen) == SOURCE_OK && left == 0 &&
+			    delivered <= fold_min_checkpoint(r->fold))
+				return 1;
+		}
 		if (++r->empty > REBUILD_EMPTY_MAX) {
 			snprintf(err, errlen, "%llu messages pending after seq"
 			    " %llu, but none delivered", (unsigned long long)

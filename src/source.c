@@ -423,6 +423,32 @@ drop_subscription(struct source *s)
 }
 
 /*
+ * Reads the state of the consumer behind the current subscription (the
+ * ephemeral one of a replay, say): how many messages it has not delivered
+ * yet, and the stream sequence it delivered last.
+ */
+enum source_result
+source_sub_state(struct source *s, uint64_t *num_pending,
+    uint64_t *delivered_seq, char *err, size_t errlen)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus st;
+
+	if (s->sub == NULL) {
+		snprintf(err, errlen, "consumer not positioned");
+		return SOURCE_REPOSITION;
+	}
+	st = natsSubscription_GetConsumerInfo(&ci, s->sub, NULL, &jerr);
+	if (st != NATS_OK)
+		return translate(s, st, jerr, "consumer info", err, errlen);
+	*num_pending = ci->NumPending;
+	*delivered_seq = ci->Delivered.Stream;
+	jsConsumerInfo_Destroy(ci);
+	return SOURCE_OK;
+}
+
+/*
  * Says whether an existing consumer would deliver exactly the messages after
  * start_seq - 1, in order, with our settings: nothing delivered beyond it,
  * nothing waiting for an ack (it would be resent out of order after the ack

@@ -96,6 +96,9 @@ enum source_result source_position(struct source *s, uint64_t start_seq,
 	    int *recreated, char *err, size_t errlen);
 enum source_result source_position_ephemeral(struct source *s,
 	    uint64_t start_seq, char *err, size_t errlen);
+enum source_result source_sub_state(struct source *s,
+	    uint64_t *num_pending, uint64_t *delivered_seq, char *err,
+	    size_t errlen);
 enum source_result source_fetch(struct source *s, int batch, int wait_ms,
 	    size_t *count, char *err, size_t errlen);
 enum source_result source_msg(struct source *s, size_t i,

@@ -275,8 +275,12 @@ publish_large(struct fx *f)
 		fail_msg("%s", f->err);
 	jsOptions_Init(&jo);
 	jo.PublishAsync.MaxPending = 2048;
+	/* A loaded machine (two suites at once) may take a while to ack. */
+	jo.PublishAsync.StallWait = 30000;
 	jo.PublishAsync.ErrHandler = on_publish_error;
 	jo.PublishAsync.ErrHandlerClosure = &errors;
+	/* With MaxPending in flight, wait for acks rather than fail (ASan). */
+	jo.PublishAsync.StallWait = RUN_MS;
 	assert_int_equal(natsConnection_JetStream(&js, nc, &jo), NATS_OK);
 	for (i = 0; i < ev.n; i++)
 		assert_int_equal(js_PublishAsync(js, ev.ev[i].subject,
