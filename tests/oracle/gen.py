@@ -15,7 +15,7 @@ reconnects, restarts, wipes, renames, chats, hits mostly without player_hit,
 kills spelt isKill/is_kill, headshots, distances, self-kills, kills without a
 victim, reports, bans/unbans, items, gathers, respawns, commands, unknown
 subjects and poison), and adds what the real plugin does and the fixture does
-not (../shared/reference/gamingapi.md sections 3-4):
+not (the GamingAPI feed as README.md describes it):
 - .NET culture-formatted timestamps ("6/17/2023 5:04:12 PM", "17.06.2023
   17:04:12", …) and other non-ISO or wrongly typed timestamps, which fall back
   to the stream's stored time;

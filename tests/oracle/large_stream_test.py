@@ -16,7 +16,7 @@ the independent oracle (model.py) says the read-model contract requires.
    be what was published, and its stored time (ms, truncated) is what the
    oracle uses where an event's time falls back to the stored time;
 4. computes the oracle's answer;
-5. writes a projector config (../shared/spec/cli.md) and runs
+5. writes a projector config (README.md, "Configuration") and runs
    `projector run -c CFG --once` (timeout 120 s);
 6. runs the six contract queries (read-model.md section 5) on the database
    with sqlite3 and compares them with the oracle (REAL within 1e-6; rows

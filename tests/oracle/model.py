@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Independent reference implementation of the read-model contract (v1).
 
-Written straight from ../shared/spec/read-model.md ("the contract"); it shares
-no code, and deliberately no structure, with the C projector. It is an oracle:
+Written straight from the read-model contract ("the contract", README.md);
+it shares no code, and deliberately no structure, with the C projector. It is an oracle:
 it folds a whole stream in memory and returns the rows that the six queries of
 contract section 5 must return.
 
