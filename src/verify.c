@@ -294,6 +294,13 @@ verify_one(const struct config *cfg, const struct config_account *acct,
 	    live_checkpoint(live, p, &seq, &version, state, sizeof(state), err,
 	    errlen) == -1)
 		goto done;
+	if (seq == 0) {
+		/* Nothing applied, nothing to compare (and limit 0 means "all"). */
+		fprintf(out, "%s %s: skipped: nothing applied yet\n", acct->name,
+		    p->name);
+		vr = VERIFY_EQUAL;
+		goto done;
+	}
 	if (version != p->version || strcmp(state, "rebuilding") == 0) {
 		fprintf(out, "%s %s: skipped: the live view is %s at version %d,"
 		    " this program folds version %d\n", acct->name, p->name, state,

@@ -789,6 +789,7 @@ worker_run(const struct worker_params *p)
 {
 	struct worker w;
 	char err[WORKER_ERR_LEN];
+	size_t i;
 	int code;
 
 	memset(&w, 0, sizeof(w));
@@ -816,11 +817,16 @@ done:
 	replay_finish(w.replay);
 	if (w.fold != NULL)
 		progress(&w, 1);
-	/* Every projection: a rebuild that is not running is not rebuilding. */
+	/*
+	 * Every projection: a rebuild that is not running is not rebuilding,
+	 * and its progress figures go with it (a resumed one sets them again).
+	 */
 	if (code == 0 && w.db != NULL &&
 	    db_set_state(w.db, NULL, "stopped", NULL, err, sizeof(err)) == -1)
 		log_warn("cannot update projector_status", "account=%s error=%s",
 		    w.name, err);
+	for (i = 0; w.db != NULL && i < w.nrprojs; i++)
+		db_set_rebuild(w.db, w.rprojs[i]->name, 0, 0, err, sizeof(err));
 	/* Closing the connection first: no callback may run on a dead worker. */
 	__atomic_store_n(&w.closing, 1, __ATOMIC_RELEASE);
 	source_close(w.source);
