@@ -127,25 +127,26 @@ db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
 }
 
 /*
- * Sets state and last_error (NULL clears it) of one projection's status row,
- * or of every row when projection is NULL, in its own transaction; the
- * caller is outside a batch. Returns 0, or -1 with err.
+ * Runs one write on projector_status in its own transaction, with the
+ * parameters every such write shares: ?1 the projection (NULL: every row),
+ * ?2 and ?3 texts, ?4 and ?5 integers; a statement uses those it names.
  */
-int
-db_set_state(struct db *d, const char *projection, const char *state,
-    const char *last_error, char *err, size_t errlen)
+static int
+status_write(struct db *d, const char *sql, const char *projection,
+    const char *t2, const char *t3, sqlite3_int64 i4, sqlite3_int64 i5,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(d->conn, "UPDATE projector_status"
-	    " SET state = ?1, last_error = ?2,"
-	    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-	    " WHERE ?3 IS NULL OR projection = ?3", -1, &st, NULL);
+	rc = sqlite3_prepare_v2(d->conn, sql, -1, &st, NULL);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, last_error, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, projection, -1, SQLITE_STATIC);
+		/* SQLITE_RANGE for a parameter the statement lacks: harmless. */
+		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, t3, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, i4);
+		sqlite3_bind_int64(st, 5, i5);
 		rc = sqlite3_step(st);
 	}
 	sqlite3_finalize(st);
@@ -158,34 +159,36 @@ db_set_state(struct db *d, const char *projection, const char *state,
 }
 
 /*
+ * Sets state and last_error (NULL clears it) of one projection's status row,
+ * or of every row when projection is NULL, in its own transaction; the
+ * caller is outside a batch. Returns 0, or -1 with err.
+ */
+int
+db_set_state(struct db *d, const char *projection, const char *state,
+    const char *last_error, char *err, size_t errlen)
+{
+	return status_write(d, "UPDATE projector_status"
+	    " SET state = ?2, last_error = ?3,"
+	    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+	    " WHERE ?1 IS NULL OR projection = ?1", projection, state,
+	    last_error, 0, 0, err, errlen);
+}
+
+/*
  * Records how far the rebuild of projection has come (seq of target) in its
- * status row, in its own transaction; seq 0 clears both. Returns 0, or -1
- * with err.
+ * status row, in its own transaction; target 0 clears both. Returns 0, or
+ * -1 with err.
  */
 int
 db_set_rebuild(struct db *d, const char *projection, uint64_t seq,
     uint64_t target, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(d->conn, "UPDATE projector_status"
-	    " SET rebuild_seq = nullif(?2, -1), rebuild_target = nullif(?3, -1),"
+	return status_write(d, "UPDATE projector_status"
+	    " SET rebuild_seq = nullif(?4, -1), rebuild_target = nullif(?5, -1),"
 	    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-	    " WHERE projection = ?1", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, target == 0 ? -1 : (sqlite3_int64)seq);
-		sqlite3_bind_int64(st, 3, target == 0 ? -1 : (sqlite3_int64)target);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "updating projector_status: %s",
-		    sqlite3_errmsg(d->conn));
-		return -1;
-	}
-	return 0;
+	    " WHERE projection = ?1", projection, NULL, NULL,
+	    target == 0 ? -1 : (sqlite3_int64)seq,
+	    target == 0 ? -1 : (sqlite3_int64)target, err, errlen);
 }
 
 /*
@@ -223,25 +226,10 @@ int
 db_ensure_status(struct db *d, const char *projection, int version,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(d->conn, "INSERT INTO projector_status"
-	    " (projection, version, updated_at) VALUES (?1, ?2,"
+	return status_write(d, "INSERT INTO projector_status"
+	    " (projection, version, updated_at) VALUES (?1, ?4,"
 	    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT DO NOTHING",
-	    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, version);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "writing projector_status: %s",
-		    sqlite3_errmsg(d->conn));
-		return -1;
-	}
-	return 0;
+	    projection, NULL, NULL, version, 0, err, errlen);
 }
 
 /*
