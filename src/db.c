@@ -127,7 +127,8 @@ db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
 }
 
 /*
- * Runs one write on projector_status in its own transaction, with the
+ * Runs one write on projector_status (or projector_meta) in its own
+ * transaction, with the
  * parameters every such write shares: ?1 the projection (NULL: every row),
  * ?2 and ?3 texts, ?4 and ?5 integers; a statement uses those it names.
  */
@@ -151,8 +152,9 @@ status_write(struct db *d, const char *sql, const char *projection,
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "updating projector_status: %s",
-		    sqlite3_errmsg(d->conn));
+		snprintf(err, errlen, "updating %s: %s", strstr(sql,
+		    "projector_meta") != NULL ? "projector_meta" :
+		    "projector_status", sqlite3_errmsg(d->conn));
 		return -1;
 	}
 	return 0;
@@ -189,6 +191,20 @@ db_set_rebuild(struct db *d, const char *projection, uint64_t seq,
 	    " WHERE projection = ?1", projection, NULL, NULL,
 	    target == 0 ? -1 : (sqlite3_int64)seq,
 	    target == 0 ? -1 : (sqlite3_int64)target, err, errlen);
+}
+
+/*
+ * Adds n to the counter key of projector_meta (created at n), in its own
+ * transaction; the caller is outside a batch. Returns 0, or -1 with err.
+ */
+int
+db_add_meta(struct db *d, const char *key, uint64_t n, char *err,
+    size_t errlen)
+{
+	return status_write(d, "INSERT INTO projector_meta (key, value)"
+	    " VALUES (?2, ?4) ON CONFLICT DO UPDATE"
+	    " SET value = value + excluded.value", NULL, key, NULL,
+	    (sqlite3_int64)n, 0, err, errlen);
 }
 
 /*

@@ -45,6 +45,8 @@ int	db_set_state(struct db *d, const char *projection, const char *state,
 	    const char *last_error, char *err, size_t errlen);
 int	db_set_rebuild(struct db *d, const char *projection, uint64_t seq,
 	    uint64_t target, char *err, size_t errlen);
+int	db_add_meta(struct db *d, const char *key, uint64_t n, char *err,
+	    size_t errlen);
 int	db_get_version(struct db *d, const char *projection, int *version,
 	    char *err, size_t errlen);
 int	db_ensure_status(struct db *d, const char *projection, int version,

@@ -39,6 +39,7 @@ struct options {
 	const char	*account;
 	const char	*projection;
 	int		 once;
+	int		 accept_gap;
 	int		 json;
 };
 
@@ -49,7 +50,8 @@ static const char usage_text[] =
 "read models.\n"
 "\n"
 "commands:\n"
-"  run -c FILE [--once]        fold events until SIGTERM/SIGINT; --once: exit\n"
+"  run -c FILE [--once] [--accept-gap]\n"
+"                              fold events until SIGTERM/SIGINT; --once: exit\n"
 "                              when every account has applied its stream's\n"
 "                              last sequence as of start\n"
 "  status -c FILE [--json]     per account and projection: last_seq, stream\n"
@@ -67,6 +69,8 @@ static const char usage_text[] =
 "options:\n"
 "  -c, --config FILE           the YAML configuration\n"
 "      --once                  with run: stop when caught up\n"
+"      --accept-gap            with run: go on when events expired from the\n"
+"                              stream before they were applied (else exit 78)\n"
 "      --json                  with status: JSON on stdout\n"
 "      --account NAME          with replay/verify: only that account\n"
 "      --projection NAME       with replay/verify: only that projection\n"
@@ -122,10 +126,11 @@ static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_ONCE = 256, OPT_JSON, OPT_ACCOUNT, OPT_PROJECTION,
-	    OPT_LOG_FORMAT, OPT_LOG_LEVEL };
+	    OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_ACCEPT_GAP };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, OPT_ONCE },
+		{ "accept-gap", no_argument, NULL, OPT_ACCEPT_GAP },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "account", required_argument, NULL, OPT_ACCOUNT },
 		{ "projection", required_argument, NULL, OPT_PROJECTION },
@@ -153,6 +158,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_ONCE:
 			o->once = 1;
+			break;
+		case OPT_ACCEPT_GAP:
+			o->accept_gap = 1;
 			break;
 		case OPT_JSON:
 			o->json = 1;
@@ -394,6 +402,7 @@ cmd_run(const struct config *cfg, const struct options *o, int replay)
 		t[i].params.acct = &cfg->accounts[i];
 		t[i].params.builtin = projections_builtin;
 		t[i].params.once = o->once;
+		t[i].params.accept_gap = o->accept_gap;
 		t[i].params.replay = replay;
 		t[i].params.replay_projection = o->projection;
 		t[i].params.stop = &stop_requested;
@@ -459,6 +468,6 @@ main(int argc, char **argv)
 	 * still hold a subscription, and with it a connection, until its
 	 * thread has run; leaving earlier shows as leaks in sanitizer runs.
 	 */
-	nats_CloseAndWait(2000);
+	nats_CloseAndWait(1000);
 	return code;
 }

@@ -19,6 +19,14 @@
 #define SOURCE_ACK_WAIT_MS	30000
 /* Fetches at least this long ask the server for heartbeats. */
 #define SOURCE_HEARTBEAT_MIN_MS	1000
+/*
+ * An ack waits at most this long for the server's confirmation: a lost ack
+ * costs only a redelivery, which the checkpoint skips, and a stop must not
+ * wait the API timeout on a dead server (cli.md: exit within 5 s).
+ */
+#define SOURCE_ACK_CONFIRM_MS	1000
+/* How long a close waits for cnats's closed callback (see source_close). */
+#define SOURCE_CLOSE_WAIT_MS	1500
 
 struct source {
 	const struct config_account *acct;
@@ -655,12 +663,27 @@ source_fetch(struct source *s, int batch, int wait_ms, size_t *count,
 {
 	jsFetchRequest req;
 	natsStatus st;
+	int queued = 0;
 
 	*count = 0;
 	natsMsgList_Destroy(&s->list);
 	memset(&s->list, 0, sizeof(s->list));
 	if (s->sub == NULL || s->gap) {
 		snprintf(err, errlen, "consumer not positioned");
+		return SOURCE_REPOSITION;
+	}
+	/*
+	 * libnats 3.4.1 writes past the batch's array when more than half a
+	 * batch is already queued on the subscription (late answers to a pull
+	 * request that expired on our side, e.g. after the server stalled) and
+	 * more keep coming. Such deliveries are unordered leftovers anyway: a
+	 * fresh subscription, positioned again from the checkpoint, drops them.
+	 */
+	if (natsSubscription_GetPending(s->sub, &queued, NULL) == NATS_OK &&
+	    queued > 0 && 2 * queued > batch) {
+		snprintf(err, errlen, "%d late deliveries of an expired pull"
+		    " request are queued", queued);
+		s->gap = 1;
 		return SOURCE_REPOSITION;
 	}
 	jsFetchRequest_Init(&req);
@@ -705,6 +728,7 @@ source_msg(struct source *s, size_t i, struct source_msg *out, char *err,
 enum source_result
 source_ack(struct source *s, size_t i, char *err, size_t errlen)
 {
+	jsOptions o;
 	jsErrCode jerr = 0;
 	natsStatus st;
 
@@ -712,7 +736,9 @@ source_ack(struct source *s, size_t i, char *err, size_t errlen)
 		snprintf(err, errlen, "no message %zu in the batch", i);
 		return SOURCE_ECONFIG;
 	}
-	st = natsMsg_AckSync(s->list.Msgs[i], NULL, &jerr);
+	jsOptions_Init(&o);
+	o.Wait = SOURCE_ACK_CONFIRM_MS;
+	st = natsMsg_AckSync(s->list.Msgs[i], &o, &jerr);
 	if (st != NATS_OK)
 		return translate(s, st, jerr, "ack", err, errlen);
 	return SOURCE_OK;
@@ -739,16 +765,31 @@ source_close(struct source *s)
 	if (s->nc != NULL) {
 		struct timespec until;
 
+		int closed;
+
 		natsConnection_Close(s->nc);
 		/* Bounded: a callback thread that never comes must not hang us. */
 		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += 5;
+		until.tv_nsec += (long)SOURCE_CLOSE_WAIT_MS * 1000000;
+		until.tv_sec += until.tv_nsec / 1000000000;
+		until.tv_nsec %= 1000000000;
 		pthread_mutex_lock(&s->mu);
 		while (!s->closed && pthread_cond_timedwait(&s->closed_cv, &s->mu,
 		    &until) == 0)
 			;
+		closed = s->closed;
 		pthread_mutex_unlock(&s->mu);
 		natsConnection_Destroy(s->nc);
+		/*
+		 * The callback may still come and touch s: leave s allocated
+		 * (a small leak, once, at exit) rather than risk a use after
+		 * free.
+		 */
+		if (!closed) {
+			natsOptions_Destroy(s->opts);
+			free(s->views);
+			return;
+		}
 	}
 	natsOptions_Destroy(s->opts);
 	free(s->views);

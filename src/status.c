@@ -74,11 +74,14 @@ read_database(const struct config_account *acct, json_t *a)
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM projector_meta"
-	    " WHERE key = 'unknown_events'", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		json_object_set_new(a, "unknown_events",
-		    json_integer(sqlite3_column_int64(st, 0)));
+	/* Engine counters: unknown_events, gap_events (--accept-gap). */
+	if (sqlite3_prepare_v2(db, "SELECT key, value FROM projector_meta"
+	    " WHERE key IN ('unknown_events', 'gap_events')", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto done;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		json_object_set_new(a, (const char *)sqlite3_column_text(st, 0),
+		    json_integer(sqlite3_column_int64(st, 1)));
 done:
 	sqlite3_finalize(st);
 	sqlite3_close(db);

@@ -377,6 +377,45 @@ set_state(struct worker *w, const char *state, const char *error)
  * consumer deliver from the checkpoint + 1. Returns 0 when positioned, -1 to
  * retry later, or an exit code.
  */
+/*
+ * The stream no longer holds events after the checkpoint (they expired or
+ * were purged before they were applied): the read model can never equal a
+ * replay of the whole history. Refused unless the owner said to go on
+ * (--accept-gap); then counted in projector_meta. Returns 0 or EX_CONFIG.
+ * With a subject filter, expired events of other subjects look the same:
+ * the message says what to check.
+ */
+static int
+accept_gap(struct worker *w, uint64_t cp, const struct source_stream *st)
+{
+	char err[WORKER_ERR_LEN];
+	uint64_t lost = st->first_seq - cp - 1;
+
+	if (!w->p->accept_gap) {
+		snprintf(err, sizeof(err), "stream %s no longer holds seq %llu to"
+		    " %llu: they expired or were purged before they were"
+		    " applied (checkpoint %llu, stream first seq %llu). Run with"
+		    " --accept-gap to go on without them, or replay to rebuild"
+		    " from what the stream holds", w->p->acct->stream,
+		    (unsigned long long)cp + 1,
+		    (unsigned long long)st->first_seq - 1,
+		    (unsigned long long)cp, (unsigned long long)st->first_seq);
+		log_error("events expired before they were applied", "account=%s"
+		    " checkpoint=%llu stream_first_seq=%llu error=%s", w->name,
+		    (unsigned long long)cp, (unsigned long long)st->first_seq, err);
+		set_state(w, "failed", err);
+		return EX_CONFIG;
+	}
+	log_warn("events expired before they were applied; going on"
+	    " (--accept-gap)", "account=%s checkpoint=%llu stream_first_seq=%llu"
+	    " missing=%llu", w->name, (unsigned long long)cp,
+	    (unsigned long long)st->first_seq, (unsigned long long)lost);
+	if (db_add_meta(w->db, "gap_events", lost, err, sizeof(err)) == -1)
+		log_warn("cannot record the gap", "account=%s error=%s", w->name,
+		    err);
+	return 0;
+}
+
 static int
 position(struct worker *w)
 {
@@ -384,7 +423,7 @@ position(struct worker *w)
 	char err[WORKER_ERR_LEN];
 	enum source_result r;
 	uint64_t cp = fold_min_checkpoint(w->fold);
-	int recreated;
+	int recreated, code;
 
 	r = source_stream_info(w->source, &st, err, sizeof(err));
 	if (r == SOURCE_ENOSTREAM) {
@@ -416,10 +455,8 @@ position(struct worker *w)
 		set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
-	if (st.first_seq > cp + 1 && st.msgs > 0)
-		log_warn("events expired before they were applied", "account=%s"
-		    " checkpoint=%llu stream_first_seq=%llu", w->name,
-		    (unsigned long long)cp, (unsigned long long)st.first_seq);
+	if (st.first_seq > cp + 1 && (code = accept_gap(w, cp, &st)) != 0)
+		return code;
 	w->stream_last = st.last_seq;
 	if (!w->have_target) {
 		w->target = st.last_seq;

@@ -35,6 +35,7 @@ struct worker_params {
 	const struct projection *const	*builtin;  /* all, NULL-terminated */
 	int				 once;	   /* stop when caught up */
 	int				 replay;   /* rebuild from seq 1 first */
+	int				 accept_gap; /* go on past expired events */
 	const char			*replay_projection; /* NULL: all */
 	volatile sig_atomic_t		*stop;	   /* set by a signal handler */
 };

@@ -31,6 +31,8 @@
 #include "tmp.h"
 
 #define SHORT_STREAM	10	/* events of the recreated stream */
+#define GAP_MORE	100	/* events published after the first run */
+#define GAP_FIRST	651	/* the purge keeps seq 651 on: 601-650 lost */
 
 /* <sysexits.h>, as the CLI contract names them. */
 #define EXIT_USAGE	64
@@ -352,6 +354,64 @@ test_cli_stream_backwards(void **state)
 	itest_fx_assert_contract(f);
 }
 
+/*
+ * Events expired from the stream before they were applied (here: purged
+ * below seq GAP_FIRST while the projector was stopped at ITEST_NEVENTS):
+ * run refuses with 78 and a line naming the missing range, changing
+ * nothing; with --accept-gap it goes on and counts the missing events.
+ */
+static void
+test_cli_stream_gap(void **state)
+{
+	struct itest_fx *f = *state;
+	struct itest_fixture *fx = &f->events;
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	jsOptions o;
+	jsErrCode jerr = 0;
+	char err[1024], line[2048];
+	size_t i;
+
+	itest_fx_start_with_fixture(f, 0);
+	run_fixture(f);
+
+	if (itest_fixture_load(ITEST_EVENTS, fx, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
+	    publish_js(nc, &js, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	for (i = 0; i < GAP_MORE; i++)
+		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
+		    fx->ev[i].len, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+	jsOptions_Init(&o);
+	o.Stream.Purge.Sequence = GAP_FIRST;
+	assert_int_equal(js_PurgeStream(js, ITEST_STREAM, &o, &jerr), NATS_OK);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), EXIT_CONFIG);
+	if (itest_log_line(line, sizeof(line), f->err, "expired", "--accept-gap",
+	    NULL) == -1)
+		fail_msg("%s: no line says events expired", f->err);
+	if (!has_number(line, ITEST_NEVENTS + 1) || !has_number(line,
+	    GAP_FIRST - 1))
+		fail_msg("the line names not both %d and %d: %s",
+		    ITEST_NEVENTS + 1, GAP_FIRST - 1, line);
+	assert_int_equal(itest_last_seq(f->db), ITEST_NEVENTS);
+	itest_fx_assert_contract(f);
+
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    "--accept-gap", NULL), 0);
+	assert_int_equal(itest_last_seq(f->db), ITEST_NEVENTS + GAP_MORE);
+	assert_int_equal(itest_query_int(f->db, "SELECT value FROM projector_meta"
+	    " WHERE key = 'gap_events'"), GAP_FIRST - ITEST_NEVENTS - 1);
+	/* Once past the gap, a plain run has nothing to refuse. */
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+}
+
 int
 main(void)
 {
@@ -364,6 +424,7 @@ main(void)
 		T_(test_cli_status_table),
 		T_(test_cli_database_locked),
 		T_(test_cli_stream_backwards),
+		T_(test_cli_stream_gap),
 #undef T_
 	};
 	int rc;
