@@ -59,6 +59,17 @@ lock(const char *path, int *fd, char *err, size_t errlen)
 }
 
 /*
+ * Process-wide SQLite settings, before any connection is opened: no memory
+ * statistics, whose global mutex every allocation of every connection would
+ * take (3% of a catch-up). Returns 0, or -1 when SQLite was already in use.
+ */
+int
+db_init(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK ? 0 : -1;
+}
+
+/*
  * Opens (creating when missing) the database at path for writing, locked for
  * this process, with the worker's pragmas. Returns DB_OK and sets *out, or an
  * error with the reason in err.

@@ -36,6 +36,7 @@ enum db_error {
 
 struct db;
 
+int	db_init(void);
 enum db_error db_open(const char *path, struct db **out, char *err,
 	    size_t errlen);
 sqlite3	*db_handle(struct db *d);

@@ -435,6 +435,7 @@ main(int argc, char **argv)
 	int code;
 
 	install_signals();
+	db_init();	/* tuning only: a failure changes no behaviour */
 	if ((code = parse_args(argc, argv, &o)) != 0)
 		return code == -1 ? 0 : code;
 	if (registry_check(projections_builtin, err, sizeof(err)) == -1) {

@@ -79,19 +79,32 @@ registry_subject_match(const char *filter, const char *subject)
 {
 	const char *f = filter, *s = subject;
 
+	/*
+	 * One pass, character by character: this runs for every event and
+	 * projection filter (strcspn per token cost 5% of a catch-up).
+	 * f and s are at the start of a token each time round.
+	 */
 	for (;;) {
-		size_t flen = strcspn(f, "."), slen = strcspn(s, ".");
-
-		if (flen == 1 && f[0] == '>')
-			return slen > 0 && strstr(s, "..") == NULL &&
-			    s[strlen(s) - 1] != '.';
-		if (slen == 0)
-			return 0;
-		if (!(flen == 1 && f[0] == '*') &&
-		    (flen != slen || memcmp(f, s, flen) != 0))
-			return 0;
-		f += flen;
-		s += slen;
+		if (*s == '.' || *s == '\0')
+			return 0;		/* an empty subject token */
+		if (f[0] == '>' && f[1] == '\0') {
+			for (; *s != '\0'; s++)
+				if (*s == '.' && (s[1] == '.' || s[1] == '\0'))
+					return 0;
+			return 1;
+		}
+		if (f[0] == '*' && (f[1] == '.' || f[1] == '\0')) {
+			f++;
+			while (*s != '.' && *s != '\0')
+				s++;
+		} else {
+			while (*f != '.' && *f != '\0' && *f == *s) {
+				f++;
+				s++;
+			}
+			if ((*f != '.' && *f != '\0') || (*s != '.' && *s != '\0'))
+				return 0;
+		}
 		if (*f == '\0' || *s == '\0')
 			return *f == '\0' && *s == '\0';
 		f++;
