@@ -14,8 +14,13 @@
  * of one message of it; source_ack() acknowledges every message up to one
  * (the consumer's ack policy is AckAll) and waits for the server's answer.
  *
+ * source_fetch() hands over batches that a fetcher thread of the source
+ * pulled ahead (one batch in flight while the caller commits the previous
+ * one; see source_fetch.c).
+ *
  * Every natsStatus is translated here into enum source_result plus a
- * sentence in err; no nats type leaves source.c. Connection events
+ * sentence in err; no nats type leaves the module's files (source.c,
+ * source_consumer.c, source_fetch.c, sharing source_int.h). Connection events
  * (disconnects, reconnects, asynchronous errors such as permission
  * violations) are reported through the callback given to source_open(), from
  * cnats's threads; source.c does not log.

@@ -1,0 +1,170 @@
+/*
+ * worker_open.c: what a worker opens before its loop (see worker.h): the
+ * account's projections, the database (migrated), the fold of the
+ * projections folded live; and the check of the secret file's mode.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "db.h"
+#include "log.h"
+#include "registry.h"
+#include "secret.h"
+#include "worker_int.h"
+
+static void
+on_park(void *arg, const char *projection, uint64_t seq, const char *subject,
+    const char *reason)
+{
+	struct worker *w = arg;
+
+	log_warn("event parked", "account=%s projection=%s seq=%llu subject=%s"
+	    " reason=%s", w->name, projection, (unsigned long long)seq, subject,
+	    reason);
+}
+
+/* Picks the account's projections out of the built-in table. */
+int
+worker_select(struct worker *w, char *err, size_t errlen)
+{
+	const struct config_account *a = w->p->acct;
+	size_t i;
+
+	if (a->nprojections == 0) {
+		for (i = 0; w->p->builtin[i] != NULL; i++)
+			w->projs[w->nprojs++] = w->p->builtin[i];
+		return 0;
+	}
+	for (i = 0; i < a->nprojections; i++) {
+		const struct projection *pr;
+
+		pr = registry_find(w->p->builtin, a->projections[i]);
+		if (pr == NULL) {
+			snprintf(err, errlen, "unknown projection %s",
+			    a->projections[i]);
+			return -1;
+		}
+		w->projs[w->nprojs++] = pr;
+	}
+	return 0;
+}
+
+/*
+ * Sorts the account's projections into those folded live and those to
+ * rebuild: the ones a replay asks for, and the ones whose version in the
+ * database is not the program's (their old view keeps serving until the
+ * swap). Opens the live fold. Returns 0 or an exit code.
+ */
+static int
+open_fold(struct worker *w)
+{
+	char err[WORKER_ERR_LEN];
+	size_t i;
+	int recorded;
+
+	w->nlive = w->nrprojs = 0;
+	for (i = 0; i < w->nprojs; i++) {
+		const struct projection *pr = w->projs[i];
+		int again = w->p->replay && (w->p->replay_projection == NULL ||
+		    strcmp(w->p->replay_projection, pr->name) == 0);
+
+		if (db_get_version(w->db, pr->name, &recorded, err,
+		    sizeof(err)) == -1) {
+			log_error("cannot read projector_status", "account=%s"
+			    " error=%s", w->name, err);
+			return EX_IOERR;
+		}
+		if (!again && recorded != 0 && recorded != pr->version) {
+			log_info("projection version changed, rebuilding",
+			    "account=%s projection=%s from_version=%d to_version=%d",
+			    w->name, pr->name, recorded, pr->version);
+			again = 1;
+		}
+		if (again)
+			w->rprojs[w->nrprojs++] = pr;
+		else
+			w->projs_live[w->nlive++] = pr;
+	}
+	if (w->p->replay && w->nrprojs == 0) {
+		log_error("nothing to replay: the account does not run that"
+		    " projection", "account=%s projection=%s", w->name,
+		    w->p->replay_projection);
+		return EX_USAGE;
+	}
+	return worker_fold_live(w);
+}
+
+/* Opens, migrates and checks the database; returns 0 or an exit code. */
+int
+worker_open_db(struct worker *w)
+{
+	const char *scopes[FOLD_MAX_PROJECTIONS];
+	char err[WORKER_ERR_LEN];
+	size_t i, n = 0;
+	int applied;
+
+	switch (db_open(w->p->acct->database, &w->db, err, sizeof(err))) {
+	case DB_OK:
+		break;
+	case DB_ELOCKED:
+		log_error("database locked", "account=%s error=%s", w->name, err);
+		return EX_TEMPFAIL;
+	case DB_ECREATE:
+		log_error("cannot create database", "account=%s error=%s",
+		    w->name, err);
+		return EX_CANTCREAT;
+	default:
+		log_error("database error", "account=%s error=%s", w->name, err);
+		return EX_IOERR;
+	}
+	/*
+	 * Every built-in projection's tables exist in every file, enabled or
+	 * not, so that the public views that join them always work.
+	 */
+	for (i = 0; w->p->builtin[i] != NULL && n < FOLD_MAX_PROJECTIONS; i++)
+		scopes[n++] = w->p->builtin[i]->name;
+	if (db_migrate(w->db, scopes, n, &applied, err, sizeof(err)) == -1) {
+		log_error("migration failed", "account=%s error=%s", w->name, err);
+		return EX_IOERR;
+	}
+	if (applied > 0)
+		log_info("migrations applied", "account=%s count=%d", w->name,
+		    applied);
+	return open_fold(w);
+}
+
+void
+worker_check_secret(struct worker *w)
+{
+	const struct config_account *a = w->p->acct;
+	char warn[WORKER_ERR_LEN];
+
+	if (a->secret_file == NULL)
+		return;
+	switch (secret_check_mode(a->secret_file, warn, sizeof(warn))) {
+	case 1:
+		log_warn("secret file readable by others", "account=%s warning=%s",
+		    w->name, warn);
+		break;
+	case -1:
+		log_error("secret file", "account=%s error=%s", w->name, warn);
+		break;
+	}
+}
+
+/* Opens the fold of the projections folded live; returns 0 or an exit code. */
+int
+worker_fold_live(struct worker *w)
+{
+	char err[WORKER_ERR_LEN];
+
+	if (fold_open(db_handle(w->db), w->projs_live, w->nlive, &w->fold, err,
+	    sizeof(err)) != FOLD_OK) {
+		log_error("cannot start projections", "account=%s error=%s",
+		    w->name, err);
+		return EX_SOFTWARE;
+	}
+	fold_on_park(w->fold, on_park, w);
+	return 0;
+}
