@@ -251,6 +251,35 @@ check_order(struct source *s, size_t *count, char *err, size_t errlen)
 }
 
 /*
+ * Says whether the consumer behind the subscription is gone (deleted by an
+ * operator, say). A pull request to a missing consumer gets no answer at
+ * all, so a fetch that brought nothing cannot tell a quiet stream from a
+ * deleted consumer; the server can. Costs one request per empty fetch, at
+ * most a few a second on a quiet stream.
+ */
+static int
+consumer_gone(struct source *s, char *err, size_t errlen)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus st;
+
+	/* By name for the durable: cnats may have closed the subscription. */
+	if (s->ephemeral)
+		st = natsSubscription_GetConsumerInfo(&ci, s->sub, NULL, &jerr);
+	else
+		st = js_GetConsumerInfo(&ci, s->js, s->acct->stream,
+		    s->acct->consumer, NULL, &jerr);
+	jsConsumerInfo_Destroy(ci);
+	if (st != NATS_NOT_FOUND && st != NATS_INVALID_SUBSCRIPTION &&
+	    jerr != JSConsumerNotFoundErr)
+		return 0;
+	snprintf(err, errlen, "the consumer was deleted");
+	s->gap = 1;
+	return 1;
+}
+
+/*
  * Hands over the next batch of up to batch messages, fetched with a wait of
  * at most wait_ms. Sets *count; views of the messages come from
  * source_msg(). Returns SOURCE_OK, SOURCE_EMPTY when none came,
@@ -310,6 +339,9 @@ source_fetch(struct source *s, int batch, int wait_ms, size_t *count,
 		return check_order(s, count, err, errlen);
 	if (source_take_perm(s, err, errlen))
 		return SOURCE_EPERM;
+	if ((st == NATS_OK || st == NATS_TIMEOUT || st == NATS_NOT_FOUND ||
+	    st == NATS_MISSED_HEARTBEAT) && consumer_gone(s, err, errlen))
+		return SOURCE_REPOSITION;
 	if (st == NATS_OK || st == NATS_TIMEOUT || st == NATS_NOT_FOUND)
 		return SOURCE_EMPTY;
 	if (st == NATS_ERR) {
