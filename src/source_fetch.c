@@ -22,6 +22,15 @@
 #include "source_int.h"
 #include "xmalloc.h"
 
+/*
+ * A batch ends at this many bytes of messages, whatever its count: memory
+ * stays bounded when events are large (1,000 events of 1 MiB would be
+ * 1 GiB). Raised to twice the server's max_payload when that is larger, so
+ * that one message always fits (the server refuses a request smaller than
+ * its next message, and the consumer would stall).
+ */
+#define SOURCE_BATCH_BYTES	(8 * 1024 * 1024)
+
 /* One fetched batch, with the views of its messages. */
 struct source_batch {
 	natsMsgList		 list;
@@ -39,6 +48,7 @@ struct source_fetcher {
 	natsSubscription	*sub;		/* borrowed from the source */
 	int			 batch;		/* of the next request */
 	int			 wait_ms;
+	int64_t			 max_bytes;	/* of every request */
 	int			 quit;
 	int			 ready;		/* done holds a result */
 	struct source_batch	 done;
@@ -87,7 +97,7 @@ index_messages(struct source_batch *b)
 
 /* One pull request, as the caller last asked for it, into b. */
 static void
-fetch_once(natsSubscription *sub, int batch, int wait_ms,
+fetch_once(natsSubscription *sub, int batch, int wait_ms, int64_t max_bytes,
     struct source_batch *b)
 {
 	jsFetchRequest req;
@@ -112,6 +122,7 @@ fetch_once(natsSubscription *sub, int batch, int wait_ms,
 	}
 	jsFetchRequest_Init(&req);
 	req.Batch = batch;
+	req.MaxBytes = max_bytes;
 	req.Expires = (int64_t)wait_ms * 1000000;
 	/* Long waits ask for heartbeats, so a dead server shows before expiry. */
 	if (wait_ms >= SOURCE_HEARTBEAT_MIN_MS)
@@ -147,7 +158,7 @@ fetcher_main(void *arg)
 		pthread_mutex_unlock(&f->mu);
 
 		memset(&b.list, 0, sizeof(b.list));
-		fetch_once(f->sub, batch, wait_ms, &b);
+		fetch_once(f->sub, batch, wait_ms, f->max_bytes, &b);
 
 		pthread_mutex_lock(&f->mu);
 		f->done = b;
@@ -168,6 +179,9 @@ fetcher_start(struct source *s, int batch, int wait_ms, char *err,
 	f->sub = s->sub;
 	f->batch = batch;
 	f->wait_ms = wait_ms;
+	f->max_bytes = 2 * natsConnection_GetMaxPayload(s->nc);
+	if (f->max_bytes < SOURCE_BATCH_BYTES)
+		f->max_bytes = SOURCE_BATCH_BYTES;
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
 	/* The views of the first batch; the caller's come back after. */
