@@ -1,0 +1,766 @@
+/*
+ * test_faults.c: issue 4, scenarios 1, 2 and 7. The projector folds a
+ * large realistic stream while the test kills it, kills its nats-server,
+ * deletes its durable consumer, or hands it a database older than its
+ * consumer; each time it must end with exactly the answer of a clean run.
+ *
+ * The stream: FAULTS_EVENTS events of the independent generator
+ * tests/oracle/gen.py (stream.h), made once per run from the run's seed and
+ * published into each test's own nats-server. The oracle: before the
+ * faults, a clean `projector run --once` folds the same stream, through a
+ * consumer of its own ("reference"), into reference.db. After them the
+ * database under test must give the same six contract queries (compared
+ * by contract_diff(), first difference shown), pass PRAGMA integrity_check,
+ * and have applied exactly the stream's last sequence; no log may hold a
+ * sanitizer report.
+ *
+ * 1. kill -9 of the worker at random points, FAULTS_KILLS times: each run
+ *    (`run`, sometimes `run --once`, batches of random size) is killed a
+ *    random 0 to FAULTS_DELAY_MS after its checkpoint moved; one in five
+ *    runs is projector-faults instead, which kills itself at a named point
+ *    (after_commit:N, before_commit:N); every FAULTS_EARLY_EVERY kills, one
+ *    more run is killed early, whatever it is doing. No kill may lose a
+ *    commit or break the file; a last `run --once` takes it to the end.
+ * 2. nats-server killed (SIGKILL) and restarted on the same port and store
+ *    FAULTS_SERVER_KILLS times under one `run`: it never exits, logs each
+ *    disconnect and reconnect, and goes on. (A projector started while the
+ *    server is down is test_restart.c's test_restart_server_down_at_start.)
+ * 7a. the durable consumer deleted under a running `run`, twice: it is
+ *    created again from the database's checkpoint. (A pull request to a
+ *    deleted consumer gets no answer at all: an engine that takes the
+ *    empty fetch or the missed heartbeat for a quiet stream or a passing
+ *    error waits for ever.)
+ * 7b. a database older than the consumer's ack floor (restored from a copy
+ *    taken at mid-stream): `run --once` must see that the consumer is ahead
+ *    of its checkpoint and deliver from the checkpoint, not lose the middle.
+ *
+ * Random choices come from one seeded generator: the seed is printed, and
+ * TEST_SEED=N repeats a run's choices and stream (the timing of a machine
+ * is not repeated). TEST_EVENTS=N changes the stream's length; built with
+ * AddressSanitizer (`make sanitize`, which folds three times slower) it is
+ * 20,000 events rather than 50,000. TEST_VERBOSE=1 prints each kill of
+ * scenario 1 and the projector's log of the others. Run from the
+ * repository root; the binaries are in $PROJECTOR_BIN_DIR (default build);
+ * TEST_FILTER=PATTERN runs only the tests it matches. A machine without
+ * nats-server skips the tests.
+ */
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <nats/nats.h>
+
+#include "itest.h"
+#include "natsd.h"
+#include "proc.h"
+#include "publish.h"
+#include "stream.h"
+#include "tmp.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define FAULTS_EVENTS		20000	/* ASan folds ~3 times slower */
+#else
+#define FAULTS_EVENTS		50000
+#endif
+#define FAULTS_KILLS		50	/* scenario 1 */
+#define FAULTS_SERVER_KILLS	5	/* scenario 2 */
+#define FAULTS_DELETES		2	/* scenario 7a */
+#define FAULTS_BATCH		100	/* max_events of scenarios 2 and 7 */
+#define FAULTS_DELAY_MS		50	/* most a kill waits after progress */
+#define FAULTS_EARLY_EVERY	10	/* scenario 1: an early kill every... */
+#define FAULTS_EARLY_MS		150	/* ...at most this long after start */
+#define FAULTS_POLL_NS		2000000L	/* 2 ms between two looks */
+#define FAULTS_CATCH_UP_MS	300000	/* a whole stream, under ASan, loaded */
+#define FAULTS_CONSUMER		"projector"	/* itest_fx_write_config's */
+#define FAULTS_REFERENCE	"reference"	/* the clean run's consumer */
+#define EXIT_SIGKILL		(128 + 9)	/* proc_exit_code() of a SIGKILL */
+
+/* Batch sizes of scenario 1's runs (the consumer follows each change). */
+static const int faults_batches[] = { 10, 20, 50, 100 };
+
+/* What the tests share: the generated stream and the run's seed. */
+static struct {
+	char			dir[512];
+	char			events[ITEST_PATH_MAX];	/* events.jsonl */
+	unsigned long long	seed;
+	int			nevents;
+	int			verbose;	/* TEST_VERBOSE: say more */
+	uint64_t		rng;
+} group;
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* splitmix64: small, good enough, and the same on every machine. */
+static uint64_t
+rng_next(void)
+{
+	uint64_t z = (group.rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A number in [0, n), or 0 when n <= 0. */
+static int
+rng_below(int n)
+{
+	return n <= 0 ? 0 : (int)(rng_next() % (uint64_t)n);
+}
+
+/*
+ * Seeds the generator for one test from the run's seed and the test's
+ * name, so that a test's choices do not depend on the tests before it.
+ */
+static void
+rng_seed(const char *name)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	for (; *name != '\0'; name++)
+		h = (h ^ (unsigned char)*name) * 1099511628211ULL;
+	group.rng = group.seed ^ h;
+}
+
+/* Reads a positive number from the environment, or returns dflt. */
+static unsigned long long
+env_number(const char *name, unsigned long long dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	v = strtoull(s, &end, 10);
+	return *end == '\0' && v > 0 ? v : dflt;
+}
+
+/* Generates the stream of the run, once for every test. */
+static int
+group_setup(void **state)
+{
+	char err[1024];
+
+	(void)state;
+	group.seed = env_number("TEST_SEED",
+	    ((unsigned long long)time(NULL) ^ (unsigned long long)getpid()) %
+	    1000000);
+	group.nevents = (int)env_number("TEST_EVENTS", FAULTS_EVENTS);
+	group.verbose = getenv("TEST_VERBOSE") != NULL;
+	fprintf(stderr, "test_faults: seed %llu, %d events (TEST_SEED=%llu"
+	    " repeats them)\n", group.seed, group.nevents, group.seed);
+	if (tmp_dir("itest-faults-group-", group.dir, sizeof(group.dir)) == -1)
+		return -1;
+	snprintf(group.events, sizeof(group.events), "%s/events.jsonl",
+	    group.dir);
+	if (stream_generate(group.events, group.seed, group.nevents, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "test_faults: %s\n", err);
+		tmp_rm_rf(group.dir);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+group_teardown(void **state)
+{
+	(void)state;
+	tmp_rm_rf(group.dir);
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	return itest_fx_setup("itest-faults-", 0, state);
+}
+
+/*
+ * Starts the server of f with the run's stream in it (sequences 1 to
+ * group.nevents), writes f->config (batches of batch) and makes the
+ * oracle: reference.db, folded from the same stream by a clean `run
+ * --once` of f->bin through a consumer of its own.
+ */
+static void
+start(struct itest_fx *f, int batch)
+{
+	static const char *const subjects[] = { ITEST_SUBJECTS };
+	char yaml[ITEST_PATH_MAX], log[ITEST_PATH_MAX], ref[ITEST_PATH_MAX];
+	char *argv[] = { f->bin, "run", "-c", yaml, "--once", NULL };
+	char err[1024];
+	uint64_t count = 0;
+	long long t0 = now_ms();
+	int code = -1;
+
+	itest_fx_start_natsd(f, NULL);
+	if (stream_publish(f->d.url, ITEST_STREAM, subjects, 1, group.events,
+	    &count, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(count, group.nevents);
+	itest_fx_write_config(f, batch);
+
+	itest_fx_path(f, "reference.yaml", yaml, sizeof(yaml));
+	itest_fx_path(f, "reference.log", log, sizeof(log));
+	itest_fx_path(f, "reference.db", ref, sizeof(ref));
+	if (stream_write_config(yaml, f->d.url, ITEST_STREAM,
+	    FAULTS_REFERENCE, "reference.db", 0) == -1)
+		fail_msg("%s: cannot write", yaml);
+	if (proc_run(argv, FAULTS_CATCH_UP_MS, &code, NULL, log) == -1)
+		fail_msg("%s run --once (the reference): cannot run, or still"
+		    " running after %d ms", f->bin, FAULTS_CATCH_UP_MS);
+	itest_fx_assert_no_sanitizer(log);
+	if (code != 0) {
+		itest_show_log(log);
+		fail_msg("the reference run exited %d", code);
+	}
+	assert_int_equal(itest_last_seq(ref), group.nevents);
+	print_message("%d events published and folded by the reference in"
+	    " %lld ms\n", group.nevents, now_ms() - t0);
+}
+
+/*
+ * The oracle: the database of f has applied exactly the stream's last
+ * sequence (every projection), is sound, and answers the six contract
+ * queries exactly as reference.db does; the log of the projector holds no
+ * sanitizer report.
+ */
+static void
+assert_oracle(struct itest_fx *f)
+{
+	natsConnection *nc = NULL;
+	char ref[ITEST_PATH_MAX], err[2048];
+	uint64_t last = 0;
+
+	itest_fx_assert_no_sanitizer(f->log);
+	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
+	    publish_stream_info(nc, ITEST_STREAM, NULL, &last, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	natsConnection_Destroy(nc);
+	assert_int_equal(last, group.nevents);
+	assert_int_equal(itest_last_seq(f->db), group.nevents);
+	assert_int_equal(itest_query_int(f->db,
+	    "SELECT max(last_seq) FROM projector_status"), group.nevents);
+	if (stream_integrity(f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	itest_fx_path(f, "reference.db", ref, sizeof(ref));
+	if (stream_diff(ref, f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/* Fails, with the log shown, when the file of f is not sound. */
+static void
+assert_integrity(struct itest_fx *f)
+{
+	char err[1024];
+
+	if (stream_integrity(f->db, err, sizeof(err)) == -1) {
+		itest_show_log(f->log);
+		fail_msg("%s", err);
+	}
+}
+
+/* Fails, with the log shown, unless the projector f->p still runs. */
+static void
+assert_alive(struct itest_fx *f, const char *when)
+{
+	int status;
+
+	if (proc_wait(&f->p, 0, &status) == 0) {
+		itest_show_log(f->log);
+		fail_msg("the projector exited (status %d) %s",
+		    proc_exit_code(status), when);
+	}
+}
+
+/*
+ * Starts `projector run -c f->config` in the background, its stderr in
+ * f->log, with debug lines (each batch committed, each failed ack): when
+ * a test fails, its log shows what the worker did last.
+ */
+static void
+start_run(struct itest_fx *f)
+{
+	char *argv[] = { f->bin, "run", "-c", f->config, "--log-level",
+	    "debug", NULL };
+	char err[512];
+
+	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/*
+ * Polls the checkpoint of f->db (every projection's; -1 before the file
+ * has one) until it passes past, and returns it. Fails, with the log
+ * shown, when the projector f->p exits first or ITEST_WAIT_MS pass.
+ */
+static long long
+wait_past(struct itest_fx *f, long long past)
+{
+	struct timespec ts = { 0, FAULTS_POLL_NS };
+	long long deadline = now_ms() + ITEST_WAIT_MS, v;
+	int status;
+
+	for (;;) {
+		if ((v = itest_last_seq(f->db)) > past)
+			return v;
+		if (proc_wait(&f->p, 0, &status) == 0) {
+			/* It may have committed just before it exited. */
+			if ((v = itest_last_seq(f->db)) > past)
+				return v;
+			itest_show_log(f->log);
+			fail_msg("the projector exited (status %d) at last_seq"
+			    " %lld, before passing %lld",
+			    proc_exit_code(status), v, past);
+		}
+		if (now_ms() >= deadline) {
+			itest_show_log(f->log);
+			fail_msg("last_seq %lld after %d ms, want past %lld", v,
+			    ITEST_WAIT_MS, past);
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* Waits until f->db has applied the whole stream; the projector runs on. */
+static void
+wait_end(struct itest_fx *f)
+{
+	char err[1024];
+
+	if (itest_wait_last_seq(f->db, group.nevents, &f->p,
+	    FAULTS_CATCH_UP_MS, err, sizeof(err)) == -1) {
+		itest_show_log(f->log);
+		fail_msg("%s", err);
+	}
+}
+
+/*
+ * How long a kill may wait after the checkpoint moved, so that the kills
+ * left spread over the events left: half of each one's share of them is
+ * for the wait (at rate events per ms), the other half for the batch in
+ * hand and the overshoot of a slow machine. Capped at FAULTS_DELAY_MS.
+ */
+static int
+max_delay(long long left, int kills_left, int batch, double rate)
+{
+	double share = (double)left / (kills_left + 1) / 2 - batch;
+	double ms = rate > 0 ? share / rate : 0;
+
+	if (ms < 0)
+		return 0;
+	return ms > FAULTS_DELAY_MS ? FAULTS_DELAY_MS : (int)ms;
+}
+
+/*
+ * One run of scenario 1 killed from outside: `run` (one in four `run
+ * --once`) with batches of batch, SIGKILL a random 0 to delay_max ms
+ * after its checkpoint passed before. Returns the checkpoint seen last
+ * before the kill (committed, so it must survive it); *delay gets the wait.
+ */
+static long long
+kill_run(struct itest_fx *f, long long before, int delay_max, int *delay)
+{
+	char *argv[] = { f->bin, "run", "-c", f->config, NULL, NULL };
+	char err[512];
+	long long seen;
+	int status;
+
+	if (rng_below(4) == 0)
+		argv[4] = "--once";
+	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	seen = wait_past(f, before);
+	*delay = rng_below(delay_max + 1);
+	nap_ms(*delay);
+	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
+	if (proc_wait(&f->p, ITEST_STOP_MS, &status) == -1)
+		fail_msg("the projector outlived SIGKILL by %d ms", ITEST_STOP_MS);
+	if (proc_exit_code(status) != EXIT_SIGKILL) {
+		/* It exited by itself: a crash, or --once at the end. */
+		itest_show_log(f->log);
+		fail_msg("the projector exited %d before the SIGKILL, at"
+		    " last_seq %lld", proc_exit_code(status),
+		    itest_last_seq(f->db));
+	}
+	return seen;
+}
+
+/*
+ * One run of scenario 1 that kills itself: projector-faults with
+ * PROJECTOR_FAULT=point:n, batches of batch. Checks that it died by
+ * SIGKILL at that point, and that the checkpoint moved as the point says:
+ * after_commit:n keeps n batches, before_commit:n loses the nth.
+ */
+static void
+fault_run(struct itest_fx *f, const char *point, int n, int batch,
+    long long before)
+{
+	char env[128], faults[ITEST_PATH_MAX], needle[64], err[512];
+	const char *envp[] = { env, NULL };
+	char *argv[] = { faults, "run", "-c", f->config, NULL };
+	long long cp, kept = strcmp(point, "after_commit") == 0 ? n : n - 1;
+	int status, reached;
+
+	itest_bin("projector-faults", faults, sizeof(faults));
+	snprintf(env, sizeof(env), "PROJECTOR_FAULT=%s:%d", point, n);
+	snprintf(needle, sizeof(needle), "point=%s", point);
+	reached = itest_log_count(f->log, "fault point reached", needle, NULL);
+	if (proc_start_env(&f->p, argv, envp, NULL, f->log, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	if (proc_wait(&f->p, ITEST_RUN_MS, &status) == -1)
+		fail_msg("%s with %s still running after %d ms", faults, env,
+		    ITEST_RUN_MS);
+	if (proc_exit_code(status) != EXIT_SIGKILL) {
+		itest_show_log(f->log);
+		fail_msg("%s with %s: exit status %d, not a SIGKILL", faults,
+		    env, proc_exit_code(status));
+	}
+	assert_int_equal(itest_log_count(f->log, "fault point reached", needle,
+	    NULL), reached + 1);
+	cp = itest_last_seq(f->db);
+	if (cp < before + kept || cp > before + kept * batch) {
+		itest_show_log(f->log);
+		fail_msg("%s: last_seq %lld after %lld, want %lld batches of at"
+		    " most %d", env, cp, before, kept, batch);
+	}
+}
+
+/*
+ * A run of scenario 1 killed early, a random 0 to FAULTS_EARLY_MS after it
+ * started, whatever it was doing: opening the database, connecting,
+ * deleting or creating the consumer, folding.
+ */
+static void
+early_kill(struct itest_fx *f)
+{
+	char *argv[] = { f->bin, "run", "-c", f->config, NULL };
+	char err[512];
+	int status;
+
+	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	nap_ms(rng_below(FAULTS_EARLY_MS + 1));
+	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
+	if (proc_wait(&f->p, ITEST_STOP_MS, &status) == -1)
+		fail_msg("the projector outlived SIGKILL by %d ms", ITEST_STOP_MS);
+	if (proc_exit_code(status) != EXIT_SIGKILL) {
+		itest_show_log(f->log);
+		fail_msg("the projector exited %d before the SIGKILL",
+		    proc_exit_code(status));
+	}
+}
+
+/*
+ * After a kill: what a reader saw committed before it (seen) is still
+ * there, and the file is sound. Returns the checkpoint.
+ */
+static long long
+after_kill(struct itest_fx *f, int k, long long seen)
+{
+	long long cp = itest_last_seq(f->db);
+
+	if (cp < seen) {
+		itest_show_log(f->log);
+		fail_msg("kill %d: last_seq %lld after the kill, %lld seen"
+		    " before", k, cp, seen);
+	}
+	assert_integrity(f);
+	return cp;
+}
+
+/*
+ * Scenario 1: kill -9 at random points, FAULTS_KILLS times in one pass
+ * over the stream (and, every FAULTS_EARLY_EVERY kills, one more early in
+ * a run), then a clean run to the end.
+ */
+static void
+test_faults_kill_worker(void **state)
+{
+	struct itest_fx *f = *state;
+	const char *point;
+	long long before = 0, seen, cp, t0;
+	double rate = 5.0;	/* events per ms, measured as it goes */
+	int k, n, batch, delay = 0, delay_max, selfkills = 0, early = 0;
+
+	rng_seed("test_faults_kill_worker");
+	start(f, faults_batches[0]);
+	t0 = now_ms();
+	for (k = 1; k <= FAULTS_KILLS; k++) {
+		batch = faults_batches[rng_below((int)(sizeof(faults_batches) /
+		    sizeof(faults_batches[0])))];
+		itest_fx_write_config(f, batch);
+		if (k % FAULTS_EARLY_EVERY == 0) {
+			early_kill(f);
+			before = after_kill(f, k, before);
+			early++;
+		}
+		delay = 0;
+		if (rng_below(5) == 0) {
+			point = rng_below(2) == 0 ? "after_commit" :
+			    "before_commit";
+			n = 1 + rng_below(3);
+			fault_run(f, point, n, batch, before);
+			seen = before;
+			selfkills++;
+		} else {
+			delay_max = max_delay(group.nevents - before,
+			    FAULTS_KILLS - k, batch, rate);
+			seen = kill_run(f, before, delay_max, &delay);
+		}
+		cp = after_kill(f, k, seen);
+		if (cp >= group.nevents)
+			fail_msg("the stream ended after %d of %d kills: the"
+			    " kills came too late (seed %llu)", k, FAULTS_KILLS,
+			    group.seed);
+		if (delay > 0)
+			rate = 0.5 * rate + 0.5 * (double)(cp - seen) / delay;
+		if (group.verbose)
+			print_message("kill %d: batch %d, last_seq %lld, seen"
+			    " %lld, after %lld; delay %d ms, %.1f events/ms\n", k,
+			    batch, before, seen, cp, delay, rate);
+		before = cp;
+	}
+	print_message("%d kills (%d at fault points, and %d early ones) in %lld"
+	    " ms, last_seq %lld of %d\n", FAULTS_KILLS, selfkills, early,
+	    now_ms() - t0, before, group.nevents);
+
+	/* The rest of the stream in one clean run, default batches. */
+	itest_fx_write_config(f, 0);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	assert_oracle(f);
+}
+
+/*
+ * Counts the reconnections in the log of f: cnats's own reconnect logs
+ * msg=reconnected, a connection the worker opened anew logs one more
+ * msg=connected (the first was the start's), as in test_restart.c.
+ */
+static int
+reconnections(struct itest_fx *f)
+{
+	int again = itest_log_count(f->log, "msg=connected", NULL) - 1;
+
+	return itest_log_count(f->log, "msg=reconnected", NULL) +
+	    (again > 0 ? again : 0);
+}
+
+/*
+ * Waits until the log of f tells of at least n reconnections; fails, with
+ * the log shown, when the projector exits first or ITEST_WAIT_MS pass.
+ */
+static void
+wait_reconnections(struct itest_fx *f, int n)
+{
+	long long deadline = now_ms() + ITEST_WAIT_MS;
+
+	while (reconnections(f) < n) {
+		assert_alive(f, "while reconnecting");
+		if (now_ms() >= deadline) {
+			itest_show_log(f->log);
+			fail_msg("%s: %d of %d reconnections after %d ms", f->log,
+			    reconnections(f), n, ITEST_WAIT_MS);
+		}
+		nap_ms(ITEST_POLL_MS);
+	}
+}
+
+/*
+ * Scenario 2: the server killed and restarted FAULTS_SERVER_KILLS times
+ * under one `run`, each time a random moment after the checkpoint moved.
+ */
+static void
+test_faults_kill_server(void **state)
+{
+	struct itest_fx *f = *state;
+	char err[1024];
+	long long before = 0;
+	int k;
+
+	rng_seed("test_faults_kill_server");
+	start(f, FAULTS_BATCH);
+	start_run(f);
+	for (k = 1; k <= FAULTS_SERVER_KILLS; k++) {
+		before = wait_past(f, before);
+		nap_ms(rng_below(FAULTS_DELAY_MS + 1));
+		if (natsd_kill(&f->d, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+		itest_fx_wait_log(f, f->log, k, "msg=disconnected",
+		    "account=ga-1", NULL);
+		assert_alive(f, "while the server was down");
+		if (natsd_restart(&f->d, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+		wait_reconnections(f, k);
+		assert_alive(f, "after the server came back");
+		before = itest_last_seq(f->db);
+	}
+	print_message("%d server kills; last_seq %lld of %d at the last\n",
+	    FAULTS_SERVER_KILLS, before, group.nevents);
+	wait_end(f);
+	assert_alive(f, "at the end");
+	assert_true(itest_log_count(f->log, "msg=disconnected", NULL) >=
+	    FAULTS_SERVER_KILLS);
+	assert_true(reconnections(f) >= FAULTS_SERVER_KILLS);
+	print_message("log: %d disconnected, %d reconnected, %d connected\n",
+	    itest_log_count(f->log, "msg=disconnected", NULL),
+	    itest_log_count(f->log, "msg=reconnected", NULL),
+	    itest_log_count(f->log, "msg=connected", NULL));
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	if (group.verbose)
+		itest_show_log(f->log);
+	assert_oracle(f);
+}
+
+/*
+ * Scenario 7a: the durable consumer deleted under a running `run`,
+ * FAULTS_DELETES times; it is positioned (created) again each time.
+ */
+static void
+test_faults_delete_consumer(void **state)
+{
+	struct itest_fx *f = *state;
+	char err[1024];
+	long long before = 0;
+	int k;
+
+	rng_seed("test_faults_delete_consumer");
+	start(f, FAULTS_BATCH);
+	start_run(f);
+	itest_fx_wait_log(f, f->log, 1, "consumer positioned", NULL);
+	for (k = 1; k <= FAULTS_DELETES; k++) {
+		before = wait_past(f, before);
+		nap_ms(rng_below(FAULTS_DELAY_MS + 1));
+		if (stream_delete_consumer(f->d.url, ITEST_STREAM,
+		    FAULTS_CONSUMER, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+		/* The first line was the start's. */
+		if (itest_wait_log(&f->p, ITEST_WAIT_MS, k + 1, err,
+		    sizeof(err), f->log, "consumer positioned", "recreated=1",
+		    NULL) == -1) {
+			itest_show_log(f->log);
+			fail_msg("deletion %d of the consumer at last_seq %lld:"
+			    " not created again, the worker still pulls from the"
+			    " deleted one (%s)", k, before, err);
+		}
+		before = itest_last_seq(f->db);
+	}
+	print_message("%d consumer deletions; last_seq %lld of %d at the"
+	    " last\n", FAULTS_DELETES, before, group.nevents);
+	wait_end(f);
+	assert_alive(f, "at the end");
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	if (group.verbose)
+		itest_show_log(f->log);
+	if (stream_consumer(f->d.url, ITEST_STREAM, FAULTS_CONSUMER, NULL,
+	    NULL, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_oracle(f);
+}
+
+/*
+ * Scenario 7b: the consumer's ack floor ahead of the database. A copy of
+ * the database taken at mid-stream is restored after the run went on to
+ * the end; `run --once` must deliver from the copy's checkpoint again.
+ */
+static void
+test_faults_consumer_ahead(void **state)
+{
+	struct itest_fx *f = *state;
+	char copy[ITEST_PATH_MAX], want[64], line[1024], err[1024];
+	uint64_t floor = 0;
+	long long mid;
+
+	rng_seed("test_faults_consumer_ahead");
+	start(f, FAULTS_BATCH);
+	itest_fx_start_projector(f);
+	wait_past(f, group.nevents / 2);
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	mid = itest_last_seq(f->db);
+	assert_true(mid > group.nevents / 2 && mid < group.nevents);
+	itest_fx_path(f, "mid.db", copy, sizeof(copy));
+	if (stream_copy_db(f->db, copy, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+
+	/*
+	 * On to the end: the consumer acknowledges (nearly: an ack may be
+	 * lost, which only means a redelivery) everything past the copy.
+	 */
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	assert_int_equal(itest_last_seq(f->db), group.nevents);
+	if (stream_consumer(f->d.url, ITEST_STREAM, FAULTS_CONSUMER, NULL,
+	    &floor, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_true(floor > (uint64_t)mid);
+
+	/* The old file back: the consumer is now ahead of its checkpoint. */
+	if (stream_copy_db(copy, f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(itest_last_seq(f->db), mid);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	snprintf(want, sizeof(want), "start_seq=%lld", mid + 1);
+	if (itest_log_line(line, sizeof(line), f->err, "consumer positioned",
+	    want, "recreated=1", NULL) == -1) {
+		itest_show_log(f->err);
+		fail_msg("%s: no \"consumer positioned\" with %s recreated=1",
+		    f->err, want);
+	}
+	print_message("restored at last_seq %lld, consumer's ack floor %llu\n",
+	    mid, (unsigned long long)floor);
+	if (group.verbose)
+		itest_show_log(f->err);
+	itest_fx_assert_no_sanitizer(f->err);
+	assert_oracle(f);
+}
+
+int
+main(void)
+{
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, itest_fx_teardown)
+	const struct CMUnitTest tests[] = {
+		T_(test_faults_kill_worker),
+		T_(test_faults_kill_server),
+		T_(test_faults_delete_consumer),
+		T_(test_faults_consumer_ahead),
+	};
+#undef T_
+	const char *only = getenv("TEST_FILTER");
+	int rc;
+
+	/* TEST_FILTER=test_faults_kill_server (a pattern) runs only those. */
+	if (only != NULL && *only != '\0')
+		cmocka_set_test_filter(only);
+	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
+	/* cnats keeps threads and global state; free them for leak checkers. */
+	nats_CloseAndWait(5000);
+	return rc;
+}

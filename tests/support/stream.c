@@ -1,0 +1,487 @@
+/*
+ * stream.c: large generated streams, and the oracle that judges a
+ * projector's database after faults (see stream.h).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <nats/nats.h>
+#include <sqlite3.h>
+
+#include "contract.h"
+#include "proc.h"
+#include "publish.h"
+#include "stream.h"
+
+/* What the PubAck error handler, on a cnats thread, leaves for us. */
+struct stream_acks {
+	pthread_mutex_t	mu;
+	unsigned long	errors;
+	char		first[512];	/* the first error */
+};
+
+/* Writes "what: reason" into err, the reason being cnats' when it fits s. */
+static void
+nats_reason(char *err, size_t errlen, const char *what, natsStatus s,
+    jsErrCode jerr)
+{
+	natsStatus last_s = NATS_OK;
+	const char *last = nats_GetLastError(&last_s);
+
+	if (last == NULL || *last == '\0' || last_s != s)
+		last = natsStatus_GetText(s);
+	if (jerr != 0)
+		snprintf(err, errlen, "%s: %s (JetStream error %d)", what, last,
+		    (int)jerr);
+	else
+		snprintf(err, errlen, "%s: %s", what, last);
+}
+
+/*
+ * Writes events lines of a realistic GamingAPI stream to path with the
+ * independent generator (STREAM_GEN --no-huge: no payload needs a
+ * max_payload above the default), a pure function of seed and events. Its
+ * stderr goes to path.log. Returns 0, or -1 with err.
+ */
+int
+stream_generate(const char *path, unsigned long long seed, int events,
+    char *err, size_t errlen)
+{
+	char seedbuf[32], nbuf[32], log[PATH_MAX];
+	char *argv[] = { "python3", STREAM_GEN, "--seed", seedbuf, "--events",
+	    nbuf, "--no-huge", "-o", (char *)path, NULL };
+	int code = -1;
+
+	/* gen.py takes a Python int; keep it positive and readable. */
+	snprintf(seedbuf, sizeof(seedbuf), "%llu", seed);
+	snprintf(nbuf, sizeof(nbuf), "%d", events);
+	snprintf(log, sizeof(log), "%s.log", path);
+	if (proc_run(argv, STREAM_GEN_MS, &code, NULL, log) == -1) {
+		snprintf(err, errlen, "%s: cannot run python3, or still running"
+		    " after %d ms", STREAM_GEN, STREAM_GEN_MS);
+		return -1;
+	}
+	if (code != 0) {
+		snprintf(err, errlen, "%s --seed %s --events %s exited %d (see"
+		    " %s)", STREAM_GEN, seedbuf, nbuf, code, log);
+		return -1;
+	}
+	return 0;
+}
+
+/* cnats calls this, on its own thread, for each publish that failed. */
+static void
+stream_ack_error(jsCtx *js, jsPubAckErr *pae, void *closure)
+{
+	struct stream_acks *acks = closure;
+
+	(void)js;
+	pthread_mutex_lock(&acks->mu);
+	if (acks->errors++ == 0)
+		snprintf(acks->first, sizeof(acks->first), "publish to %s: %s"
+		    " (JetStream error %d)", pae->Msg != NULL ?
+		    natsMsg_GetSubject(pae->Msg) : "?", pae->ErrText != NULL ?
+		    pae->ErrText : natsStatus_GetText(pae->Err),
+		    (int)pae->ErrCode);
+	pthread_mutex_unlock(&acks->mu);
+}
+
+/*
+ * Publishes the lines of the events.jsonl file at path (see publish.h)
+ * asynchronously on js, in file order, up to STREAM_MAX_PENDING in flight.
+ * Sets *count to the lines sent. Returns 0 when every one was sent (the
+ * caller then waits for the PubAcks), or -1 with "path:line: reason".
+ */
+static int
+publish_lines(jsCtx *js, const char *stream, const char *path,
+    uint64_t *count, char *err, size_t errlen)
+{
+	jsPubOptions po;
+	json_error_t je;
+	json_t *j = NULL, *subject, *payload;
+	natsStatus s;
+	FILE *fp;
+	char *line = NULL, what[512];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	uint64_t n = 0;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	jsPubOptions_Init(&po);
+	po.ExpectStream = stream;
+	while ((len = getline(&line, &cap, fp)) != -1) {
+		lineno++;
+		if (line[strspn(line, " \t\r\n")] == '\0')
+			continue;
+		if ((j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL,
+		    &je)) == NULL) {
+			snprintf(err, errlen, "%s:%lu: %s", path, lineno, je.text);
+			goto fail;
+		}
+		subject = json_object_get(j, "subject");
+		payload = json_object_get(j, "payload");
+		if (!json_is_string(subject) || !json_is_string(payload) ||
+		    json_string_length(payload) > INT_MAX) {
+			snprintf(err, errlen, "%s:%lu: needs a string subject and"
+			    " payload", path, lineno);
+			goto fail;
+		}
+		/* json_string_length, not strlen: a payload may hold NULs. */
+		s = js_PublishAsync(js, json_string_value(subject),
+		    json_string_value(payload), (int)json_string_length(payload),
+		    &po);
+		if (s != NATS_OK) {
+			snprintf(what, sizeof(what), "%s:%lu: publish to %s", path,
+			    lineno, json_string_value(subject));
+			nats_reason(err, errlen, what, s, 0);
+			goto fail;
+		}
+		n++;
+		json_decref(j);
+		j = NULL;
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(line);
+	fclose(fp);
+	*count = n;
+	return 0;
+
+fail:
+	json_decref(j);
+	free(line);
+	fclose(fp);
+	return -1;
+}
+
+/*
+ * Connects to url, creates stream over the nsubjects subjects
+ * (publish_create_stream(): an identical one counts as created) and
+ * publishes the events.jsonl file at path into it, in file order, through
+ * one connection with many publishes in flight; then waits for every
+ * PubAck (at most STREAM_PUBLISH_MS). The server stores one connection's
+ * messages in the order sent, so line k gets the stream's last sequence
+ * before the call plus k; the stream's counters are checked for that.
+ * Returns 0 with the lines published in *count, or -1 with err.
+ */
+int
+stream_publish(const char *url, const char *stream,
+    const char *const subjects[], size_t nsubjects, const char *path,
+    uint64_t *count, char *err, size_t errlen)
+{
+	struct stream_acks acks;
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	jsOptions jo;
+	jsPubOptions wait;
+	natsStatus s;
+	uint64_t n = 0, msgs0 = 0, last0 = 0, msgs = 0, last = 0;
+	int rc = -1;
+
+	memset(&acks, 0, sizeof(acks));
+	pthread_mutex_init(&acks.mu, NULL);
+	if (publish_connect(url, &nc, err, errlen) == -1)
+		goto done;
+	if (publish_create_stream(nc, stream, subjects, nsubjects, err,
+	    errlen) == -1 ||
+	    publish_stream_info(nc, stream, &msgs0, &last0, err, errlen) == -1)
+		goto done;
+	jsOptions_Init(&jo);
+	jo.PublishAsync.MaxPending = STREAM_MAX_PENDING;
+	jo.PublishAsync.ErrHandler = stream_ack_error;
+	jo.PublishAsync.ErrHandlerClosure = &acks;
+	if ((s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) {
+		nats_reason(err, errlen, "JetStream context", s, 0);
+		goto done;
+	}
+	if (publish_lines(js, stream, path, &n, err, errlen) == -1)
+		goto done;
+	jsPubOptions_Init(&wait);
+	wait.MaxWait = STREAM_PUBLISH_MS;
+	if ((s = js_PublishAsyncComplete(js, &wait)) != NATS_OK) {
+		nats_reason(err, errlen, "waiting for the PubAcks", s, 0);
+		goto done;
+	}
+	pthread_mutex_lock(&acks.mu);
+	if (acks.errors > 0)
+		snprintf(err, errlen, "%s: %lu publishes failed, the first: %s",
+		    path, acks.errors, acks.first);
+	pthread_mutex_unlock(&acks.mu);
+	if (acks.errors > 0)
+		goto done;
+	if (publish_stream_info(nc, stream, &msgs, &last, err, errlen) == -1)
+		goto done;
+	if (msgs != msgs0 + n || last != last0 + n) {
+		snprintf(err, errlen, "%s: published %llu, but stream %s went"
+		    " from %llu to %llu messages, last seq %llu to %llu: someone"
+		    " else publishes to it", path, (unsigned long long)n, stream,
+		    (unsigned long long)msgs0, (unsigned long long)msgs,
+		    (unsigned long long)last0, (unsigned long long)last);
+		goto done;
+	}
+	*count = n;
+	rc = 0;
+done:
+	/* Destroying the context while acks are in flight is allowed. */
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	pthread_mutex_destroy(&acks.mu);
+	return rc;
+}
+
+/*
+ * Writes a projector configuration to path: the one NATS URL, batches of
+ * max_events (0: the default) and one account, "ga-1", that folds every
+ * projection from stream through the durable consumer into database
+ * (relative paths are relative to path's folder). Two configurations with
+ * different consumers and databases fold the same stream side by side
+ * without touching each other. Returns 0, or -1 with errno.
+ */
+int
+stream_write_config(const char *path, const char *url, const char *stream,
+    const char *consumer, const char *database, int max_events)
+{
+	FILE *fp;
+	int saved;
+
+	if ((fp = fopen(path, "we")) == NULL)
+		return -1;
+	fprintf(fp, "# written by a fault test\nnats:\n  servers: [%s]\n", url);
+	if (max_events > 0)
+		fprintf(fp, "batch:\n  max_events: %d\n", max_events);
+	fprintf(fp, "accounts:\n  - name: ga-1\n    stream: %s\n"
+	    "    consumer: %s\n    database: %s\n", stream, consumer, database);
+	if (ferror(fp)) {
+		saved = errno;
+		fclose(fp);
+		errno = saved;
+		return -1;
+	}
+	return fclose(fp) == 0 ? 0 : -1;
+}
+
+/* Opens db read-only; returns NULL with err (a missing file included). */
+static sqlite3 *
+open_ro(const char *db, char *err, size_t errlen)
+{
+	sqlite3 *conn = NULL;
+
+	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", db, conn != NULL ?
+		    sqlite3_errmsg(conn) : "cannot open");
+		sqlite3_close(conn);
+		return NULL;
+	}
+	sqlite3_busy_timeout(conn, 2000);
+	return conn;
+}
+
+/* contract_snapshot() of the database at db, opened read-only. */
+static json_t *
+snapshot(const char *db, char *err, size_t errlen)
+{
+	sqlite3 *conn;
+	json_t *snap;
+	char why[768];
+
+	if ((conn = open_ro(db, err, errlen)) == NULL)
+		return NULL;
+	if ((snap = contract_snapshot(conn, why, sizeof(why))) == NULL)
+		snprintf(err, errlen, "%s: %s", db, why);
+	sqlite3_close(conn);
+	return snap;
+}
+
+/*
+ * Compares the six contract queries of the database at db with those of
+ * the one at expected_db (the oracle: a clean run over the same stream),
+ * both opened read-only, by the rules of contract_diff(). Returns 0 when
+ * they are equal, or -1 with the first difference (or the reason they
+ * cannot be read) in err.
+ */
+int
+stream_diff(const char *expected_db, const char *db, char *err,
+    size_t errlen)
+{
+	json_t *expected, *actual = NULL;
+	char why[768];
+	int rc = -1;
+
+	if ((expected = snapshot(expected_db, err, errlen)) == NULL ||
+	    (actual = snapshot(db, err, errlen)) == NULL)
+		goto done;
+	if (contract_diff(expected, actual, why, sizeof(why)) == -1)
+		snprintf(err, errlen, "%s differs from %s: %s", db, expected_db,
+		    why);
+	else
+		rc = 0;
+done:
+	json_decref(expected);
+	json_decref(actual);
+	return rc;
+}
+
+/*
+ * Runs PRAGMA integrity_check on the database at db (read-only). Returns
+ * 0 when it says "ok", or -1 with its first complaint in err.
+ */
+int
+stream_integrity(const char *db, char *err, size_t errlen)
+{
+	sqlite3 *conn;
+	sqlite3_stmt *st = NULL;
+	const char *text;
+	int rc = -1;
+
+	if ((conn = open_ro(db, err, errlen)) == NULL)
+		return -1;
+	if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st,
+	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(err, errlen, "%s: integrity_check: %s", db,
+		    sqlite3_errmsg(conn));
+		goto done;
+	}
+	text = (const char *)sqlite3_column_text(st, 0);
+	if (text != NULL && strcmp(text, "ok") == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s: integrity_check: %s", db,
+		    text != NULL ? text : "(null)");
+done:
+	sqlite3_finalize(st);
+	sqlite3_close(conn);
+	return rc;
+}
+
+/*
+ * Copies the database at from over the one at to (created when missing)
+ * with SQLite's online backup API: a consistent copy whatever the WAL
+ * holds, and a restore that goes through to's own journal, so that no
+ * stale -wal of to's can outlive it. Nobody may write either file
+ * meanwhile. Returns 0, or -1 with err.
+ */
+int
+stream_copy_db(const char *from, const char *to, char *err, size_t errlen)
+{
+	sqlite3 *src, *dst = NULL;
+	sqlite3_backup *b;
+	int rc = -1;
+
+	if ((src = open_ro(from, err, errlen)) == NULL)
+		return -1;
+	if (sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", to, dst != NULL ?
+		    sqlite3_errmsg(dst) : "cannot open");
+		goto done;
+	}
+	sqlite3_busy_timeout(dst, 2000);
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+		snprintf(err, errlen, "backup %s to %s: %s", from, to,
+		    sqlite3_errmsg(dst));
+		goto done;
+	}
+	sqlite3_backup_step(b, -1);
+	if (sqlite3_backup_finish(b) != SQLITE_OK) {
+		snprintf(err, errlen, "backup %s to %s: %s", from, to,
+		    sqlite3_errmsg(dst));
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	return rc;
+}
+
+/* Connects to url and makes a JetStream context; -1 with err. */
+static int
+js_open(const char *url, natsConnection **nc, jsCtx **js, char *err,
+    size_t errlen)
+{
+	*nc = NULL;
+	*js = NULL;
+	if (publish_connect(url, nc, err, errlen) == -1)
+		return -1;
+	if (publish_js(*nc, js, err, errlen) == -1) {
+		natsConnection_Destroy(*nc);
+		*nc = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads the durable consumer's state from the server, as an operator's
+ * `nats consumer info` would: the stream sequence it delivered last into
+ * *delivered and its ack floor into *ack_floor (either may be NULL).
+ * Returns 0, or -1 with err (a missing consumer included).
+ */
+int
+stream_consumer(const char *url, const char *stream, const char *consumer,
+    uint64_t *delivered, uint64_t *ack_floor, char *err, size_t errlen)
+{
+	natsConnection *nc;
+	jsConsumerInfo *ci = NULL;
+	jsCtx *js;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	char what[256];
+
+	if (js_open(url, &nc, &js, err, errlen) == -1)
+		return -1;
+	s = js_GetConsumerInfo(&ci, js, stream, consumer, NULL, &jerr);
+	if (s == NATS_OK) {
+		if (delivered != NULL)
+			*delivered = ci->Delivered.Stream;
+		if (ack_floor != NULL)
+			*ack_floor = ci->AckFloor.Stream;
+	} else {
+		snprintf(what, sizeof(what), "consumer %s of %s", consumer,
+		    stream);
+		nats_reason(err, errlen, what, s, jerr);
+	}
+	jsConsumerInfo_Destroy(ci);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return s == NATS_OK ? 0 : -1;
+}
+
+/*
+ * Deletes the durable consumer from the server, under whoever is pulling
+ * from it. Returns 0, or -1 with err (a missing consumer included).
+ */
+int
+stream_delete_consumer(const char *url, const char *stream,
+    const char *consumer, char *err, size_t errlen)
+{
+	natsConnection *nc;
+	jsCtx *js;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	char what[256];
+
+	if (js_open(url, &nc, &js, err, errlen) == -1)
+		return -1;
+	if ((s = js_DeleteConsumer(js, stream, consumer, NULL, &jerr)) !=
+	    NATS_OK) {
+		snprintf(what, sizeof(what), "delete consumer %s of %s",
+		    consumer, stream);
+		nats_reason(err, errlen, what, s, jerr);
+	}
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	return s == NATS_OK ? 0 : -1;
+}
