@@ -1,12 +1,12 @@
 /*
  * config.c: the YAML configuration file (see config.h).
  *
- * The whole libyaml event stream is read first, so that a syntax error, an
- * anchor or a second document is reported as such and not as the missing key
- * it made. It is then interpreted by recursive descent: each function below
- * starts at its node's first event and leaves the current event at the
- * node's last, so every error can carry the mark of what it is about. The
- * events are freed before config_load_string() returns; strings are copied.
+ * The schema: which keys each mapping allows, their defaults, and the
+ * checks that need the whole configuration. config_yaml.c reads the YAML
+ * events; the functions below interpret them by recursive descent, each
+ * starting at its node's first event and leaving the current event at the
+ * node's last. The events are freed before config_load_string() returns;
+ * strings are copied.
  *
  * config_validate() needs positions after the events are gone: they are kept
  * in struct config_marks, which only this file knows. A struct config built
@@ -21,45 +21,11 @@
 
 #include <yaml.h>
 
-#include "config.h"
+#include "config_int.h"
 #include "xmalloc.h"
 
 /* A file this large is not a configuration; refuse it before parsing. */
 #define CONFIG_MAX_FILE		(1024 * 1024)
-
-/* 1-based, as printed; 0 means unknown. */
-struct config_pos {
-	int	line;
-	int	column;
-};
-
-struct config_account_marks {
-	struct config_pos  name, subjects, database;
-	struct config_pos *projections;	/* one per projections[i] */
-};
-
-struct config_marks {
-	struct config_pos  servers, max_events, max_wait_ms, accounts;
-	struct config_account_marks *account;	/* one per accounts[i] */
-};
-
-struct config_loader {
-	yaml_parser_t	 parser;
-	yaml_event_t	*evs;		/* the whole stream */
-	size_t		 nevs;
-	yaml_event_t	*ev;		/* the current one, in evs */
-	yaml_mark_t	 key;		/* of the current value */
-	const char	*text;
-	size_t		 len;
-	const char	*name;
-	const char	*basedir;
-	struct config	*cfg;
-	char		*err;
-	size_t		 errlen;
-};
-
-/* Called with a key's value as the current event; consumes the value. */
-typedef int config_key_fn(struct config_loader *, int, void *);
 
 /* The keys allowed in each mapping; the enums index them. */
 static const char *const root_keys[] = { "nats", "batch", "accounts", NULL };
@@ -91,367 +57,26 @@ static const int auth_pair[AUTH_NKEYS] = {
 	AUTH_PASSWORD_FILE, AUTH_USER, -1, AUTH_NKEY_SEED_FILE, AUTH_NKEY, -1
 };
 
-/*
- * Keys people reach for when they hold a secret, and the key that names a
- * file instead: the file is read when connecting, so the secret never sits in
- * a file that is copied around and shown in reviews.
- */
-static const char *const secret_keys[] = {
-	"password", "token", "seed", "nkey_seed", "jwt", "creds", NULL
-};
-static const char *const secret_files[] = {
-	"password_file", "token_file", "nkey_seed_file", "nkey_seed_file",
-	"creds_file", "creds_file"
-};
-
 /* What an account name may hold: it ends up in logs, metrics and status. */
 static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
 
-static struct config_pos
-config_pos(yaml_mark_t mark)
-{
-	struct config_pos pos = { (int)mark.line + 1, (int)mark.column + 1 };
 
-	return pos;
-}
 
-/* Writes "FILE:LINE:COLUMN: message", leaving out what is unknown. */
-static void
-config_verr(char *err, size_t errlen, const char *file, struct config_pos pos,
-    const char *fmt, va_list ap)
-{
-	int n = 0;
 
-	if (file != NULL && pos.line > 0)
-		n = snprintf(err, errlen, "%s:%d:%d: ", file, pos.line,
-		    pos.column);
-	else if (file != NULL)
-		n = snprintf(err, errlen, "%s: ", file);
-	if (n >= 0 && (size_t)n < errlen)
-		vsnprintf(err + n, errlen - n, fmt, ap);
-}
 
-static int
-config_ferr(char *err, size_t errlen, const char *file, struct config_pos pos,
-    const char *fmt, ...)
-{
-	va_list ap;
 
-	va_start(ap, fmt);
-	config_verr(err, errlen, file, pos, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
-static int
-config_lerr(struct config_loader *ld, yaml_mark_t mark, const char *fmt, ...)
-{
-	va_list ap;
 
-	va_start(ap, fmt);
-	config_verr(ld->err, ld->errlen, ld->name, config_pos(mark), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
-/* Reports libyaml's own error; the reader gives an offset, not a mark. */
-static int
-config_syntax(struct config_loader *ld)
-{
-	yaml_parser_t *p = &ld->parser;
-	yaml_mark_t mark = p->problem_mark;
-	const char *problem = p->problem != NULL ? p->problem : "unknown error";
-	size_t i;
 
-	if (p->error == YAML_READER_ERROR) {
-		mark.line = mark.column = 0;
-		for (i = 0; i < p->problem_offset && i < ld->len; i++) {
-			mark.column = ld->text[i] == '\n' ? 0 : mark.column + 1;
-			mark.line += ld->text[i] == '\n';
-		}
-	}
-	if (p->context == NULL)
-		return config_lerr(ld, mark, "invalid YAML: %s", problem);
-	return config_lerr(ld, mark, "invalid YAML: %s (%s that starts at"
-	    " %d:%d)", problem, p->context, (int)p->context_mark.line + 1,
-	    (int)p->context_mark.column + 1);
-}
 
-/*
- * Reads the whole stream into ld->evs. Anchors and aliases are refused: a
- * value shared between accounts would make "which account is wrong"
- * ambiguous, and nothing in this file is long enough to need them.
- */
-static int
-config_read(struct config_loader *ld)
-{
-	yaml_event_t *ev;
-	int ndocs = 0;
 
-	do {
-		ld->evs = xreallocarray(ld->evs, ld->nevs + 1,
-		    sizeof(*ld->evs));
-		ev = &ld->evs[ld->nevs];
-		if (!yaml_parser_parse(&ld->parser, ev))
-			return config_syntax(ld);
-		ld->nevs++;
-	} while (ev->type != YAML_STREAM_END_EVENT);
-	for (ev = ld->evs; ev < ld->evs + ld->nevs; ev++) {
-		if (ev->type == YAML_ALIAS_EVENT ||
-		    (ev->type == YAML_SCALAR_EVENT && ev->data.scalar.anchor) ||
-		    (ev->type == YAML_SEQUENCE_START_EVENT &&
-		    ev->data.sequence_start.anchor) ||
-		    (ev->type == YAML_MAPPING_START_EVENT &&
-		    ev->data.mapping_start.anchor))
-			return config_lerr(ld, ev->start_mark, "YAML anchors"
-			    " and aliases are not supported; write the value"
-			    " out");
-		if (ev->type == YAML_DOCUMENT_START_EVENT && ++ndocs > 1)
-			return config_lerr(ld, ev->start_mark, "more than one"
-			    " YAML document; the file must hold exactly one");
-	}
-	ld->ev = ld->evs;
-	return 0;
-}
 
-/* libyaml balances every stream it returns, so this never runs off the end. */
-static void
-config_next(struct config_loader *ld)
-{
-	if (ld->ev + 1 < ld->evs + ld->nevs)
-		ld->ev++;
-}
 
-/* A plain empty, ~ or null scalar: YAML's null. */
-static int
-config_is_null(const yaml_event_t *ev)
-{
-	const char *v;
 
-	if (ev->type != YAML_SCALAR_EVENT ||
-	    ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return 0;
-	v = (const char *)ev->data.scalar.value;
-	return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
-	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
-}
 
-/* What the current node is, for "must be X, not Y" messages. */
-static const char *
-config_kind(const yaml_event_t *ev)
-{
-	if (ev->type == YAML_SEQUENCE_START_EVENT)
-		return "a list";
-	if (ev->type == YAML_MAPPING_START_EVENT)
-		return "a mapping";
-	return config_is_null(ev) ? "an empty value" : "a string";
-}
 
-/*
- * Joins a relative path to basedir and drops "." and empty components, so
- * that "data/a.db" and "./data//a.db" compare equal. ".." is kept: folding
- * it would be wrong across symbolic links.
- */
-static char *
-config_resolve(const char *basedir, const char *path)
-{
-	char *s, *r, *w;
-	size_t n;
-
-	if (path[0] == '/' || basedir == NULL || basedir[0] == '\0')
-		s = xstrdup(path);
-	else
-		s = xasprintf("%s/%s", basedir, path);
-	r = w = s;
-	if (*r == '/')
-		*w++ = *r++;
-	for (; *r != '\0'; r += n, r += strspn(r, "/")) {
-		n = strcspn(r, "/");
-		if (n == 0 || (n == 1 && r[0] == '.'))
-			continue;
-		if (w > s && w[-1] != '/')
-			*w++ = '/';
-		memmove(w, r, n);
-		w += n;
-	}
-	if (w == s)
-		*w++ = '.';
-	*w = '\0';
-	return s;
-}
-
-/*
- * Reads the current scalar, the value of key (or an item of its list), as a
- * non-empty string owned by the caller.
- */
-static int
-config_string(struct config_loader *ld, const char *key, int item, char **out)
-{
-	const yaml_event_t *ev = ld->ev;
-
-	if (ev->type != YAML_SCALAR_EVENT || config_is_null(ev))
-		return config_lerr(ld, ev->start_mark, "'%s'%s must be a"
-		    " string, not %s", key, item ? " item" : "",
-		    config_kind(ev));
-	if (ev->data.scalar.length == 0)
-		return config_lerr(ld, ev->start_mark, "'%s'%s must not be"
-		    " empty", key, item ? " item" : "");
-	*out = xstrdup((const char *)ev->data.scalar.value);
-	return 0;
-}
-
-static int
-config_path(struct config_loader *ld, const char *key, char **out)
-{
-	char *s;
-
-	if (config_string(ld, key, 0, &s) == -1)
-		return -1;
-	*out = config_resolve(ld->basedir, s);
-	free(s);
-	return 0;
-}
-
-/*
- * Reads a plain decimal integer. A value past int's range is clamped, so that
- * config_validate() reports it with the same range message as any other.
- */
-static int
-config_int(struct config_loader *ld, const char *key, int *out)
-{
-	const yaml_event_t *ev = ld->ev;
-	const char *v;
-	char *end;
-	long long n;
-
-	if (ev->type != YAML_SCALAR_EVENT || config_is_null(ev))
-		return config_lerr(ld, ev->start_mark, "'%s' must be an"
-		    " integer, not %s", key, config_kind(ev));
-	if (ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
-		return config_lerr(ld, ev->start_mark, "'%s' must be an"
-		    " integer, not a quoted string", key);
-	v = (const char *)ev->data.scalar.value;
-	n = strtoll(v, &end, 10);
-	if (strchr("+-0123456789", v[0]) == NULL || *end != '\0' || end == v)
-		return config_lerr(ld, ev->start_mark, "'%s' must be an"
-		    " integer, not '%s'", key, v);
-	*out = n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : (int)n;
-	return 0;
-}
-
-/*
- * Reads a list of non-empty strings into *v and *n, and each item's position
- * into *pos when pos is not NULL. With scalar_ok a lone string is a list of
- * one. Items are appended as they are read, so on error config_free()
- * releases those already there.
- */
-static int
-config_list(struct config_loader *ld, const char *key, int scalar_ok,
-    char ***v, size_t *n, struct config_pos **pos)
-{
-	char *s;
-
-	if (scalar_ok && ld->ev->type == YAML_SCALAR_EVENT &&
-	    !config_is_null(ld->ev)) {
-		if (config_string(ld, key, 0, &s) == -1)
-			return -1;
-		*v = xcalloc(1, sizeof(**v));
-		(*v)[(*n)++] = s;
-		return 0;
-	}
-	if (ld->ev->type != YAML_SEQUENCE_START_EVENT)
-		return config_lerr(ld, ld->ev->start_mark, "'%s' must be a"
-		    " list%s, not %s", key, scalar_ok ? " or a string" : "",
-		    config_kind(ld->ev));
-	for (config_next(ld); ld->ev->type != YAML_SEQUENCE_END_EVENT;
-	    config_next(ld)) {
-		if (config_string(ld, key, 1, &s) == -1)
-			return -1;
-		*v = xreallocarray(*v, *n + 1, sizeof(**v));
-		if (pos != NULL) {
-			*pos = xreallocarray(*pos, *n + 1, sizeof(**pos));
-			(*pos)[*n] = config_pos(ld->ev->start_mark);
-		}
-		(*v)[(*n)++] = s;
-	}
-	return 0;
-}
-
-/* Writes list's names into buf as "a, b, c", cut short if it must be. */
-static const char *
-config_join(char *buf, size_t size, const char *const *list)
-{
-	size_t i, n = 0;
-
-	buf[0] = '\0';
-	for (i = 0; list[i] != NULL && n < size; i++)
-		n += snprintf(buf + n, size - n, "%s%s", i > 0 ? ", " : "",
-		    list[i]);
-	return buf;
-}
-
-static int
-config_in(const char *s, const char *const *list)
-{
-	int i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (strcmp(s, list[i]) == 0)
-			return i;
-	return -1;
-}
-
-/*
- * Walks the mapping that is the current event, calling fn for each key with
- * its index in keys, and sets *seen to a bit per key present. A null value
- * is an absent section. Unknown and repeated keys are errors; what names the
- * value ("'nats'") and where the mapping ("in nats").
- */
-static int
-config_map(struct config_loader *ld, const char *what, const char *where,
-    const char *const *keys, config_key_fn *fn, void *arg, unsigned *seen)
-{
-	char allowed[256];
-	const char *key;
-	int k;
-
-	*seen = 0;
-	if (config_is_null(ld->ev))
-		return 0;
-	if (ld->ev->type != YAML_MAPPING_START_EVENT)
-		return config_lerr(ld, ld->ev->start_mark, "%s must be a"
-		    " mapping, not %s", what, config_kind(ld->ev));
-	for (config_next(ld); ld->ev->type != YAML_MAPPING_END_EVENT;
-	    config_next(ld)) {
-		if (ld->ev->type != YAML_SCALAR_EVENT)
-			return config_lerr(ld, ld->ev->start_mark, "a key must"
-			    " be a string, not %s", config_kind(ld->ev));
-		key = (const char *)ld->ev->data.scalar.value;
-		if ((k = config_in(key, keys)) == -1 &&
-		    (k = config_in(key, secret_keys)) != -1)
-			return config_lerr(ld, ld->ev->start_mark, "inline"
-			    " secret '%s' refused: secrets are read from files;"
-			    " use '%s'", key, secret_files[k]);
-		if (k == -1)
-			return config_lerr(ld, ld->ev->start_mark, "unknown key"
-			    " '%s' %s (allowed: %s)", key, where,
-			    config_join(allowed, sizeof(allowed), keys));
-		if (*seen & (1u << k))
-			return config_lerr(ld, ld->ev->start_mark, "duplicate"
-			    " key '%s' %s", key, where);
-		*seen |= 1u << k;
-		ld->key = ld->ev->start_mark;
-		config_next(ld);
-		/* libyaml marks an empty value where the next token starts,
-		 * maybe lines below; the key is where to look. */
-		if (config_is_null(ld->ev))
-			ld->ev->start_mark = ld->key;
-		if (fn(ld, k, arg) == -1)
-			return -1;
-	}
-	return 0;
-}
 
 static int
 config_tls_key(struct config_loader *ld, int k, void *arg)
@@ -461,7 +86,7 @@ config_tls_key(struct config_loader *ld, int k, void *arg)
 	    &cfg->tls_key_file };
 
 	(void)arg;
-	return config_path(ld, tls_keys[k], dst[k]);
+	return config_yaml_path(ld, tls_keys[k], dst[k]);
 }
 
 static int
@@ -475,18 +100,18 @@ config_nats_key(struct config_loader *ld, int k, void *arg)
 
 	(void)arg;
 	if (k == NATS_TLS) {
-		if (config_map(ld, "'tls'", "in nats.tls", tls_keys,
+		if (config_yaml_map(ld, "'tls'", "in nats.tls", tls_keys,
 		    config_tls_key, NULL, &seen) == -1)
 			return -1;
 		/* A certificate is useless without its key, and a key alone. */
 		if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL))
-			return config_lerr(ld, mark, "'%s' needs '%s'",
+			return config_yaml_lerr(ld, mark, "'%s' needs '%s'",
 			    tls_keys[cfg->tls_cert_file != NULL ? 1 : 2],
 			    tls_keys[cfg->tls_cert_file != NULL ? 2 : 1]);
 		return 0;
 	}
-	cfg->marks->servers = config_pos(mark);
-	if (config_list(ld, "servers", 1, &cfg->servers, &cfg->nservers,
+	cfg->marks->servers = config_yaml_pos(mark);
+	if (config_yaml_list(ld, "servers", 1, &cfg->servers, &cfg->nservers,
 	    NULL) == -1)
 		return -1;
 	/* "user:password@" or "token@" in a URL is a secret in the file. */
@@ -494,7 +119,7 @@ config_nats_key(struct config_loader *ld, int k, void *arg)
 		host = strstr(cfg->servers[i], "://");
 		host = host != NULL ? host + 3 : cfg->servers[i];
 		if (memchr(host, '@', strcspn(host, "/")) != NULL)
-			return config_lerr(ld, mark, "a server URL may not"
+			return config_yaml_lerr(ld, mark, "a server URL may not"
 			    " carry credentials; secrets are read from files"
 			    " named in each account's auth");
 	}
@@ -508,10 +133,11 @@ config_batch_key(struct config_loader *ld, int k, void *arg)
 
 	(void)arg;
 	if (k == 0)
-		m->max_events = config_pos(ld->ev->start_mark);
+		m->max_events = config_yaml_pos(ld->ev->start_mark);
 	else
-		m->max_wait_ms = config_pos(ld->ev->start_mark);
-	return config_int(ld, batch_keys[k], k == 0 ? &ld->cfg->max_events :
+		m->max_wait_ms = config_yaml_pos(ld->ev->start_mark);
+	return config_yaml_int(ld, batch_keys[k],
+	    k == 0 ? &ld->cfg->max_events :
 	    &ld->cfg->max_wait_ms);
 }
 
@@ -529,7 +155,8 @@ config_auth_key(struct config_loader *ld, int k, void *arg)
 	struct config_account *a = st->a;
 
 	if (a->auth != CONFIG_AUTH_NONE && a->auth != auth_method[k])
-		return config_lerr(ld, ld->key, "'%s' cannot be combined with"
+		return config_yaml_lerr(ld, ld->key,
+		    "'%s' cannot be combined with"
 		    " '%s': auth takes at most one method", auth_keys[k],
 		    auth_keys[st->first]);
 	if (a->auth == CONFIG_AUTH_NONE)
@@ -537,14 +164,15 @@ config_auth_key(struct config_loader *ld, int k, void *arg)
 	a->auth = auth_method[k];
 	st->mark[k] = ld->key;
 	if (k == AUTH_USER)
-		return config_string(ld, auth_keys[k], 0, &a->user);
+		return config_yaml_string(ld, auth_keys[k], 0, &a->user);
 	if (k != AUTH_NKEY)
-		return config_path(ld, auth_keys[k], &a->secret_file);
-	if (config_string(ld, auth_keys[k], 0, &a->nkey) == -1)
+		return config_yaml_path(ld, auth_keys[k], &a->secret_file);
+	if (config_yaml_string(ld, auth_keys[k], 0, &a->nkey) == -1)
 		return -1;
 	/* A seed pasted here is a secret: say so without echoing it. */
 	if (a->nkey[0] != 'U')
-		return config_lerr(ld, ld->ev->start_mark, "'nkey' must be the"
+		return config_yaml_lerr(ld, ld->ev->start_mark,
+		    "'nkey' must be the"
 		    " user's public nkey, which starts with 'U'; the seed goes"
 		    " in the file named by 'nkey_seed_file'");
 	return 0;
@@ -559,13 +187,14 @@ config_auth(struct config_loader *ld, struct config_account *a)
 
 	memset(&st, 0, sizeof(st));
 	st.a = a;
-	if (config_map(ld, "'auth'", "in auth", auth_keys, config_auth_key,
+	if (config_yaml_map(ld, "'auth'", "in auth", auth_keys, config_auth_key,
 	    &st, &seen) == -1)
 		return -1;
 	for (k = 0; k < AUTH_NKEYS; k++) {
 		pair = auth_pair[k];
 		if ((seen & (1u << k)) && pair != -1 && !(seen & (1u << pair)))
-			return config_lerr(ld, st.mark[k], "'%s' needs '%s'",
+			return config_yaml_lerr(ld, st.mark[k],
+			    "'%s' needs '%s'",
 			    auth_keys[k], auth_keys[pair]);
 	}
 	return 0;
@@ -576,34 +205,34 @@ config_account_key(struct config_loader *ld, int k, void *arg)
 {
 	struct config_account *a = arg;
 	struct config_account_marks *m;
-	struct config_pos pos = config_pos(ld->ev->start_mark);
+	struct config_pos pos = config_yaml_pos(ld->ev->start_mark);
 	const char *key = account_keys[k];
 
 	m = &ld->cfg->marks->account[ld->cfg->naccounts - 1];
 	switch (k) {
 	case ACC_NAME:
 		m->name = pos;
-		return config_string(ld, key, 0, &a->name);
+		return config_yaml_string(ld, key, 0, &a->name);
 	case ACC_AUTH:
 		return config_auth(ld, a);
 	case ACC_STREAM:
-		return config_string(ld, key, 0, &a->stream);
+		return config_yaml_string(ld, key, 0, &a->stream);
 	case ACC_SUBJECTS:
 		m->subjects = pos;
-		return config_list(ld, key, 0, &a->subjects, &a->nsubjects,
+		return config_yaml_list(ld, key, 0, &a->subjects, &a->nsubjects,
 		    NULL);
 	case ACC_CONSUMER:
-		return config_string(ld, key, 0, &a->consumer);
+		return config_yaml_string(ld, key, 0, &a->consumer);
 	case ACC_DATABASE:
 		m->database = pos;
-		return config_path(ld, key, &a->database);
+		return config_yaml_path(ld, key, &a->database);
 	}
-	if (config_list(ld, key, 0, &a->projections, &a->nprojections,
+	if (config_yaml_list(ld, key, 0, &a->projections, &a->nprojections,
 	    &m->projections) == -1)
 		return -1;
 	/* NULL and 0 mean "all built-in ones": an empty list must not. */
 	if (a->nprojections == 0)
-		return config_ferr(ld->err, ld->errlen, ld->name, pos,
+		return config_yaml_ferr(ld->err, ld->errlen, ld->name, pos,
 		    "'projections' is empty; leave it out to run every built-in"
 		    " projection");
 	return 0;
@@ -631,14 +260,15 @@ config_account(struct config_loader *ld)
 	a->line = (int)start.line + 1;
 	a->column = (int)start.column + 1;
 	if (ld->ev->type != YAML_MAPPING_START_EVENT)
-		return config_lerr(ld, start, "'accounts' item must be a"
-		    " mapping, not %s", config_kind(ld->ev));
-	if (config_map(ld, "'accounts' item", "in an account", account_keys,
+		return config_yaml_lerr(ld, start, "'accounts' item must be a"
+		    " mapping, not %s", config_yaml_kind(ld->ev));
+	if (config_yaml_map(ld, "'accounts' item", "in an account",
+	    account_keys,
 	    config_account_key, a, &seen) == -1)
 		return -1;
 	for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!(seen & (1u << required[i])))
-			return config_lerr(ld, start, "account is missing"
+			return config_yaml_lerr(ld, start, "account is missing"
 			    " required key '%s'", account_keys[required[i]]);
 	if (!(seen & (1u << ACC_SUBJECTS))) {
 		a->subjects = xcalloc(1, sizeof(*a->subjects));
@@ -656,17 +286,18 @@ config_root_key(struct config_loader *ld, int k, void *arg)
 
 	(void)arg;
 	if (k == ROOT_NATS)
-		return config_map(ld, "'nats'", "in nats", nats_keys,
+		return config_yaml_map(ld, "'nats'", "in nats", nats_keys,
 		    config_nats_key, NULL, &seen);
 	if (k == ROOT_BATCH)
-		return config_map(ld, "'batch'", "in batch", batch_keys,
+		return config_yaml_map(ld, "'batch'", "in batch", batch_keys,
 		    config_batch_key, NULL, &seen);
-	ld->cfg->marks->accounts = config_pos(ld->ev->start_mark);
+	ld->cfg->marks->accounts = config_yaml_pos(ld->ev->start_mark);
 	if (ld->ev->type != YAML_SEQUENCE_START_EVENT)
-		return config_lerr(ld, ld->ev->start_mark, "'accounts' must"
-		    " be a list, not %s", config_kind(ld->ev));
-	for (config_next(ld); ld->ev->type != YAML_SEQUENCE_END_EVENT;
-	    config_next(ld))
+		return config_yaml_lerr(ld, ld->ev->start_mark,
+		    "'accounts' must"
+		    " be a list, not %s", config_yaml_kind(ld->ev));
+	for (config_yaml_next(ld); ld->ev->type != YAML_SEQUENCE_END_EVENT;
+	    config_yaml_next(ld))
 		if (config_account(ld) == -1)
 			return -1;
 	return 0;
@@ -680,20 +311,22 @@ config_document(struct config_loader *ld)
 	yaml_mark_t start;
 	unsigned seen;
 
-	config_next(ld);
+	config_yaml_next(ld);
 	if (ld->ev->type == YAML_STREAM_END_EVENT)
-		return config_lerr(ld, ld->ev->start_mark, "the file is empty;"
+		return config_yaml_lerr(ld, ld->ev->start_mark,
+		    "the file is empty;"
 		    " expected a mapping with 'accounts'");
-	config_next(ld);
+	config_yaml_next(ld);
 	start = ld->ev->start_mark;
 	if (ld->ev->type != YAML_MAPPING_START_EVENT)
-		return config_lerr(ld, start, "the top level must be a mapping,"
-		    " not %s", config_kind(ld->ev));
-	if (config_map(ld, "the top level", "at the top level", root_keys,
+		return config_yaml_lerr(ld, start,
+		    "the top level must be a mapping,"
+		    " not %s", config_yaml_kind(ld->ev));
+	if (config_yaml_map(ld, "the top level", "at the top level", root_keys,
 	    config_root_key, NULL, &seen) == -1)
 		return -1;
 	if (!(seen & (1u << ROOT_ACCOUNTS)))
-		return config_lerr(ld, start, "missing required key"
+		return config_yaml_lerr(ld, start, "missing required key"
 		    " 'accounts'");
 	/* Only when absent: an explicit [] is for config_validate(). */
 	if (cfg->marks->servers.line == 0) {
@@ -730,7 +363,7 @@ config_parse(const char *text, size_t len, const char *name,
 	else {
 		yaml_parser_set_input_string(&ld.parser,
 		    (const unsigned char *)text, len);
-		if ((rc = config_read(&ld)) == 0)
+		if ((rc = config_yaml_read(&ld)) == 0)
 			rc = config_document(&ld);
 		for (i = 0; i < ld.nevs; i++)
 			yaml_event_delete(&ld.evs[i]);
@@ -836,63 +469,66 @@ config_validate(const struct config *cfg,
 	size_t i, j, k;
 
 	if (cfg->nservers == 0)
-		return config_ferr(err, errlen, cfg->path, mk->servers,
+		return config_yaml_ferr(err, errlen, cfg->path, mk->servers,
 		    "'servers' is empty; add at least one NATS URL");
 	if (cfg->max_events < 1 || cfg->max_events > CONFIG_MAX_EVENTS_LIMIT)
-		return config_ferr(err, errlen, cfg->path, mk->max_events,
+		return config_yaml_ferr(err, errlen, cfg->path, mk->max_events,
 		    "'max_events' must be between 1 and %d",
 		    CONFIG_MAX_EVENTS_LIMIT);
 	if (cfg->max_wait_ms < 1 || cfg->max_wait_ms > CONFIG_MAX_WAIT_MS_LIMIT)
-		return config_ferr(err, errlen, cfg->path, mk->max_wait_ms,
+		return config_yaml_ferr(err, errlen, cfg->path, mk->max_wait_ms,
 		    "'max_wait_ms' must be between 1 and %d",
 		    CONFIG_MAX_WAIT_MS_LIMIT);
 	if (cfg->naccounts == 0)
-		return config_ferr(err, errlen, cfg->path, mk->accounts,
+		return config_yaml_ferr(err, errlen, cfg->path, mk->accounts,
 		    "'accounts' is empty; add at least one account");
 	for (i = 0; i < cfg->naccounts; i++) {
 		a = &cfg->accounts[i];
 		m = mk->account != NULL ? &mk->account[i] : &noaccount;
 		if (a->name[0] == '\0' ||
 		    a->name[strspn(a->name, name_chars)] != '\0')
-			return config_ferr(err, errlen, cfg->path, m->name,
+			return config_yaml_ferr(err, errlen, cfg->path, m->name,
 			    "account name '%s' may only hold letters, digits,"
 			    " '_' and '-'", a->name);
 		for (j = 0; j < i; j++)
 			if (strcmp(a->name, cfg->accounts[j].name) == 0)
-				return config_ferr(err, errlen, cfg->path,
+				return config_yaml_ferr(err, errlen, cfg->path,
 				    m->name, "account name '%s' is used twice"
 				    " (first at line %d)", a->name,
 				    cfg->accounts[j].line);
 		/* Paths were resolved and cleaned at load: equal text does. */
 		for (j = 0; j < i; j++)
 			if (strcmp(a->database, cfg->accounts[j].database) == 0)
-				return config_ferr(err, errlen, cfg->path,
+				return config_yaml_ferr(err, errlen, cfg->path,
 				    m->database, "database '%s' is already used"
 				    " by account '%s'", a->database,
 				    cfg->accounts[j].name);
 		if (a->nsubjects == 0)
-			return config_ferr(err, errlen, cfg->path, m->subjects,
+			return config_yaml_ferr(err, errlen, cfg->path,
+			    m->subjects,
 			    "'subjects' is empty; add at least one subject"
 			    " filter");
 		/* nats-server 2.9 and cnats 3.4 know one FilterSubject only. */
 		if (a->nsubjects > 1)
-			return config_ferr(err, errlen, cfg->path, m->subjects,
+			return config_yaml_ferr(err, errlen, cfg->path,
+			    m->subjects,
 			    "'subjects' holds %zu filters; this version takes"
 			    " one (nats-server 2.9 consumers have one filter"
 			    " subject)", a->nsubjects);
 		for (j = 0; j < a->nprojections; j++) {
 			p = m->projections != NULL ? m->projections[j] :
 			    m->name;
-			if (known_projections != NULL && config_in(
+			if (known_projections != NULL && config_yaml_in(
 			    a->projections[j], known_projections) == -1)
-				return config_ferr(err, errlen, cfg->path, p,
+				return config_yaml_ferr(err, errlen,
+				    cfg->path, p,
 				    "unknown projection '%s' (known: %s)",
-				    a->projections[j], config_join(known,
+				    a->projections[j], config_yaml_join(known,
 				    sizeof(known), known_projections));
 			for (k = 0; k < j; k++)
 				if (strcmp(a->projections[k],
 				    a->projections[j]) == 0)
-					return config_ferr(err, errlen,
+					return config_yaml_ferr(err, errlen,
 					    cfg->path, p, "projection '%s' is"
 					    " listed twice", a->projections[j]);
 		}

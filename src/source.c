@@ -120,7 +120,8 @@ source_take_perm(struct source *s, char *err, size_t errlen)
 	pthread_mutex_lock(&s->mu);
 	found = (s->perm[0] != '\0');
 	if (found) {
-		snprintf(err, errlen, "%s (account %s)", s->perm, s->acct->name);
+		snprintf(err, errlen, "%s (account %s)", s->perm,
+		    s->acct->name);
 		s->perm[0] = '\0';
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -133,8 +134,8 @@ source_take_perm(struct source *s, char *err, size_t errlen)
  * can tell a repeated error from a new one.
  */
 enum source_result
-source_translate(struct source *s, natsStatus st, jsErrCode jerr, const char *what,
-    char *err, size_t errlen)
+source_translate(struct source *s, natsStatus st, jsErrCode jerr,
+    const char *what, char *err, size_t errlen)
 {
 	const char *last = NULL;
 
@@ -190,7 +191,8 @@ set_auth(struct source *s, char *err, size_t errlen)
 		secret_free(secret);
 		break;
 	case CONFIG_AUTH_NKEY:
-		st = natsOptions_SetNKeyFromSeed(s->opts, a->nkey, a->secret_file);
+		st = natsOptions_SetNKeyFromSeed(s->opts, a->nkey,
+		    a->secret_file);
 		break;
 	case CONFIG_AUTH_CREDS:
 		st = natsOptions_SetUserCredentialsFromFiles(s->opts,
@@ -199,7 +201,8 @@ set_auth(struct source *s, char *err, size_t errlen)
 	}
 	if (st != NATS_OK) {
 		/* Never echo cnats's text here: it may quote the file. */
-		snprintf(err, errlen, "account %s: cannot use the credentials in %s",
+		snprintf(err, errlen,
+		    "account %s: cannot use the credentials in %s",
 		    a->name, a->secret_file);
 		return SOURCE_ECONFIG;
 	}
@@ -216,7 +219,8 @@ set_options(struct source *s, const struct config *cfg, char *err,
 	snprintf(name, sizeof(name), "projector %s", s->acct->name);
 	st = natsOptions_Create(&s->opts);
 	if (st == NATS_OK)
-		st = natsOptions_SetServers(s->opts, (const char **)cfg->servers,
+		st = natsOptions_SetServers(s->opts,
+		    (const char **)cfg->servers,
 		    (int)cfg->nservers);
 	if (st == NATS_OK)
 		st = natsOptions_SetName(s->opts, name);
@@ -286,7 +290,8 @@ connect_error(const struct config *cfg, natsStatus st, char *err,
 	if (st == NATS_CONNECTION_AUTH_FAILED && last != NULL)
 		snprintf(err, errlen, "connecting: %s", source_plain(last));
 	else if (last != NULL && strcmp(source_plain(last), text) != 0)
-		snprintf(err, errlen, "connecting: %s: %s%s", text, source_plain(last),
+		snprintf(err, errlen, "connecting: %s: %s%s", text,
+		    source_plain(last),
 		    hint);
 	else
 		snprintf(err, errlen, "connecting: %s%s", text, hint);
@@ -321,14 +326,16 @@ source_open(const struct config *cfg, const struct config_account *acct,
 	st = natsConnection_Connect(&s->nc, s->opts);
 	if (st != NATS_OK) {
 		connect_error(cfg, st, err, errlen);
-		r = source_take_perm(s, err, errlen) ? SOURCE_EPERM : SOURCE_RETRY;
+		r = source_take_perm(s, err,
+		    errlen) ? SOURCE_EPERM : SOURCE_RETRY;
 		goto fail;
 	}
 	on_connected(s->nc, s);
 	jsOptions_Init(&jo);
 	jo.Wait = SOURCE_API_WAIT_MS;
 	if ((st = natsConnection_JetStream(&s->js, s->nc, &jo)) != NATS_OK) {
-		r = source_translate(s, st, 0, "JetStream context", err, errlen);
+		r = source_translate(s, st, 0, "JetStream context", err,
+		    errlen);
 		goto fail;
 	}
 	*out = s;
@@ -368,7 +375,8 @@ source_close(struct source *s)
 		until.tv_sec += until.tv_nsec / 1000000000;
 		until.tv_nsec %= 1000000000;
 		pthread_mutex_lock(&s->mu);
-		while (!s->closed && pthread_cond_timedwait(&s->closed_cv, &s->mu,
+		while (!s->closed && pthread_cond_timedwait(&s->closed_cv,
+		    &s->mu,
 		    &until) == 0)
 			;
 		closed = s->closed;
