@@ -33,8 +33,11 @@ ENGINE_OBJ = $(ENGINE_SRC:%.c=$(B)/%.o)
 PROJ_OBJ   = $(PROJ_SRC:%.c=$(B)/%.o)
 MIGR_SQL   = $(sort $(wildcard migrations/*/*.sql))
 MIGR_OBJ   = $(B)/migrations.o
-SUPPORT_SRC = $(filter-out tests/support/publish_main.c,$(wildcard tests/support/*.c))
+# nkey.c needs libcrypto, which only the integration tests link.
+SUPPORT_SRC = $(filter-out tests/support/publish_main.c tests/support/nkey.c,\
+	      $(wildcard tests/support/*.c))
 SUPPORT_OBJ = $(SUPPORT_SRC:%.c=$(B)/%.o)
+INTEG_SUPPORT_OBJ = $(SUPPORT_OBJ) $(B)/tests/support/nkey.o
 
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -88,7 +91,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(S
 
 # Integration tests drive build/projector as a process against a real
 # nats-server, and read the SQLite file it writes.
-$(B)/tests/test_%: tests/integration/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(SUPPORT_OBJ) | $(B)/projector $(B)/projector-faults
+$(B)/tests/test_%: tests/integration/test_%.c $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ) $(INTEG_SUPPORT_OBJ) | $(B)/projector $(B)/projector-faults
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(CMOCKA_LIBS) $(CRYPTO_LIBS) $(LDFLAGS)
 

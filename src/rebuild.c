@@ -2,6 +2,8 @@
  * rebuild.c: folding projections again into a shadow database (see
  * rebuild.h).
  */
+#include <sysexits.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,8 @@ struct rebuild {
 	uint64_t		 pending;	/* after the last message */
 	int			 empty;		/* empty fetches in a row */
 	int			 backoff_ms;
+	int64_t			 away_since_ms;	/* NATS unavailable since; 0 */
+	int			 code;		/* sysexits code of a failure */
 };
 
 static void
@@ -41,6 +45,7 @@ set_error(struct rebuild *r, enum rebuild_state state, const char *err)
 {
 	pthread_mutex_lock(&r->mu);
 	r->prog.state = state;
+	r->prog.code = r->code != 0 ? r->code : EX_SOFTWARE;
 	snprintf(r->prog.error, sizeof(r->prog.error), "%s", err);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -145,6 +150,44 @@ open_shadow(struct rebuild *r, char *err, size_t errlen)
 	return 0;
 }
 
+/* Milliseconds of CLOCK_MONOTONIC. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * NATS or the stream could not be used (sr, err): 0 to retry after a
+ * backoff, or -1 when retrying cannot mend it (permissions, configuration)
+ * or when it has lasted give_up_ms; r->code then says what to fix.
+ */
+static int
+unavailable(struct rebuild *r, enum source_result sr, char *err,
+    size_t errlen)
+{
+	if (sr == SOURCE_EPERM || sr == SOURCE_ECONFIG) {
+		r->code = sr == SOURCE_EPERM ? EX_NOPERM : EX_CONFIG;
+		return -1;
+	}
+	if (r->away_since_ms == 0)
+		r->away_since_ms = now_ms();
+	else if (r->p.give_up_ms > 0 &&
+	    now_ms() - r->away_since_ms >= r->p.give_up_ms) {
+		size_t len = strlen(err);
+
+		snprintf(err + len, errlen - len, " (NATS or the stream stayed"
+		    " unavailable for %d s)", r->p.give_up_ms / 1000);
+		r->code = EX_UNAVAILABLE;
+		return -1;
+	}
+	backoff(r);
+	return 0;
+}
+
 /*
  * Connects if needed and points a new ephemeral consumer at the shadow's
  * checkpoint + 1. Returns 1 when ready to fetch, 0 to retry later, -1 when
@@ -160,13 +203,14 @@ position(struct rebuild *r, char *err, size_t errlen)
 	if (r->source == NULL &&
 	    (sr = source_open(r->p.cfg, r->p.acct, NULL, NULL, &r->source, err,
 	    errlen)) != SOURCE_OK)
-		return sr == SOURCE_EPERM || sr == SOURCE_ECONFIG ? -1 : 0;
+		return unavailable(r, sr, err, errlen);
 	if ((sr = source_stream_info(r->source, &st, err, errlen)) != SOURCE_OK)
 		goto fail;
 	if (st.last_seq < cp) {
 		snprintf(err, errlen, "the stream's last seq %llu is below the"
 		    " shadow's checkpoint %llu", (unsigned long long)st.last_seq,
 		    (unsigned long long)cp);
+		r->code = EX_CONFIG;
 		return -1;
 	}
 	pthread_mutex_lock(&r->mu);
@@ -181,15 +225,14 @@ position(struct rebuild *r, char *err, size_t errlen)
 	if (st.last_seq <= cp)
 		r->pending = 0;
 	r->positioned = 1;
+	r->away_since_ms = 0;
 	return 1;
 fail:
-	if (sr == SOURCE_EPERM || sr == SOURCE_ECONFIG)
-		return -1;
 	if (sr == SOURCE_ECLOSED) {
 		source_close(r->source);
 		r->source = NULL;
 	}
-	return 0;
+	return unavailable(r, sr, err, errlen);
 }
 
 /*
@@ -311,6 +354,7 @@ step(struct rebuild *r, int batch, char *err, size_t errlen)
 		return 0;
 	case SOURCE_EPERM:
 	case SOURCE_ECONFIG:
+		r->code = sr == SOURCE_EPERM ? EX_NOPERM : EX_CONFIG;
 		return -1;
 	case SOURCE_ECLOSED:
 		source_close(r->source);

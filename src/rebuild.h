@@ -41,6 +41,8 @@ struct rebuild_params {
 	char				 shadow_path[REBUILD_PATH_MAX];
 	int				 fresh;		/* never resume */
 	uint64_t			 limit_seq;	/* 0 = until caught up */
+	int				 give_up_ms;	/* NATS away this long:
+							   fail; 0 = wait */
 	volatile sig_atomic_t		*stop;
 };
 
@@ -56,6 +58,8 @@ struct rebuild_progress {
 	uint64_t		target_seq;	/* the stream's last seq at start */
 	uint64_t		events;		/* messages folded by this run */
 	char			error[512];	/* last error, "" when none */
+	int			code;		/* REBUILD_FAILED: a sysexits
+						   code that says what to fix */
 };
 
 struct rebuild;

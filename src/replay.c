@@ -75,6 +75,7 @@ fill_report(struct replay *r, const struct rebuild_progress *pr,
 	out->rate = out->elapsed_s > 0 ? (double)pr->events / out->elapsed_s : 0;
 	out->eta_s = out->rate > 0 ? (double)left / out->rate : 0;
 	snprintf(out->error, sizeof(out->error), "%s", pr->error);
+	out->code = pr->code;
 }
 
 /*

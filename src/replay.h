@@ -37,6 +37,7 @@ struct replay_report {
 	double		eta_s;		/* seconds left at that rate */
 	double		elapsed_s;
 	char		error[512];	/* REPLAY_FAILED, or a swap to retry */
+	int		code;		/* REPLAY_FAILED: sysexits code */
 };
 
 struct replay;

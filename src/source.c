@@ -120,7 +120,9 @@ source_take_perm(struct source *s, char *err, size_t errlen)
 	pthread_mutex_lock(&s->mu);
 	found = (s->perm[0] != '\0');
 	if (found) {
-		snprintf(err, errlen, "%s (account %s)", s->perm,
+		snprintf(err, errlen, "%s (account %s): allow it to this"
+		    " account's user on the server, or correct the account's"
+		    " stream and consumer in the configuration", s->perm,
 		    s->acct->name);
 		s->perm[0] = '\0';
 	}

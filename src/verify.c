@@ -12,6 +12,8 @@
 #include "registry.h"
 #include "verify.h"
 
+/* How long verify waits for NATS or the stream before it fails. */
+#define VERIFY_GIVE_UP_MS	30000
 #define VERIFY_POLL_MS	50
 
 /*
@@ -258,6 +260,7 @@ rebuild_to(const struct config *cfg, const struct config_account *acct,
 	snprintf(rp.shadow_path, sizeof(rp.shadow_path), "%s", scratch);
 	rp.fresh = 1;
 	rp.limit_seq = seq;
+	rp.give_up_ms = VERIFY_GIVE_UP_MS;
 	rp.stop = stop;
 	if (rebuild_start(&rp, &r, err, errlen) == -1)
 		return -1;

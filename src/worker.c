@@ -325,12 +325,19 @@ loop(struct worker *w)
 			break;
 		case SOURCE_EMPTY:
 			idle = 1;
+			/*
+			 * --once ends when the server has nothing left to
+			 * deliver and everything it delivered is folded: a
+			 * batch still on its way (fetched ahead, or late on a
+			 * loaded machine) is not the end.
+			 */
 			if (w->p->once) {
 				struct source_consumer c;
 
 				if (source_consumer_info(w->source, &c, err,
-				    sizeof(err)) == SOURCE_OK && c.num_pending == 0 &&
-				    caught_up(w, 0))
+				    sizeof(err)) == SOURCE_OK &&
+				    c.num_pending == 0 && c.delivered_seq <=
+				    fold_min_checkpoint(w->fold) && caught_up(w, 0))
 					return 0;
 			}
 			worker_progress(w, 0);

@@ -74,6 +74,7 @@ worker_rebuild_start(struct worker *w)
 	rp.nprojs = w->nrprojs;
 	/* An explicit replay starts from nothing; a version change resumes. */
 	rp.fresh = w->p->replay;
+	rp.give_up_ms = w->p->once ? WORKER_ONCE_GIVE_UP_MS : 0;
 	rp.stop = w->p->stop;
 	w->rebuild_report_ms = worker_now_ms();
 	if (replay_start(w->db, &rp, &w->replay, err, sizeof(err)) == -1) {
@@ -107,7 +108,7 @@ worker_rebuild_tend(struct worker *w)
 		    r.error);
 		replay_finish(w->replay);
 		w->replay = NULL;
-		return w->p->replay ? EX_SOFTWARE : 0;
+		return w->p->replay ? (r.code != 0 ? r.code : EX_SOFTWARE) : 0;
 	case REPLAY_SWAPPED:
 		break;
 	}

@@ -37,7 +37,16 @@ worker_pause(struct worker *w, int ms)
 void
 worker_backoff(struct worker *w)
 {
-	worker_pause(w, w->backoff_ms);
+	int ms = w->backoff_ms;
+	int64_t left;
+
+	/* --once gives up on time (30 s), not a backoff later. */
+	if (w->p->once) {
+		left = w->started_ms + WORKER_ONCE_GIVE_UP_MS - worker_now_ms();
+		if (left < ms)
+			ms = left > 0 ? (int)left : 0;
+	}
+	worker_pause(w, ms);
 	w->backoff_ms *= 2;
 	if (w->backoff_ms > WORKER_BACKOFF_MAX_MS)
 		w->backoff_ms = WORKER_BACKOFF_MAX_MS;
