@@ -136,13 +136,19 @@ config_yaml_read(struct config_loader *ld)
 		    (ev->type == YAML_MAPPING_START_EVENT &&
 		    ev->data.mapping_start.anchor))
 			return config_yaml_lerr(ld, ev->start_mark,
-			    "YAML anchors"
-			    " and aliases are not supported; write the value"
-			    " out");
+			    "YAML anchors and aliases are not supported;"
+			    " write the value out");
+		/* A "\0" escape would silently cut the string short. */
+		if (ev->type == YAML_SCALAR_EVENT &&
+		    strlen((const char *)ev->data.scalar.value) !=
+		    ev->data.scalar.length)
+			return config_yaml_lerr(ld, ev->start_mark,
+			    "a NUL character is not allowed in a key or"
+			    " value");
 		if (ev->type == YAML_DOCUMENT_START_EVENT && ++ndocs > 1)
 			return config_yaml_lerr(ld, ev->start_mark,
-			    "more than one"
-			    " YAML document; the file must hold exactly one");
+			    "more than one YAML document; the file must hold"
+			    " exactly one");
 	}
 	ld->ev = ld->evs;
 	return 0;

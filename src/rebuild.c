@@ -18,6 +18,7 @@
 /* Messages per transaction: large, a rebuild needs no low latency. */
 #define REBUILD_BATCH_MIN	5000
 #define REBUILD_WAIT_MS		100
+#define REBUILD_CATCHUP_WAIT_MS	2000
 #define REBUILD_BACKOFF_MAX_MS	5000
 /* Consumers made in a row that deliver nothing while messages are pending. */
 #define REBUILD_EMPTY_MAX	20
@@ -307,7 +308,10 @@ step(struct rebuild *r, int batch, char *err, size_t errlen)
 		    fold_min_checkpoint(r->fold) >= r->p.limit_seq)
 			return 1;
 	}
-	sr = source_fetch(r->source, batch, REBUILD_WAIT_MS, &n, err, errlen);
+	/* Full batches pending: give a slow server time (see worker.c). */
+	sr = source_fetch(r->source, batch, r->pending != UINT64_MAX &&
+	    r->pending >= 2 * (uint64_t)batch ? REBUILD_CATCHUP_WAIT_MS :
+	    REBUILD_WAIT_MS, &n, err, errlen);
 	switch (sr) {
 	case SOURCE_OK:
 		break;

@@ -5,7 +5,7 @@
  * names, apply, subjects, tables) before anything is opened.
  * registry_find() looks a projection up by name, and registry_wants()
  * matches a subject against a projection's NATS filters ('*' is one token,
- * '>' the rest).
+ * '>' the rest); a subject that is not UTF-8 is wanted by none.
  *
  * Memory: the projections are static and borrowed; nothing is allocated.
  */

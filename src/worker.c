@@ -159,6 +159,7 @@ position(struct worker *w)
 	if (st.first_seq > cp + 1 && (code = accept_gap(w, cp, &st)) != 0)
 		return code;
 	w->stream_last = st.last_seq;
+	w->behind = st.last_seq > cp ? st.last_seq - cp : 0;
 	if (!w->have_target) {
 		w->target = st.last_seq;
 		w->have_target = 1;
@@ -272,6 +273,32 @@ give_up(struct worker *w)
 	return 1;
 }
 
+/*
+ * The size and wait of the next fetch. A quiet stream waits up to a second
+ * for its next event, asked for alone so that it is handed over the moment
+ * it comes (a request for a full batch would hold it until the wait ends),
+ * or a tenth of that while a rebuild runs, whose swap waits for the fetch.
+ * A consumer with full batches pending waits long enough for a slow server
+ * to deliver it (a large store on a loaded machine can take more than
+ * max_wait_ms; an answer that arrives after the wait would have to be
+ * thrown away, see source_fetch.c); otherwise a partial batch waits
+ * max_wait_ms.
+ */
+static void
+fetch_shape(const struct worker *w, int idle, int *batch, int *wait_ms)
+{
+	*batch = w->p->cfg->max_events;
+	if (idle) {
+		*batch = 1;
+		*wait_ms = w->replay != NULL ? WORKER_REBUILD_WAIT_MS :
+		    WORKER_IDLE_WAIT_MS;
+	} else if (w->behind >= 2 * (uint64_t)*batch)
+		/* Two: the request in flight was made one batch earlier. */
+		*wait_ms = WORKER_CATCHUP_WAIT_MS;
+	else
+		*wait_ms = w->p->cfg->max_wait_ms;
+}
+
 /* The loop; returns the exit code. */
 static int
 loop(struct worker *w)
@@ -280,7 +307,7 @@ loop(struct worker *w)
 	char err[WORKER_ERR_LEN];
 	enum source_result r;
 	size_t n;
-	int code, idle = 0;
+	int code, idle = 0, batch, wait_ms;
 
 	while (!*w->p->stop) {
 		if (w->replay != NULL && (code = worker_rebuild_tend(w)) != 0)
@@ -312,13 +339,8 @@ loop(struct worker *w)
 			if (w->p->once && caught_up(w, UINT64_MAX))
 				return 0;
 		}
-		/*
-		 * A quiet stream is polled once a second; more often while a
-		 * rebuild runs, whose swap waits for this fetch to return.
-		 */
-		r = source_fetch(w->source, w->p->cfg->max_events, !idle ?
-		    w->p->cfg->max_wait_ms : w->replay != NULL ?
-		    WORKER_REBUILD_WAIT_MS : WORKER_IDLE_WAIT_MS, &n, err,
+		fetch_shape(w, idle, &batch, &wait_ms);
+		r = source_fetch(w->source, batch, wait_ms, &n, err,
 		    sizeof(err));
 		switch (r) {
 		case SOURCE_OK:
@@ -365,6 +387,7 @@ loop(struct worker *w)
 		source_msg(w->source, n - 1, &last, err, sizeof(err));
 		if (last.seq + last.pending > w->stream_last)
 			w->stream_last = last.seq + last.pending;
+		w->behind = last.pending;
 		if ((code = fold_batch(w, n)) != 0)
 			return code > 0 ? code : 0;
 		FAULT(w, "after_commit");

@@ -17,6 +17,7 @@
 #include "worker.h"
 
 #define WORKER_IDLE_WAIT_MS	1000	/* fetch wait when the stream is quiet */
+#define WORKER_CATCHUP_WAIT_MS	2000	/* and when a full batch is waiting */
 #define WORKER_REBUILD_WAIT_MS	100	/* the same while a rebuild runs */
 #define WORKER_BACKOFF_MIN_MS	100
 #define WORKER_BACKOFF_MAX_MS	30000
@@ -45,6 +46,7 @@ struct worker {
 	uint64_t			 target;	/* --once: stream last seq at start */
 	int				 have_target;
 	uint64_t			 stream_last;	/* as last seen */
+	uint64_t			 behind;	/* pending after the last batch */
 	int				 backoff_ms;
 	int64_t				 started_ms;
 	int64_t				 progress_ms;	/* last progress line */

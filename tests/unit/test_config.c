@@ -522,6 +522,20 @@ test_syntax_errors(void **state)
 	    "t.yaml:2:11: invalid YAML: invalid leading UTF-8 octet");
 }
 
+/* A "\0" escape would cut a key or value short: refused where it stands. */
+static void
+test_nul_escape(void **state)
+{
+	(void)state;
+	load_fails("accounts:\n"
+	    "  - name: ga-1\n"
+	    "    stream: \"\\0\"\n"
+	    "    database: a.db\n",
+	    "t.yaml:3:13: a NUL character is not allowed in a key or value");
+	load_fails("\"accounts\\x00x\": []\n",
+	    "t.yaml:1:1: a NUL character is not allowed in a key or value");
+}
+
 static void
 test_aliases(void **state)
 {
@@ -726,6 +740,7 @@ main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_aliases),
+		cmocka_unit_test(test_nul_escape),
 		cmocka_unit_test(test_documents),
 		cmocka_unit_test(test_accounts_empty),
 		cmocka_unit_test(test_load_errors),
