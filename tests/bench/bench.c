@@ -1,0 +1,381 @@
+/*
+ * bench.c: `make bench`, the benchmark of issue 5. One run, on a
+ * nats-server of its own (tests/support/natsd.h, file storage, a temp
+ * store), in this order:
+ *
+ *  1. RSS probe: publish the first BENCH_PROBE events of the generated
+ *     stream (gen.h) and time `projector run --once` catching them up from
+ *     an empty database, keeping its peak RSS. Then publish the rest, up
+ *     to N. The probe is the same stream's beginning, caught up by the
+ *     same program in the same way, so its RSS against the full run's says
+ *     whether memory grows with the stream (it should not: everything the
+ *     projector keeps lives in SQLite). With N <= BENCH_PROBE there is no
+ *     probe and no growth to report.
+ *  2. The transport ceiling (ceiling.c) over the whole stream.
+ *  3. `projector run --once` catching up the whole stream, all three
+ *     projections, from an empty database: events/s and peak RSS.
+ *  4. `projector replay --once` on that database: every projection rebuilt
+ *     from sequence 1 and swapped in; events/s and peak RSS.
+ *  5. Latency: the stream deleted and created again, `projector run` on a
+ *     fresh database with the default batch settings, one warm-up event
+ *     applied, then LAT_RATE events/s for LAT_SECONDS (lat.h). The first
+ *     events find the projector idle, and its fetch after an empty one
+ *     waits up to a second for a full batch (WORKER_IDLE_WAIT_MS); they
+ *     count, as they would after any pause of a real feed. At 5,000/s a
+ *     batch fills in 0.2 s and they are 1,000 of 150,000 events.
+ *
+ * Every timed run must exit 0 and leave a database that check.h accepts;
+ * anything else fails the benchmark (exit 1), with the temp dir (configs,
+ * databases, logs) kept for a look. Targets missed are only reported.
+ *
+ *     bench -p PROJECTOR -c CEILING [-n N] [-l LAT_SECONDS] [-r LAT_RATE]
+ *           [-s SEED] [-k]
+ *
+ * -k keeps the temp dir (configs, databases, logs) after a successful run
+ * too, for a closer look at what the projector did.
+ *
+ * Run it from the repository root (the nats-server configuration is
+ * configs/nats-server.conf).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "check.h"
+#include "child.h"
+#include "config.h"
+#include "gen.h"
+#include "lat.h"
+#include "natsd.h"
+#include "proc.h"
+#include "pub.h"
+#include "publish.h"
+#include "report.h"
+#include "tmp.h"
+
+#define BENCH_STREAM	"everything"		/* as the tests' ITEST_STREAM */
+#define BENCH_SUBJECTS	"v0.rust.servers.>"
+#define BENCH_PROBE	100000			/* events of the RSS probe */
+#define BENCH_RUN_S	7200			/* bound on one timed run */
+#define BENCH_WARMUP_MS	30000
+#define BENCH_STOP_MS	10000			/* SIGTERM to exit */
+#define BENCH_PATH_MAX	1024
+/* The ceiling's fetch wait: long, see ceiling.c for why. */
+#define BENCH_CEILING_WAIT_MS	5000
+
+struct bench {
+	const char	*projector, *ceiling;
+	struct natsd	 d;
+	natsConnection	*nc;
+	char		 dir[512];
+	struct report	 rep;
+	char		 err[2 * BENCH_PATH_MAX];
+};
+
+/* Names a file of the temp dir. */
+static void
+bench_path(const struct bench *b, const char *name, char *buf)
+{
+	snprintf(buf, BENCH_PATH_MAX, "%s/%s", b->dir, name);
+}
+
+/* Writes config NAME.yaml for database NAME.db and consumer bench-NAME. */
+static int
+bench_config(struct bench *b, const char *name, char *path)
+{
+	char text[2048];
+
+	snprintf(path, BENCH_PATH_MAX, "%s/%s.yaml", b->dir, name);
+	snprintf(text, sizeof(text), "# written by tests/bench/bench.c; the "
+	    "batch settings are the defaults\nnats:\n  servers: [%s]\n"
+	    "accounts:\n  - name: bench\n    stream: %s\n    consumer: bench-%s\n"
+	    "    database: %s.db\n", b->d.url, BENCH_STREAM, name, name);
+	if (tmp_write_file(path, text) == -1) {
+		snprintf(b->err, sizeof(b->err), "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates the stream, empty, as the game servers' side would. */
+static int
+bench_stream(struct bench *b)
+{
+	const char *const subjects[] = { BENCH_SUBJECTS };
+
+	return publish_create_stream(b->nc, BENCH_STREAM, subjects, 1, b->err,
+	    sizeof(b->err));
+}
+
+/* Publishes n more events of g and waits until the stream holds total. */
+static int
+bench_publish(struct bench *b, struct gen *g, uint64_t n, uint64_t total)
+{
+	int64_t start = pub_now_ns();
+
+	fprintf(stderr, "bench: publishing %llu events\n", (unsigned long long)n);
+	if (pub_bulk(b->nc, g, n, b->err, sizeof(b->err)) == -1 ||
+	    pub_wait_stream(b->nc, BENCH_STREAM, total, b->err,
+	    sizeof(b->err)) == -1)
+		return -1;
+	b->rep.publish_eps = (double)n / ((double)(pub_now_ns() - start) / 1e9);
+	return 0;
+}
+
+/*
+ * Runs `projector CMD --once -c NAME.yaml` (CMD: run or replay), which must
+ * exit 0 and leave NAME.db at checkpoint last_seq adding up to want.
+ */
+static int
+bench_projector(struct bench *b, const char *cmd, const char *name,
+    uint64_t last_seq, const struct gen_counts *want, struct child_result *res)
+{
+	char config[BENCH_PATH_MAX], db[BENCH_PATH_MAX], log[BENCH_PATH_MAX];
+	char logname[64], dbname[64];
+	char *argv[] = { (char *)b->projector, (char *)cmd, "--once", "-c",
+	    config, NULL };
+
+	snprintf(logname, sizeof(logname), "%s-%s.log", name, cmd);
+	snprintf(dbname, sizeof(dbname), "%s.db", name);
+	bench_path(b, logname, log);
+	bench_path(b, dbname, db);
+	if (bench_config(b, name, config) == -1)
+		return -1;
+	fprintf(stderr, "bench: projector %s --once over %llu events\n", cmd,
+	    (unsigned long long)last_seq);
+	if (child_run(argv, log, BENCH_RUN_S, res, b->err, sizeof(b->err)) == -1)
+		return -1;
+	fprintf(stderr, "bench:   %.2f s, exit %d, peak RSS %.1f MiB\n",
+	    res->seconds, res->exit_code, (double)res->maxrss_kib / 1024.0);
+	if (res->exit_code != 0) {
+		snprintf(b->err, sizeof(b->err), "projector %s exited %d "
+		    "(log: %s)", cmd, res->exit_code, log);
+		return -1;
+	}
+	return check_db(db, last_seq, want, b->err, sizeof(b->err));
+}
+
+static int
+bench_ceiling(struct bench *b)
+{
+	char log[BENCH_PATH_MAX], batch[16], wait[16], total[32];
+	char *argv[] = { (char *)b->ceiling, b->d.url, BENCH_STREAM,
+	    BENCH_SUBJECTS, batch, wait, total, NULL };
+	struct child_result res;
+
+	snprintf(batch, sizeof(batch), "%d", b->rep.batch);
+	snprintf(wait, sizeof(wait), "%d", BENCH_CEILING_WAIT_MS);
+	snprintf(total, sizeof(total), "%llu", (unsigned long long)b->rep.n);
+	bench_path(b, "ceiling.log", log);
+	fprintf(stderr, "bench: ceiling over %s events\n", total);
+	if (child_run(argv, log, BENCH_RUN_S, &res, b->err, sizeof(b->err)) == -1)
+		return -1;
+	fprintf(stderr, "bench:   %.2f s, exit %d\n", res.seconds, res.exit_code);
+	if (res.exit_code != 0) {
+		snprintf(b->err, sizeof(b->err), "ceiling exited %d (log: %s)",
+		    res.exit_code, log);
+		return -1;
+	}
+	b->rep.ceiling_eps = (double)b->rep.n / res.seconds;
+	return 0;
+}
+
+/* Deletes durable consumer bench-NAME, so that it does not idle on. */
+static int
+bench_drop_consumer(struct bench *b, const char *name)
+{
+	char consumer[64];
+	jsCtx *js = NULL;
+	natsStatus s;
+
+	snprintf(consumer, sizeof(consumer), "bench-%s", name);
+	if (publish_js(b->nc, &js, b->err, sizeof(b->err)) == -1)
+		return -1;
+	s = js_DeleteConsumer(js, BENCH_STREAM, consumer, NULL, NULL);
+	jsCtx_Destroy(js);
+	if (s != NATS_OK) {
+		snprintf(b->err, sizeof(b->err), "delete consumer %s: %s",
+		    consumer, natsStatus_GetText(s));
+		return -1;
+	}
+	return 0;
+}
+
+/* Deletes the stream (and with it every consumer) and creates it again. */
+static int
+bench_fresh_stream(struct bench *b)
+{
+	jsCtx *js = NULL;
+	natsStatus s;
+
+	if (publish_js(b->nc, &js, b->err, sizeof(b->err)) == -1)
+		return -1;
+	s = js_DeleteStream(js, BENCH_STREAM, NULL, NULL);
+	jsCtx_Destroy(js);
+	if (s != NATS_OK) {
+		snprintf(b->err, sizeof(b->err), "delete stream %s: %s",
+		    BENCH_STREAM, natsStatus_GetText(s));
+		return -1;
+	}
+	return bench_stream(b);
+}
+
+/* Phase 5: a live projector, a steady feed, a reader polling the file. */
+static int
+bench_latency(struct bench *b, uint64_t seed)
+{
+	char config[BENCH_PATH_MAX], db[BENCH_PATH_MAX], log[BENCH_PATH_MAX];
+	char *argv[] = { (char *)b->projector, "run", "-c", config, NULL };
+	uint64_t n = (uint64_t)(b->rep.lat_rate * b->rep.lat_seconds);
+	struct proc p;
+	struct gen *g;
+	int status, rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	if ((g = gen_new(seed + 1, b->rep.servers, b->rep.players)) == NULL) {
+		snprintf(b->err, sizeof(b->err), "out of memory");
+		return -1;
+	}
+	bench_path(b, "lat.db", db);
+	bench_path(b, "lat-run.log", log);
+	if (bench_fresh_stream(b) == -1 || bench_config(b, "lat", config) == -1 ||
+	    proc_start(&p, argv, log, b->err, sizeof(b->err)) == -1)
+		goto done;
+	fprintf(stderr, "bench: latency, %llu events at %.0f/s\n",
+	    (unsigned long long)n, b->rep.lat_rate);
+	/* One event applied: the consumer is in place, the file is there. */
+	if (pub_bulk(b->nc, g, 1, b->err, sizeof(b->err)) == -1 ||
+	    lat_wait_seq(db, 1, BENCH_WARMUP_MS, b->err, sizeof(b->err)) == -1 ||
+	    lat_run(b->nc, g, db, 2, n, b->rep.lat_rate, &b->rep.lat, b->err,
+	    sizeof(b->err)) == -1 ||
+	    pub_wait_stream(b->nc, BENCH_STREAM, n + 1, b->err,
+	    sizeof(b->err)) == -1)
+		goto done;
+	if (proc_stop(&p, BENCH_STOP_MS, &status) == -1 ||
+	    proc_exit_code(status) != 0) {
+		snprintf(b->err, sizeof(b->err), "projector run did not stop "
+		    "cleanly on SIGTERM (log: %s)", log);
+		goto done;
+	}
+	rc = check_db(db, n + 1, gen_counts(g), b->err, sizeof(b->err));
+
+done:
+	proc_release(&p);
+	gen_free(g);
+	return rc;
+}
+
+/* Phases 1 to 4 on one generated stream of b->rep.n events. */
+static int
+bench_throughput(struct bench *b, uint64_t seed)
+{
+	struct child_result res;
+	struct gen_counts at_probe;
+	struct gen *g;
+	uint64_t n = b->rep.n, probe = b->rep.probe;
+	int rc = -1;
+
+	if ((g = gen_new(seed, b->rep.servers, b->rep.players)) == NULL) {
+		snprintf(b->err, sizeof(b->err), "out of memory");
+		return -1;
+	}
+	if (bench_stream(b) == -1)
+		goto done;
+	if (probe > 0) {
+		if (bench_publish(b, g, probe, probe) == -1)
+			goto done;
+		at_probe = *gen_counts(g);
+		if (bench_projector(b, "run", "probe", probe, &at_probe,
+		    &res) == -1 || bench_drop_consumer(b, "probe") == -1)
+			goto done;
+		b->rep.probe_rss_kib = res.maxrss_kib;
+		b->rep.probe_eps = (double)probe / res.seconds;
+	}
+	if (bench_publish(b, g, n - probe, n) == -1 || bench_ceiling(b) == -1)
+		goto done;
+	if (bench_projector(b, "run", "full", n, gen_counts(g), &res) == -1)
+		goto done;
+	b->rep.catchup_eps = (double)n / res.seconds;
+	b->rep.catchup_rss_kib = res.maxrss_kib;
+	if (bench_projector(b, "replay", "full", n, gen_counts(g), &res) == -1)
+		goto done;
+	b->rep.replay_eps = (double)n / res.seconds;
+	b->rep.replay_rss_kib = res.maxrss_kib;
+	rc = 0;
+
+done:
+	gen_free(g);
+	return rc;
+}
+
+static int
+bench_usage(void)
+{
+	fprintf(stderr, "usage: bench -p PROJECTOR -c CEILING [-n N] "
+	    "[-l LAT_SECONDS] [-r LAT_RATE] [-s SEED] [-k]\n");
+	return 64;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench b;
+	uint64_t seed = 1;
+	int64_t start = pub_now_ns();
+	int c, keep = 0, rc = 1;
+
+	memset(&b, 0, sizeof(b));
+	b.rep.n = 1000000;
+	b.rep.lat_seconds = 30;
+	b.rep.lat_rate = 5000;
+	while ((c = getopt(argc, argv, "p:c:n:l:r:s:k")) != -1) {
+		switch (c) {
+		case 'p': b.projector = optarg; break;
+		case 'c': b.ceiling = optarg; break;
+		case 'n': b.rep.n = strtoull(optarg, NULL, 10); break;
+		case 'l': b.rep.lat_seconds = atoi(optarg); break;
+		case 'r': b.rep.lat_rate = atof(optarg); break;
+		case 's': seed = strtoull(optarg, NULL, 10); break;
+		case 'k': keep = 1; break;
+		default: return bench_usage();
+		}
+	}
+	if (optind != argc || b.projector == NULL || b.ceiling == NULL ||
+	    b.rep.n < 1 || b.rep.lat_seconds < 1 || b.rep.lat_rate < 1)
+		return bench_usage();
+	b.rep.probe = b.rep.n > BENCH_PROBE ? BENCH_PROBE : 0;
+	b.rep.servers = GEN_DEFAULT_SERVERS;
+	b.rep.players = GEN_DEFAULT_PLAYERS;
+	b.rep.seed = seed;
+	b.rep.batch = CONFIG_DEFAULT_MAX_EVENTS;
+	b.rep.wait_ms = CONFIG_DEFAULT_MAX_WAIT_MS;
+
+	if (tmp_dir("projector-bench-", b.dir, sizeof(b.dir)) == -1) {
+		fprintf(stderr, "bench: temp dir: %s\n", strerror(errno));
+		return 1;
+	}
+	if (natsd_start(&b.d, NULL, b.err, sizeof(b.err)) == -1 ||
+	    publish_connect(b.d.url, &b.nc, b.err, sizeof(b.err)) == -1 ||
+	    bench_throughput(&b, seed) == -1 || bench_latency(&b, seed) == -1) {
+		fprintf(stderr, "bench: %s\nbench: files kept in %s\n", b.err,
+		    b.dir);
+		goto done;
+	}
+	report_print(&b.rep, stdout);
+	printf("(whole run: %.0f s)\n", (double)(pub_now_ns() - start) / 1e9);
+	if (keep)
+		fprintf(stderr, "bench: files kept in %s\n", b.dir);
+	else
+		tmp_rm_rf(b.dir);
+	rc = 0;
+
+done:
+	natsConnection_Destroy(b.nc);
+	natsd_release(&b.d);
+	nats_Close();
+	return rc;
+}

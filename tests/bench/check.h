@@ -1,0 +1,27 @@
+/*
+ * check.h: is the database the projector built the one the stream asks
+ * for? A benchmark that times a projector doing less than the whole job
+ * measures nothing, so after each timed run the benchmark checks that every
+ * projection's checkpoint is the stream's last sequence, that none failed
+ * or is still rebuilding, and that the read model adds up to what the
+ * generator counted (gen.h): sessions, chat messages, kills, deaths, wipes
+ * and parked events.
+ *
+ * Memory: nothing is allocated beyond a call; the database is opened
+ * read-only and closed again.
+ */
+#ifndef CHECK_H
+#define CHECK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gen.h"
+
+/* session_history, player_profiles, leaderboard */
+#define CHECK_NPROJECTIONS	3
+
+int	check_db(const char *db, uint64_t last_seq,
+	    const struct gen_counts *want, char *err, size_t errlen);
+
+#endif /* CHECK_H */
