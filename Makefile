@@ -4,14 +4,20 @@
 #   make deps       install the missing Debian packages (apt-get)
 #   make test       deps, build, run every unit, integration and oracle test,
 #                   then the unit and integration tests again under
-#                   AddressSanitizer + UndefinedBehaviorSanitizer
+#                   AddressSanitizer + UndefinedBehaviorSanitizer, the unit
+#                   tests and an end-to-end run under valgrind, and each
+#                   libFuzzer target for FUZZ_SECONDS (60)
+#   make fuzz       the libFuzzer targets only (tests/fuzz/fuzz.mk)
+#   make valgrind   the valgrind runs only (tests/valgrind.mk)
+#   make bench      the benchmark of README "Performance" (tests/bench/bench.mk)
 #   make demo       deps, build, run the sample feed through a local nats-server
 #   make headers    compile each src/*.h on its own
 #   make clean
 
 PKGS	= libnats sqlite3 yaml-0.1 jansson
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
-	  libcmocka-dev sqlite3 python3 libssl-dev openssl
+	  libcmocka-dev sqlite3 python3 libssl-dev openssl \
+	  $(FUZZ_DEBS) $(VALGRIND_DEBS)
 
 CC	?= cc
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
@@ -126,6 +132,8 @@ sanitize:
 test: deps
 	@$(MAKE) --no-print-directory check
 	@$(MAKE) --no-print-directory sanitize
+	@$(MAKE) --no-print-directory valgrind
+	@$(MAKE) --no-print-directory fuzz
 
 demo: deps
 	@$(MAKE) --no-print-directory $(B)/projector $(B)/tests/publish
@@ -147,3 +155,8 @@ clean:
 .SECONDARY:
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Targets of their own, each with its rules beside its code.
+include tests/fuzz/fuzz.mk
+include tests/valgrind.mk
+include tests/bench/bench.mk
