@@ -119,25 +119,6 @@ rust_lookup(const struct rust_name *names, struct rust_span tok)
 }
 
 /*
- * Returns 1 when s is valid UTF-8. GamingAPI subjects are ASCII, so the
- * check costs a scan; jansson, which validates text, judges the rare rest.
- */
-static int
-rust_utf8(const char *s)
-{
-	const unsigned char *p;
-	json_t *j;
-
-	for (p = (const unsigned char *)s; *p != '\0' && *p < 0x80; p++)
-		;
-	if (*p == '\0')
-		return 1;
-	j = json_string(s);
-	json_decref(j);
-	return j != NULL;
-}
-
-/*
  * Classifies subject as one of the 14 shapes of read-model.md section 2 and
  * points out->server_id, steam_id and item_id into it (absent parts have a
  * NULL p). Anything else (another token count, another literal token, an
@@ -151,9 +132,6 @@ rust_subject_parse(const char *subject, struct rust_subject *out)
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
-	/* Ids end up in TEXT columns, which readers decode as UTF-8. */
-	if (!rust_utf8(subject))
-		return RUST_UNKNOWN;
 	n = rust_split(subject, t);
 	if (n < 6 || !rust_is(t[0], "v0") || !rust_is(t[1], "rust") ||
 	    !rust_is(t[2], "servers"))

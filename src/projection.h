@@ -47,7 +47,7 @@
 struct event {
 	uint64_t	 seq;		/* stream sequence, 1, 2, ... */
 	int64_t		 stored_ms;	/* when the stream stored it, ms since the epoch */
-	const char	*subject;	/* NUL-terminated */
+	const char	*subject;	/* NUL-terminated, valid UTF-8 */
 	const char	*payload;	/* the raw bytes, not NUL-terminated */
 	size_t		 payload_len;
 	const json_t	*json;		/* the parsed payload, or NULL */
