@@ -33,9 +33,11 @@
 #define SHORT_STREAM	10	/* events of the recreated stream */
 #define GAP_MORE	100	/* events published after the first run */
 #define GAP_FIRST	651	/* the purge keeps seq 651 on: 601-650 lost */
+#define SHORT_WAIT_RUNS	5	/* --once runs with max_wait_ms 1 */
 
 /* <sysexits.h>, as the CLI contract names them. */
 #define EXIT_USAGE	64
+#define EXIT_UNAVAILABLE 69
 #define EXIT_NOINPUT	66
 #define EXIT_TEMPFAIL	75
 #define EXIT_CONFIG	78
@@ -412,6 +414,79 @@ test_cli_stream_gap(void **state)
 	    NULL), 0);
 }
 
+/*
+ * --once ends only when everything the server delivered is folded: with
+ * fetches that expire after 1 ms, batches are still on their way when a
+ * fetch comes back empty (it used to exit 0 having applied nothing, 7 runs
+ * in 10).
+ */
+static void
+test_cli_once_short_wait(void **state)
+{
+	struct itest_fx *f = *state;
+	char db[ITEST_PATH_MAX];
+	FILE *fp;
+	int k;
+
+	itest_fx_start_with_fixture(f, 0);
+	for (k = 0; k < SHORT_WAIT_RUNS; k++) {
+		snprintf(db, sizeof(db), "%s/short-%d.db", f->dir, k);
+		assert_non_null(fp = fopen(f->config, "w"));
+		fprintf(fp, "nats:\n  servers: [%s]\nbatch:\n  max_events: 50\n"
+		    "  max_wait_ms: 1\naccounts:\n  - name: ga-1\n"
+		    "    stream: %s\n    consumer: short-%d\n"
+		    "    database: %s\n", f->d.url, ITEST_STREAM, k, db);
+		assert_int_equal(fclose(fp), 0);
+		assert_int_equal(itest_fx_run(f, "run", "-c", f->config,
+		    "--once", NULL), 0);
+		assert_int_equal(itest_last_seq(db), ITEST_NEVENTS);
+	}
+}
+
+/*
+ * No NATS at all: run --once and replay --once give up after 30 s with 69
+ * and a line that says so (replay used to spin for ever). Both at once,
+ * to wait the 30 s only once.
+ */
+static void
+test_cli_nats_unavailable(void **state)
+{
+	struct itest_fx *f = *state;
+	static const struct itest_account other = { "ga-1", NULL, "other.db" };
+	char run_log[ITEST_PATH_MAX], replay_log[ITEST_PATH_MAX];
+	char other_config[ITEST_PATH_MAX];
+	char *run_argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };
+	char *replay_argv[] = { f->bin, "replay", "-c", other_config, "--once",
+	    NULL };
+	struct proc run, replay;
+	char err[512];
+	int status;
+
+	/* No server (nats://127.0.0.1:1); a database each: one writer a file. */
+	itest_fx_write_config(f, 0);
+	itest_fx_path(f, "other.yaml", other_config, sizeof(other_config));
+	assert_int_equal(itest_write_config(other_config,
+	    "nats://127.0.0.1:1", NULL, 0, &other, 1), 0);
+	snprintf(run_log, sizeof(run_log), "%s/run.log", f->dir);
+	snprintf(replay_log, sizeof(replay_log), "%s/replay.log", f->dir);
+	if (proc_start(&run, run_argv, run_log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	if (proc_start(&replay, replay_argv, replay_log, err,
+	    sizeof(err)) == -1) {
+		proc_stop(&run, 0, &status);
+		fail_msg("%s", err);
+	}
+	assert_int_equal(proc_wait(&run, ITEST_RUN_MS, &status), 0);
+	assert_int_equal(proc_exit_code(status), EXIT_UNAVAILABLE);
+	assert_int_equal(proc_wait(&replay, ITEST_RUN_MS, &status), 0);
+	assert_int_equal(proc_exit_code(status), EXIT_UNAVAILABLE);
+	assert_true(itest_log_count(run_log, "giving up", NULL) == 1);
+	assert_true(itest_log_count(replay_log, "rebuild failed",
+	    "stayed unavailable", NULL) == 1);
+	itest_fx_assert_no_sanitizer(run_log);
+	itest_fx_assert_no_sanitizer(replay_log);
+}
+
 int
 main(void)
 {
@@ -425,6 +500,8 @@ main(void)
 		T_(test_cli_database_locked),
 		T_(test_cli_stream_backwards),
 		T_(test_cli_stream_gap),
+		T_(test_cli_once_short_wait),
+		T_(test_cli_nats_unavailable),
 #undef T_
 	};
 	int rc;
