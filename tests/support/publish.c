@@ -20,8 +20,8 @@
  * but only when its status is the one at hand: cnats does not clear the text
  * and not every failure sets it, so it may be left over from an earlier call.
  */
-static void
-errfmt(char *err, size_t errlen, const char *what, natsStatus s,
+void
+publish_errfmt(char *err, size_t errlen, const char *what, natsStatus s,
     jsErrCode jerr)
 {
 	natsStatus last_s = NATS_OK;
@@ -51,7 +51,7 @@ publish_connect(const char *url, natsConnection **nc, char *err,
 
 	if ((s = natsConnection_ConnectTo(&c, url)) != NATS_OK) {
 		snprintf(what, sizeof(what), "connect to %s", url);
-		errfmt(err, errlen, what, s, 0);
+		publish_errfmt(err, errlen, what, s, 0);
 		return -1;
 	}
 	*nc = c;
@@ -69,7 +69,7 @@ publish_js(natsConnection *nc, jsCtx **js, char *err, size_t errlen)
 	natsStatus s;
 
 	if ((s = natsConnection_JetStream(&j, nc, NULL)) != NATS_OK) {
-		errfmt(err, errlen, "JetStream context", s, 0);
+		publish_errfmt(err, errlen, "JetStream context", s, 0);
 		return -1;
 	}
 	*js = j;
@@ -108,7 +108,7 @@ publish_create_stream(natsConnection *nc, const char *name,
 	cfg.Retention = js_LimitsPolicy;
 	if ((s = js_AddStream(&si, js, &cfg, NULL, &jerr)) != NATS_OK) {
 		snprintf(what, sizeof(what), "create stream %s", name);
-		errfmt(err, errlen, what, s, jerr);
+		publish_errfmt(err, errlen, what, s, jerr);
 		goto fail;
 	}
 	jsStreamInfo_Destroy(si);
@@ -146,7 +146,7 @@ publish_ensure_stream(natsConnection *nc, const char *name,
 		return publish_create_stream(nc, name, subjects, nsubjects, err,
 		    errlen);
 	snprintf(what, sizeof(what), "stream %s", name);
-	errfmt(err, errlen, what, s, jerr);
+	publish_errfmt(err, errlen, what, s, jerr);
 	return -1;
 }
 
@@ -169,7 +169,7 @@ publish_stream_info(natsConnection *nc, const char *name, uint64_t *msgs,
 		return -1;
 	if ((s = js_GetStreamInfo(&si, js, name, NULL, &jerr)) != NATS_OK) {
 		snprintf(what, sizeof(what), "stream %s", name);
-		errfmt(err, errlen, what, s, jerr);
+		publish_errfmt(err, errlen, what, s, jerr);
 		jsCtx_Destroy(js);
 		return -1;
 	}
@@ -208,7 +208,7 @@ publish_acked(jsCtx *js, const char *subject, const void *data, size_t len,
 	}
 	if (s != NATS_OK) {
 		snprintf(what, sizeof(what), "publish to %s", subject);
-		errfmt(err, errlen, what, s, jerr);
+		publish_errfmt(err, errlen, what, s, jerr);
 		return -1;
 	}
 	/* Only a message id can make a duplicate; we never set one. */

@@ -20,6 +20,8 @@
 
 #include <nats/nats.h>
 
+void	publish_errfmt(char *err, size_t errlen, const char *what,
+	    natsStatus s, jsErrCode jerr);
 int	publish_connect(const char *url, natsConnection **nc, char *err,
 	    size_t errlen);
 int	publish_js(natsConnection *nc, jsCtx **js, char *err, size_t errlen);

@@ -25,23 +25,6 @@ struct stream_acks {
 	char		first[512];	/* the first error */
 };
 
-/* Writes "what: reason" into err, the reason being cnats' when it fits s. */
-static void
-nats_reason(char *err, size_t errlen, const char *what, natsStatus s,
-    jsErrCode jerr)
-{
-	natsStatus last_s = NATS_OK;
-	const char *last = nats_GetLastError(&last_s);
-
-	if (last == NULL || *last == '\0' || last_s != s)
-		last = natsStatus_GetText(s);
-	if (jerr != 0)
-		snprintf(err, errlen, "%s: %s (JetStream error %d)", what, last,
-		    (int)jerr);
-	else
-		snprintf(err, errlen, "%s: %s", what, last);
-}
-
 /*
  * Writes events lines of a realistic GamingAPI stream to path with the
  * independent generator (STREAM_GEN --no-huge: no payload needs a
@@ -142,7 +125,7 @@ publish_lines(jsCtx *js, const char *stream, const char *path,
 		if (s != NATS_OK) {
 			snprintf(what, sizeof(what), "%s:%lu: publish to %s", path,
 			    lineno, json_string_value(subject));
-			nats_reason(err, errlen, what, s, 0);
+			publish_errfmt(err, errlen, what, s, 0);
 			goto fail;
 		}
 		n++;
@@ -202,7 +185,7 @@ stream_publish(const char *url, const char *stream,
 	jo.PublishAsync.ErrHandler = stream_ack_error;
 	jo.PublishAsync.ErrHandlerClosure = &acks;
 	if ((s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) {
-		nats_reason(err, errlen, "JetStream context", s, 0);
+		publish_errfmt(err, errlen, "JetStream context", s, 0);
 		goto done;
 	}
 	if (publish_lines(js, stream, path, &n, err, errlen) == -1)
@@ -210,7 +193,7 @@ stream_publish(const char *url, const char *stream,
 	jsPubOptions_Init(&wait);
 	wait.MaxWait = STREAM_PUBLISH_MS;
 	if ((s = js_PublishAsyncComplete(js, &wait)) != NATS_OK) {
-		nats_reason(err, errlen, "waiting for the PubAcks", s, 0);
+		publish_errfmt(err, errlen, "waiting for the PubAcks", s, 0);
 		goto done;
 	}
 	pthread_mutex_lock(&acks.mu);
@@ -451,7 +434,7 @@ stream_consumer(const char *url, const char *stream, const char *consumer,
 	} else {
 		snprintf(what, sizeof(what), "consumer %s of %s", consumer,
 		    stream);
-		nats_reason(err, errlen, what, s, jerr);
+		publish_errfmt(err, errlen, what, s, jerr);
 	}
 	jsConsumerInfo_Destroy(ci);
 	jsCtx_Destroy(js);
@@ -479,7 +462,7 @@ stream_delete_consumer(const char *url, const char *stream,
 	    NATS_OK) {
 		snprintf(what, sizeof(what), "delete consumer %s of %s",
 		    consumer, stream);
-		nats_reason(err, errlen, what, s, jerr);
+		publish_errfmt(err, errlen, what, s, jerr);
 	}
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
