@@ -97,15 +97,6 @@ static struct {
 	uint64_t		rng;
 } group;
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 nap_ms(int ms)
 {
@@ -215,7 +206,7 @@ start(struct itest_fx *f, int batch)
 	char *argv[] = { f->bin, "run", "-c", yaml, "--once", NULL };
 	char err[1024];
 	uint64_t count = 0;
-	long long t0 = now_ms();
+	long long t0 = itest_now_ms();
 	int code = -1;
 
 	itest_fx_start_natsd(f, NULL);
@@ -241,7 +232,7 @@ start(struct itest_fx *f, int batch)
 	}
 	assert_int_equal(itest_last_seq(ref), group.nevents);
 	print_message("%d events published and folded by the reference in"
-	    " %lld ms\n", group.nevents, now_ms() - t0);
+	    " %lld ms\n", group.nevents, itest_now_ms() - t0);
 }
 
 /*
@@ -324,7 +315,7 @@ static long long
 wait_past(struct itest_fx *f, long long past)
 {
 	struct timespec ts = { 0, FAULTS_POLL_NS };
-	long long deadline = now_ms() + ITEST_WAIT_MS, v;
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS, v;
 	int status;
 
 	for (;;) {
@@ -339,7 +330,7 @@ wait_past(struct itest_fx *f, long long past)
 			    " %lld, before passing %lld",
 			    proc_exit_code(status), v, past);
 		}
-		if (now_ms() >= deadline) {
+		if (itest_now_ms() >= deadline) {
 			itest_show_log(f->log);
 			fail_msg("last_seq %lld after %d ms, want past %lld", v,
 			    ITEST_WAIT_MS, past);
@@ -512,7 +503,7 @@ test_faults_kill_worker(void **state)
 
 	rng_seed("test_faults_kill_worker");
 	start(f, faults_batches[0]);
-	t0 = now_ms();
+	t0 = itest_now_ms();
 	for (k = 1; k <= FAULTS_KILLS; k++) {
 		batch = faults_batches[rng_below((int)(sizeof(faults_batches) /
 		    sizeof(faults_batches[0])))];
@@ -550,7 +541,7 @@ test_faults_kill_worker(void **state)
 	}
 	print_message("%d kills (%d at fault points, and %d early ones) in %lld"
 	    " ms, last_seq %lld of %d\n", FAULTS_KILLS, selfkills, early,
-	    now_ms() - t0, before, group.nevents);
+	    itest_now_ms() - t0, before, group.nevents);
 
 	/* The rest of the stream in one clean run, default batches. */
 	itest_fx_write_config(f, 0);
@@ -580,11 +571,11 @@ reconnections(struct itest_fx *f)
 static void
 wait_reconnections(struct itest_fx *f, int n)
 {
-	long long deadline = now_ms() + ITEST_WAIT_MS;
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
 
 	while (reconnections(f) < n) {
 		assert_alive(f, "while reconnecting");
-		if (now_ms() >= deadline) {
+		if (itest_now_ms() >= deadline) {
 			itest_show_log(f->log);
 			fail_msg("%s: %d of %d reconnections after %d ms", f->log,
 			    reconnections(f), n, ITEST_WAIT_MS);

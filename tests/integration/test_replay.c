@@ -105,23 +105,6 @@ struct durable {
 	char		filter[128];
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-nap(void)
-{
-	struct timespec ts = { 0, ITEST_POLL_MS * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int
 group_setup(void **state)
 {
@@ -412,7 +395,7 @@ assert_exit(struct fx *f, const char *name, int status, int want)
 static void
 stop_run(struct fx *f, const char *name)
 {
-	long long t0 = now_ms(), took;
+	long long t0 = itest_now_ms(), took;
 	int status;
 
 	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
@@ -420,7 +403,7 @@ stop_run(struct fx *f, const char *name)
 		fail_msg("%s still running %d ms after SIGTERM", name,
 		    ITEST_WAIT_MS);
 	assert_exit(f, name, status, 0);
-	if ((took = now_ms() - t0) > STOP_MS)
+	if ((took = itest_now_ms() - t0) > STOP_MS)
 		print_message("%s: %lld ms from SIGTERM to exit\n", name, took);
 }
 
@@ -792,7 +775,7 @@ consumers(struct fx *f, char *durables, size_t len, int *ephemeral)
 static void
 wait_rebuild_progress(struct fx *f, long long *seq)
 {
-	long long deadline = now_ms() + ITEST_WAIT_MS;
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
 
 	for (;;) {
 		*seq = itest_query_int(f->shadow, "SELECT CASE WHEN EXISTS"
@@ -804,10 +787,10 @@ wait_rebuild_progress(struct fx *f, long long *seq)
 		if (proc_wait(&f->p, 0, NULL) == 0)
 			fail_msg("the replay exited (%d) before its shadow had"
 			    " a batch", proc_exit_code(f->p.status));
-		if (now_ms() >= deadline)
+		if (itest_now_ms() >= deadline)
 			fail_msg("%s: no batch after %d ms", f->shadow,
 			    ITEST_WAIT_MS);
-		nap();
+		itest_nap();
 	}
 }
 
@@ -818,7 +801,7 @@ wait_rebuild_progress(struct fx *f, long long *seq)
 static void
 wait_query(struct fx *f, const char *sql, long long want)
 {
-	long long deadline = now_ms() + ITEST_WAIT_MS, v;
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS, v;
 
 	for (;;) {
 		if ((v = itest_query_int(f->db, sql)) == want)
@@ -827,10 +810,10 @@ wait_query(struct fx *f, const char *sql, long long want)
 			fail_msg("the projector exited (%d) before %s gave %lld"
 			    " (last %lld)", proc_exit_code(f->p.status), sql,
 			    want, v);
-		if (now_ms() >= deadline)
+		if (itest_now_ms() >= deadline)
 			fail_msg("%s gave %lld after %d ms, want %lld", sql, v,
 			    ITEST_WAIT_MS, want);
-		nap();
+		itest_nap();
 	}
 }
 
@@ -1041,12 +1024,12 @@ test_replay_interrupted(void **state)
 	assert_non_null(strstr(names, DURABLE));
 	assert_non_null(strstr(names, SCRATCH));
 	assert_int_equal(ephemeral, 1);
-	t0 = now_ms();
+	t0 = itest_now_ms();
 	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
 	if (proc_wait(&f->p, STOP_MS, &status) == -1)
 		fail_msg("replay still running %d ms after SIGTERM", STOP_MS);
 	print_message("SIGTERM at shadow seq %lld: exit %d after %lld ms\n",
-	    seq, proc_exit_code(status), now_ms() - t0);
+	    seq, proc_exit_code(status), itest_now_ms() - t0);
 	assert_exit(f, "replay-term", status, 0);
 	assert_no_sanitizer(log_of(f, "replay-term", log, sizeof(log)));
 	assert_contract(f, f->db, f->old, "old");
@@ -1190,7 +1173,7 @@ test_version_bump(void **state)
 		if (proc_wait(&f->p, 0, NULL) == 0)
 			fail_msg("run exited (%d) before rebuilding",
 			    proc_exit_code(f->p.status));
-		nap();
+		itest_nap();
 	}
 	assert_int_equal(sqlite3_open_v2(f->shadow, &f->conn,
 	    SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);

@@ -200,16 +200,13 @@ test_restart_server_down_at_start(void **state)
 static void
 wait_at_least(struct itest_fx *f, long long seq)
 {
-	struct timespec start, now, nap = { 0, ITEST_POLL_MS * 1000000L };
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (itest_last_seq(f->db) < seq) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 +
-		    (now.tv_nsec - start.tv_nsec) / 1000000 >= ITEST_WAIT_MS)
+		if (itest_now_ms() >= deadline)
 			fail_msg("%s: last_seq %lld, not %lld after %d ms",
 			    f->db, itest_last_seq(f->db), seq, ITEST_WAIT_MS);
-		nanosleep(&nap, NULL);
+		itest_nap();
 	}
 }
 

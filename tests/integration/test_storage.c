@@ -81,23 +81,6 @@ struct storage_fx {
 	jsCtx			*js;		/* pn's, to publish */
 };
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-nap(void)
-{
-	struct timespec ts = { 0, ITEST_POLL_MS * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static int
 setup(void **state)
 {
@@ -219,7 +202,7 @@ assert_floor(struct storage_fx *sf)
 static void
 wait_seq(struct storage_fx *sf, long long want, int timeout_ms)
 {
-	long long deadline = now_ms() + timeout_ms, cp;
+	long long deadline = itest_now_ms() + timeout_ms, cp;
 
 	for (;;) {
 		if ((cp = assert_floor(sf)) == want)
@@ -231,12 +214,12 @@ wait_seq(struct storage_fx *sf, long long want, int timeout_ms)
 			fail_msg("the projector exited (status %d) at %lld of"
 			    " %lld", proc_exit_code(sf->f->p.status), cp, want);
 		}
-		if (now_ms() >= deadline) {
+		if (itest_now_ms() >= deadline) {
 			itest_show_log(sf->f->log);
 			fail_msg("checkpoint %lld after %d ms, want %lld", cp,
 			    timeout_ms, want);
 		}
-		nap();
+		itest_nap();
 	}
 }
 
@@ -247,18 +230,18 @@ wait_seq(struct storage_fx *sf, long long want, int timeout_ms)
 static void
 wait_floor(struct storage_fx *sf, uint64_t want)
 {
-	long long deadline = now_ms() + ITEST_WAIT_MS;
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
 	uint64_t floor = 0;
 	char err[1024];
 
-	while (now_ms() < deadline) {
+	while (itest_now_ms() < deadline) {
 		assert_floor(sf);
 		if (probe_ack_floor(&sf->pn, ITEST_STREAM, STORAGE_CONSUMER,
 		    &floor, err, sizeof(err)) == -1)
 			fail_msg("%s", err);
 		if (floor == want)
 			return;
-		nap();
+		itest_nap();
 	}
 	fail_msg("ack floor %llu after %d ms, want %llu",
 	    (unsigned long long)floor, ITEST_WAIT_MS, (unsigned long long)want);
@@ -271,10 +254,10 @@ wait_floor(struct storage_fx *sf, uint64_t want)
 static long long
 assert_stalled(struct storage_fx *sf)
 {
-	long long until = now_ms() + STORAGE_STALL_MS, cp, first;
+	long long until = itest_now_ms() + STORAGE_STALL_MS, cp, first;
 
 	first = assert_floor(sf);
-	while (now_ms() < until) {
+	while (itest_now_ms() < until) {
 		if ((cp = assert_floor(sf)) != first) {
 			itest_show_log(sf->f->log);
 			fail_msg("checkpoint moved from %lld to %lld while the"
@@ -285,7 +268,7 @@ assert_stalled(struct storage_fx *sf)
 			fail_msg("the projector exited (status %d)",
 			    proc_exit_code(sf->f->p.status));
 		}
-		nap();
+		itest_nap();
 	}
 	return first;
 }
@@ -571,24 +554,24 @@ test_storage_long_reader(void **state)
 	wait_seq(sf, STORAGE_BIG_FIRST, ITEST_WAIT_MS);
 
 	seen = reader_begin(f->db, &reader);
-	t0 = now_ms();
+	t0 = itest_now_ms();
 	publish_range(sf, &big, STORAGE_BIG_FIRST + 1, STORAGE_BIG_EVENTS);
-	deadline = now_ms() + STORAGE_BIG_WAIT_MS;
+	deadline = itest_now_ms() + STORAGE_BIG_WAIT_MS;
 	while (assert_floor(sf) != STORAGE_BIG_EVENTS) {
 		if ((wal = probe_file_size(sf->wal)) > wal_max)
 			wal_max = wal;
-		if (proc_wait(&f->p, 0, NULL) == 0 || now_ms() >= deadline) {
+		if (proc_wait(&f->p, 0, NULL) == 0 || itest_now_ms() >= deadline) {
 			itest_show_log(f->log);
 			fail_msg("checkpoint %lld of %d with a reader open",
 			    itest_last_seq(f->db), STORAGE_BIG_EVENTS);
 		}
-		nap();
+		itest_nap();
 	}
 	if ((wal = probe_file_size(sf->wal)) > wal_max)
 		wal_max = wal;
 	print_message("%d events folded in %lld ms past a reader; -wal"
 	    " peaked at %lld bytes\n", STORAGE_BIG_EVENTS - STORAGE_BIG_FIRST,
-	    now_ms() - t0, wal_max);
+	    itest_now_ms() - t0, wal_max);
 	/* The reader still sees its snapshot; the database moved on. */
 	assert_int_equal(reader_count(reader), seen);
 	assert_true(itest_query_int(f->db, "SELECT count(*) FROM"
@@ -605,10 +588,10 @@ test_storage_long_reader(void **state)
 	 * commits, each made by one more event (a subject nobody wants,
 	 * which changes nothing but the checkpoint), one at a time.
 	 */
-	deadline = now_ms() + ITEST_WAIT_MS;
+	deadline = itest_now_ms() + ITEST_WAIT_MS;
 	while ((wal = probe_file_size(sf->wal)) > STORAGE_WAL_LIMIT) {
 		if (assert_floor(sf) == (long long)sf->published) {
-			if (nudges == STORAGE_NUDGES || now_ms() >= deadline)
+			if (nudges == STORAGE_NUDGES || itest_now_ms() >= deadline)
 				fail_msg("-wal still %lld bytes (limit %lld)"
 				    " after %d commits without a reader; it"
 				    " peaked at %lld", wal, STORAGE_WAL_LIMIT,
@@ -619,7 +602,7 @@ test_storage_long_reader(void **state)
 			sf->published++;
 			nudges++;
 		}
-		nap();
+		itest_nap();
 	}
 	print_message("-wal %lld bytes after %d more commits\n", wal, nudges);
 	wait_seq(sf, (long long)sf->published, ITEST_WAIT_MS);

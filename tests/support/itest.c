@@ -35,8 +35,9 @@ static const char *const itest_sanitizer_marks[] = {
 	NULL
 };
 
-static long long
-now_ms(void)
+/* Milliseconds of CLOCK_MONOTONIC: for deadlines. */
+long long
+itest_now_ms(void)
 {
 	struct timespec ts;
 
@@ -44,8 +45,9 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void
-nap(void)
+/* The pause between two looks of a poll (ITEST_POLL_MS). */
+void
+itest_nap(void)
 {
 	struct timespec ts = { 0, ITEST_POLL_MS * 1000000L };
 
@@ -348,7 +350,7 @@ int
 itest_wait_last_seq(const char *db, long long want, struct proc *p,
     int timeout_ms, char *err, size_t errlen)
 {
-	long long deadline = now_ms() + timeout_ms, v;
+	long long deadline = itest_now_ms() + timeout_ms, v;
 
 	for (;;) {
 		if ((v = itest_last_seq(db)) == want)
@@ -367,12 +369,12 @@ itest_wait_last_seq(const char *db, long long want, struct proc *p,
 			    proc_exit_code(p->status), v, want);
 			return -1;
 		}
-		if (now_ms() >= deadline) {
+		if (itest_now_ms() >= deadline) {
 			snprintf(err, errlen, "%s: last_seq %lld after %d ms,"
 			    " want %lld", db, v, timeout_ms, want);
 			return -1;
 		}
-		nap();
+		itest_nap();
 	}
 }
 
@@ -511,7 +513,7 @@ wait_log(struct proc *p, int timeout_ms, int min, char *err, size_t errlen,
 {
 	const char *needles[ITEST_NEEDLES + 1];
 	char what[512];
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = itest_now_ms() + timeout_ms;
 	int n;
 
 	needles_collect(ap, needles, what, sizeof(what));
@@ -526,12 +528,12 @@ wait_log(struct proc *p, int timeout_ms, int min, char *err, size_t errlen,
 			    proc_exit_code(p->status), n, min, what);
 			return -1;
 		}
-		if (now_ms() >= deadline) {
+		if (itest_now_ms() >= deadline) {
 			snprintf(err, errlen, "%s: %d of %d lines with %s after"
 			    " %d ms", path, n, min, what, timeout_ms);
 			return -1;
 		}
-		nap();
+		itest_nap();
 	}
 }
 

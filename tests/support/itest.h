@@ -86,6 +86,8 @@ struct itest_fx {
 	char			err[ITEST_PATH_MAX];
 };
 
+long long itest_now_ms(void);
+void	itest_nap(void);
 const char *itest_bin(const char *name, char *buf, size_t len);
 int	itest_write_config(const char *path, const char *url, const char *tls,
 	    int max_events, const struct itest_account *accts, size_t naccts);
