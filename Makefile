@@ -33,7 +33,7 @@ CFLAGS	+= -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP
 CPPFLAGS += -Isrc -Iprojections -Itests/support $(PKG_CFLAGS)
 
 B	= build
-ENGINE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
+ENGINE_SRC = $(filter-out src/main.c src/fault.c,$(wildcard src/*.c))
 PROJ_SRC   = $(wildcard projections/*.c)
 ENGINE_OBJ = $(ENGINE_SRC:%.c=$(B)/%.o)
 PROJ_OBJ   = $(PROJ_SRC:%.c=$(B)/%.o)
@@ -67,16 +67,11 @@ deps:
 $(B)/projector: $(B)/src/main.o $(ENGINE_OBJ) $(PROJ_OBJ) $(MIGR_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
 
-# The same program with fault points compiled in (PROJECTOR_FAULTS): the crash
-# tests make it stop at a chosen place, such as between COMMIT and ack. The
-# shipped build/projector has none.
-FAULT_OBJ = $(B)/faults/src/worker.o
-$(B)/projector-faults: $(B)/src/main.o $(filter-out $(B)/src/worker.o,$(ENGINE_OBJ)) $(FAULT_OBJ) $(PROJ_OBJ) $(MIGR_OBJ)
+# The same program with fault points (src/fault.h): PROJECTOR_FAULT makes it
+# die at a chosen place, such as between COMMIT and ack, for the crash
+# tests. It links src/fault.c where build/projector links src/fault_none.c.
+$(B)/projector-faults: $(B)/src/main.o $(filter-out $(B)/src/fault_none.o,$(ENGINE_OBJ)) $(B)/src/fault.o $(PROJ_OBJ) $(MIGR_OBJ)
 	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
-
-$(B)/faults/%.o: %.c
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DPROJECTOR_FAULTS $(CFLAGS) -c -o $@ $<
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <nats/nats.h>
 #include <sqlite3.h>
 
 #include "config.h"
@@ -23,6 +22,7 @@
 #include "projections.h"
 #include "registry.h"
 #include "secret.h"
+#include "source.h"
 #include "status.h"
 #include "verify.h"
 #include "worker.h"
@@ -192,7 +192,7 @@ parse_args(int argc, char **argv, struct options *o)
 			return -1;
 		case 'V':
 			printf("projector %s (cnats %s, SQLite %s, jansson %s)\n",
-			    PROJECTOR_VERSION, nats_GetVersion(), sqlite3_libversion(),
+			    PROJECTOR_VERSION, source_version(), sqlite3_libversion(),
 			    JANSSON_VERSION);
 			return -1;
 		default:
@@ -464,11 +464,7 @@ main(int argc, char **argv)
 	else
 		code = cmd_run(cfg, &o, strcmp(o.command, "replay") == 0);
 	config_free(cfg);
-	/*
-	 * Waits (bounded) for cnats's own threads to finish: a fetch timer can
-	 * still hold a subscription, and with it a connection, until its
-	 * thread has run; leaving earlier shows as leaks in sanitizer runs.
-	 */
-	nats_CloseAndWait(1000);
+	/* Leaving before NATS's own threads end shows as leaks under ASan. */
+	source_shutdown();
 	return code;
 }

@@ -8,20 +8,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db.h"
+#include "feed_source.h"
+#include "reader.h"
 #include "rebuild.h"
-#include "source.h"
 #include "xmalloc.h"
 
 /* Messages per transaction: large, a rebuild needs no low latency. */
 #define REBUILD_BATCH_MIN	5000
 #define REBUILD_WAIT_MS		100
-#define REBUILD_CATCHUP_WAIT_MS	2000
 #define REBUILD_BACKOFF_MAX_MS	5000
 /* Consumers made in a row that deliver nothing while messages are pending. */
 #define REBUILD_EMPTY_MAX	20
+
+/* What a step of the thread says it does next. */
+enum rebuild_next {
+	REBUILD_GO = 0,		/* go on */
+	REBUILD_DONE,		/* arrived: the shadow is complete */
+	REBUILD_STOP		/* failed: err and code say why */
+};
 
 struct rebuild {
 	struct rebuild_params	 p;
@@ -32,17 +38,15 @@ struct rebuild {
 	int			 quit;
 	struct db		*db;	/* the rest belongs to the thread */
 	struct fold		*fold;
-	struct source		*source;
-	int			 positioned;
-	uint64_t		 pending;	/* after the last message */
-	int			 empty;		/* empty fetches in a row */
-	int			 backoff_ms;
-	int64_t			 away_since_ms;	/* NATS unavailable since; 0 */
-	int			 code;		/* sysexits code of a failure */
+	struct feed		*feed;
+	struct reader		*reader;
+	struct reader_params	 rp;
+	int			 empty;	/* empty fetches in a row */
+	int			 code;	/* sysexits code of a failure */
 };
 
 static void
-set_error(struct rebuild *r, enum rebuild_state state, const char *err)
+set_state(struct rebuild *r, enum rebuild_state state, const char *err)
 {
 	pthread_mutex_lock(&r->mu);
 	r->prog.state = state;
@@ -51,38 +55,17 @@ set_error(struct rebuild *r, enum rebuild_state state, const char *err)
 	pthread_mutex_unlock(&r->mu);
 }
 
+/* The reader's stop request: released by the owner, or a signal. */
 static int
-quitting(struct rebuild *r)
+quitting(void *arg)
 {
+	struct rebuild *r = arg;
 	int q;
 
 	pthread_mutex_lock(&r->mu);
 	q = r->quit || *r->p.stop;
 	pthread_mutex_unlock(&r->mu);
 	return q;
-}
-
-/* Waits the backoff (or until told to quit), then doubles it. */
-static void
-backoff(struct rebuild *r)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += r->backoff_ms / 1000;
-	until.tv_nsec += (long)(r->backoff_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&r->mu);
-	while (!r->quit && !*r->p.stop &&
-	    pthread_cond_timedwait(&r->cv, &r->mu, &until) == 0)
-		;
-	pthread_mutex_unlock(&r->mu);
-	r->backoff_ms *= 2;
-	if (r->backoff_ms > REBUILD_BACKOFF_MAX_MS)
-		r->backoff_ms = REBUILD_BACKOFF_MAX_MS;
 }
 
 /*
@@ -151,135 +134,6 @@ open_shadow(struct rebuild *r, char *err, size_t errlen)
 	return 0;
 }
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * NATS or the stream could not be used (sr, err): 0 to retry after a
- * backoff, or -1 when retrying cannot mend it (permissions, configuration)
- * or when it has lasted give_up_ms; r->code then says what to fix.
- */
-static int
-unavailable(struct rebuild *r, enum source_result sr, char *err,
-    size_t errlen)
-{
-	if (sr == SOURCE_EPERM || sr == SOURCE_ECONFIG) {
-		r->code = sr == SOURCE_EPERM ? EX_NOPERM : EX_CONFIG;
-		return -1;
-	}
-	if (r->away_since_ms == 0)
-		r->away_since_ms = now_ms();
-	else if (r->p.give_up_ms > 0 &&
-	    now_ms() - r->away_since_ms >= r->p.give_up_ms) {
-		size_t len = strlen(err);
-
-		snprintf(err + len, errlen - len, " (NATS or the stream stayed"
-		    " unavailable for %d s)", r->p.give_up_ms / 1000);
-		r->code = EX_UNAVAILABLE;
-		return -1;
-	}
-	backoff(r);
-	return 0;
-}
-
-/*
- * Connects if needed and points a new ephemeral consumer at the shadow's
- * checkpoint + 1. Returns 1 when ready to fetch, 0 to retry later, -1 when
- * the rebuild cannot go on (err says why).
- */
-static int
-position(struct rebuild *r, char *err, size_t errlen)
-{
-	struct source_stream st;
-	enum source_result sr;
-	uint64_t cp = fold_min_checkpoint(r->fold);
-
-	if (r->source == NULL &&
-	    (sr = source_open(r->p.cfg, r->p.acct, NULL, NULL, &r->source, err,
-	    errlen)) != SOURCE_OK)
-		return unavailable(r, sr, err, errlen);
-	if ((sr = source_stream_info(r->source, &st, err, errlen)) != SOURCE_OK)
-		goto fail;
-	if (st.last_seq < cp) {
-		snprintf(err, errlen, "the stream's last seq %llu is below the"
-		    " shadow's checkpoint %llu", (unsigned long long)st.last_seq,
-		    (unsigned long long)cp);
-		r->code = EX_CONFIG;
-		return -1;
-	}
-	pthread_mutex_lock(&r->mu);
-	if (r->prog.target_seq == 0)
-		r->prog.target_seq = r->p.limit_seq != 0 ? r->p.limit_seq :
-		    st.last_seq;
-	pthread_mutex_unlock(&r->mu);
-	if ((sr = source_position_ephemeral(r->source, cp + 1, err, errlen)) !=
-	    SOURCE_OK)
-		goto fail;
-	/* Nothing after the checkpoint: whatever was pending is gone. */
-	if (st.last_seq <= cp)
-		r->pending = 0;
-	r->positioned = 1;
-	r->away_since_ms = 0;
-	return 1;
-fail:
-	if (sr == SOURCE_ECLOSED) {
-		source_close(r->source);
-		r->source = NULL;
-	}
-	return unavailable(r, sr, err, errlen);
-}
-
-/*
- * Folds the n fetched messages in one transaction, leaving out those past
- * limit_seq. Sets *last_pending to what the consumer still holds after the
- * last one. Returns FOLD_OK or the fold's error.
- */
-static enum fold_result
-fold_fetched(struct rebuild *r, size_t n, uint64_t *last_pending, char *err,
-    size_t errlen)
-{
-	struct source_msg m;
-	enum fold_result fr;
-	uint64_t folded = 0;
-	size_t i;
-
-	*last_pending = UINT64_MAX;
-	if ((fr = fold_begin(r->fold, err, errlen)) != FOLD_OK)
-		return fr;
-	for (i = 0; i < n; i++) {
-		if (source_msg(r->source, i, &m, err, errlen) != SOURCE_OK) {
-			fold_rollback(r->fold);
-			return FOLD_ERROR;
-		}
-		*last_pending = m.pending;
-		if (r->p.limit_seq != 0 && m.seq > r->p.limit_seq) {
-			*last_pending = 0;
-			break;
-		}
-		fr = fold_event(r->fold, m.seq, m.stored_ms, m.subject, m.data,
-		    m.len, err, errlen);
-		if (fr != FOLD_OK) {
-			fold_rollback(r->fold);
-			return fr;
-		}
-		folded++;
-	}
-	if ((fr = fold_commit(r->fold, 0, err, errlen)) != FOLD_OK)
-		return fr;
-	pthread_mutex_lock(&r->mu);
-	r->prog.done_seq = fold_min_checkpoint(r->fold);
-	r->prog.events += folded;
-	pthread_mutex_unlock(&r->mu);
-	return FOLD_OK;
-}
-
 /* Has the shadow got where it was going? */
 static int
 arrived(struct rebuild *r, uint64_t pending)
@@ -291,125 +145,134 @@ arrived(struct rebuild *r, uint64_t pending)
 	return pending == 0;
 }
 
-/* One step of the loop: returns 1 when arrived, 0 to go on, -1 on failure. */
-static int
-step(struct rebuild *r, int batch, char *err, size_t errlen)
+/*
+ * Nothing came within the wait. That is the end when the last message said
+ * nothing more was pending, or when no message came at all since the
+ * consumer was made and the server says it has nothing left (an empty
+ * stream, a complete shadow; with a limit that the stream no longer
+ * reaches, the comparison that follows shows what is missing): an empty
+ * fetch on a loaded machine alone proves nothing. When the last message
+ * said more were pending, the server is slow or stalled: swapping the
+ * shadow in now would put a view older than the live one in its place.
+ * Fetching again on this subscription would stack pull requests that a
+ * stalled server answers all at once; so position a new consumer from the
+ * checkpoint after a pause, and give up after a while.
+ */
+static enum rebuild_next
+idle(struct rebuild *r, char *err, size_t errlen)
 {
-	enum source_result sr;
-	enum fold_result fr;
-	uint64_t pending;
-	size_t n;
-	int rc;
+	uint64_t pending = reader_pending(r->reader);
+	uint64_t cp = fold_min_checkpoint(r->fold);
+	int drained;
 
-	if (!r->positioned) {
-		if ((rc = position(r, err, errlen)) <= 0)
-			return rc;
-		if (r->p.limit_seq != 0 &&
-		    fold_min_checkpoint(r->fold) >= r->p.limit_seq)
-			return 1;
+	if (arrived(r, pending))
+		return REBUILD_DONE;
+	if (pending == UINT64_MAX && feed_drained(r->feed, cp, &drained, err,
+	    errlen) == FEED_OK && drained)
+		return REBUILD_DONE;
+	if (++r->empty > REBUILD_EMPTY_MAX) {
+		snprintf(err, errlen, "%llu messages pending after seq %llu,"
+		    " but none delivered", (unsigned long long)pending,
+		    (unsigned long long)cp);
+		return REBUILD_STOP;
 	}
-	/* Full batches pending: give a slow server time (see worker.c). */
-	sr = source_fetch(r->source, batch, r->pending != UINT64_MAX &&
-	    r->pending >= 2 * (uint64_t)batch ? REBUILD_CATCHUP_WAIT_MS :
-	    REBUILD_WAIT_MS, &n, err, errlen);
-	switch (sr) {
-	case SOURCE_OK:
-		break;
-	case SOURCE_EMPTY:
-		/*
-		 * Nothing came within the wait. That is the end when the last
-		 * message said nothing more was pending, or when no message
-		 * came at all (an empty stream, a complete shadow; with a limit
-		 * that the stream no longer reaches, the comparison that
-		 * follows shows what is missing). When the last message said
-		 * more were pending, the server is slow or stalled: swapping
-		 * the shadow in now would put a view older than the live one in
-		 * its place. Fetching again on this subscription would stack
-		 * pull requests that a stalled server answers all at once
-		 * (libnats 3.4.1 then writes more messages than the batch into
-		 * the batch's array); so position a new consumer from the
-		 * checkpoint after a pause, and give up after a while.
-		 */
-		if (r->pending == 0 || (r->p.limit_seq != 0 &&
-		    fold_min_checkpoint(r->fold) >= r->p.limit_seq))
-			return 1;
-		/*
-		 * No message since the consumer was made: ask the server, an
-		 * empty fetch on a loaded machine proves nothing. The end is
-		 * nothing pending and everything delivered folded.
-		 */
-		if (r->pending == UINT64_MAX) {
-			uint64_t left, delivered;
+	reader_reposition(r->reader);
+	reader_backoff(r->reader);
+	return REBUILD_GO;
+}
 
-			if (source_sub_state(r->source, &left, &delivered, err,
-			    errlen) == SOURCE_OK && left == 0 &&
-			    delivered <= fold_min_checkpoint(r->fold))
-				return 1;
+/* One turn of the reader, and what it means to a rebuild. */
+static enum rebuild_next
+step(struct rebuild *r, char *err, size_t errlen)
+{
+	struct reader_out o;
+	uint64_t cp;
+
+	switch (reader_step(r->reader, &o, err, errlen)) {
+	case READER_POSITIONED:
+		cp = o.start_seq - 1;
+		if (o.pos.last_seq < cp) {
+			snprintf(err, errlen, "the stream's last seq %llu is below"
+			    " the shadow's checkpoint %llu",
+			    (unsigned long long)o.pos.last_seq,
+			    (unsigned long long)cp);
+			r->code = EX_CONFIG;
+			return REBUILD_STOP;
 		}
-		if (++r->empty > REBUILD_EMPTY_MAX) {
-			snprintf(err, errlen, "%llu messages pending after seq"
-			    " %llu, but none delivered", (unsigned long long)
-			    r->pending, (unsigned long long)
-			    fold_min_checkpoint(r->fold));
-			return -1;
-		}
-		r->positioned = 0;
-		backoff(r);
-		return 0;
-	case SOURCE_EPERM:
-	case SOURCE_ECONFIG:
-		r->code = sr == SOURCE_EPERM ? EX_NOPERM : EX_CONFIG;
-		return -1;
-	case SOURCE_ECLOSED:
-		source_close(r->source);
-		r->source = NULL;
-		r->positioned = 0;
-		backoff(r);
-		return 0;
+		pthread_mutex_lock(&r->mu);
+		if (r->prog.target_seq == 0)
+			r->prog.target_seq = r->p.limit_seq != 0 ?
+			    r->p.limit_seq : o.pos.last_seq;
+		pthread_mutex_unlock(&r->mu);
+		return r->p.limit_seq != 0 && cp >= r->p.limit_seq ?
+		    REBUILD_DONE : REBUILD_GO;
+	case READER_FOLDED:
+		pthread_mutex_lock(&r->mu);
+		r->prog.done_seq = fold_min_checkpoint(r->fold);
+		r->prog.events += o.count;
+		pthread_mutex_unlock(&r->mu);
+		r->empty = 0;
+		return arrived(r, reader_pending(r->reader)) ? REBUILD_DONE :
+		    REBUILD_GO;
+	case READER_IDLE:
+		return idle(r, err, errlen);
+	case READER_REPOSITION:
+	case READER_RETRY:
+		reader_backoff(r->reader);
+		return REBUILD_GO;
+	case READER_STOP:
 	default:
-		r->positioned = 0;
-		backoff(r);
-		return 0;
+		r->code = o.code;
+		return REBUILD_STOP;
 	}
-	while ((fr = fold_fetched(r, n, &pending, err, errlen)) == FOLD_RETRY) {
-		backoff(r);
-		if (quitting(r))
-			return 0;
-	}
-	if (fr != FOLD_OK)
-		return -1;
-	r->backoff_ms = 100;
-	r->pending = pending;
-	r->empty = 0;
-	return arrived(r, pending);
+}
+
+/* Opens the shadow's reader: an ephemeral consumer of the account's stream. */
+static void
+open_reader(struct rebuild *r)
+{
+	r->feed = feed_source_new(r->p.cfg, r->p.acct, FEED_SOURCE_EPHEMERAL,
+	    NULL, NULL);
+	r->rp.feed = r->feed;
+	r->rp.fold = r->fold;
+	r->rp.batch = r->p.cfg->max_events > REBUILD_BATCH_MIN ?
+	    r->p.cfg->max_events : REBUILD_BATCH_MIN;
+	r->rp.partial_wait_ms = REBUILD_WAIT_MS;
+	r->rp.idle_wait_ms = REBUILD_WAIT_MS;
+	r->rp.backoff_max_ms = REBUILD_BACKOFF_MAX_MS;
+	r->rp.limit_seq = r->p.limit_seq;
+	r->rp.give_up_ms = r->p.give_up_ms;
+	r->rp.stopping = quitting;
+	r->rp.arg = r;
+	r->reader = reader_new(&r->rp);
 }
 
 static void *
 rebuild_main(void *arg)
 {
 	struct rebuild *r = arg;
+	enum rebuild_next next = REBUILD_GO;
 	char err[512];
-	int batch, rc = 0;
 
-	batch = r->p.cfg->max_events > REBUILD_BATCH_MIN ? r->p.cfg->max_events :
-	    REBUILD_BATCH_MIN;
 	if (open_shadow(r, err, sizeof(err)) == -1) {
-		set_error(r, REBUILD_FAILED, err);
+		set_state(r, REBUILD_FAILED, err);
 		goto wait;
 	}
-	while (!quitting(r) && (rc = step(r, batch, err, sizeof(err))) == 0)
+	open_reader(r);
+	while (!quitting(r) && (next = step(r, err, sizeof(err))) == REBUILD_GO)
 		;
-	if (rc == 1)
-		set_error(r, REBUILD_READY, "");
-	else if (rc == -1)
-		set_error(r, REBUILD_FAILED, err);
+	if (next == REBUILD_DONE)
+		set_state(r, REBUILD_READY, "");
+	else if (next == REBUILD_STOP)
+		set_state(r, REBUILD_FAILED, err);
 wait:
 	/* Idle until released: the owner swaps or compares the shadow now. */
 	pthread_mutex_lock(&r->mu);
 	while (!r->quit)
 		pthread_cond_wait(&r->cv, &r->mu);
 	pthread_mutex_unlock(&r->mu);
-	source_close(r->source);
+	feed_close(r->feed);
+	reader_free(r->reader);
 	fold_close(r->fold);
 	db_close(r->db);
 	return NULL;
@@ -427,8 +290,6 @@ rebuild_start(const struct rebuild_params *p, struct rebuild **out, char *err,
 
 	r = xcalloc(1, sizeof(*r));
 	r->p = *p;
-	r->backoff_ms = 100;
-	r->pending = UINT64_MAX;	/* unknown until a message comes */
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cv, NULL);
 	if (pthread_create(&r->thread, NULL, rebuild_main, r) != 0) {

@@ -1,310 +1,25 @@
 /*
- * source.c: the NATS boundary (see source.h): the connection, its callbacks,
- * and the translation of cnats's errors. source_consumer.c positions the
- * consumers, source_fetch.c fetches and acks.
+ * source.c: the NATS boundary's interface (see source.h), composed of the
+ * connection, the consumer and the pull of the current subscription.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
 #include <nats/nats.h>
 
-#include "secret.h"
 #include "source_int.h"
 #include "xmalloc.h"
 
-/*
- * Drops the "(conn.c:1905): " that cnats puts before some texts: log lines
- * are for owners, not for cnats's developers.
- */
-const char *
-source_plain(const char *text)
-{
-	const char *p;
-
-	if (text == NULL)
-		return "";
-	while (*text == '(' && (p = strstr(text, "): ")) != NULL)
-		text = p + 3;
-	return text;
-}
-
-static void
-notify(struct source *s, enum source_conn_event ev, const char *detail)
-{
-	if (s->event_fn != NULL)
-		s->event_fn(s->event_arg, ev, detail);
-}
-
-static void
-on_connected(natsConnection *nc, void *arg)
-{
-	char buf[256];
-
-	if (natsConnection_GetConnectedUrl(nc, buf, sizeof(buf)) != NATS_OK)
-		buf[0] = '\0';
-	notify(arg, SOURCE_CONNECTED, buf);
-}
-
-static void
-on_disconnected(natsConnection *nc, void *arg)
-{
-	const char *last = NULL;
-
-	natsConnection_GetLastError(nc, &last);
-	notify(arg, SOURCE_DISCONNECTED, source_plain(last));
-}
-
-static void
-on_reconnected(natsConnection *nc, void *arg)
-{
-	char buf[256];
-
-	if (natsConnection_GetConnectedUrl(nc, buf, sizeof(buf)) != NATS_OK)
-		buf[0] = '\0';
-	notify(arg, SOURCE_RECONNECTED, buf);
-}
+struct source {
+	struct source_conn	*conn;
+	struct source_consumer	*cons;
+	struct source_pull	*pull;	/* NULL until positioned */
+};
 
 /*
- * cnats's last callback for a connection (it runs them in order, on its own
- * thread, after natsConnection_Close() returned): source_close() waits for
- * it before freeing s, which every callback uses.
- */
-static void
-on_closed(natsConnection *nc, void *arg)
-{
-	struct source *s = arg;
-
-	(void)nc;
-	notify(s, SOURCE_CLOSED, "");
-	pthread_mutex_lock(&s->mu);
-	s->closed = 1;
-	pthread_cond_signal(&s->closed_cv);
-	pthread_mutex_unlock(&s->mu);
-}
-
-/*
- * Asynchronous errors. A permission violation reaches the caller of the
- * denied request only as a timeout, so remember it here and let the next
- * failing call report it for what it is.
- */
-static void
-on_error(natsConnection *nc, natsSubscription *sub, natsStatus st, void *arg)
-{
-	struct source *s = arg;
-	const char *last = NULL;
-	char detail[512];
-
-	(void)sub;
-	natsConnection_GetLastError(nc, &last);
-	snprintf(detail, sizeof(detail), "%s: %s", natsStatus_GetText(st),
-	    source_plain(last));
-	if (st == NATS_NOT_PERMITTED ||
-	    (last != NULL && strstr(last, "Permissions Violation") != NULL)) {
-		pthread_mutex_lock(&s->mu);
-		snprintf(s->perm, sizeof(s->perm), "%s",
-		    last != NULL ? source_plain(last) : natsStatus_GetText(st));
-		pthread_mutex_unlock(&s->mu);
-	}
-	notify(s, SOURCE_ASYNC_ERROR, detail);
-}
-
-/* Takes the remembered permission violation, if any, into err. */
-int
-source_take_perm(struct source *s, char *err, size_t errlen)
-{
-	int found;
-
-	pthread_mutex_lock(&s->mu);
-	found = (s->perm[0] != '\0');
-	if (found) {
-		snprintf(err, errlen, "%s (account %s): allow it to this"
-		    " account's user on the server, or correct the account's"
-		    " stream and consumer in the configuration", s->perm,
-		    s->acct->name);
-		s->perm[0] = '\0';
-	}
-	pthread_mutex_unlock(&s->mu);
-	return found;
-}
-
-/*
- * Translates a failed call into a result and a sentence in err. The
- * sentence is short and stable (no cnats error stack), so that the worker
- * can tell a repeated error from a new one.
- */
-enum source_result
-source_translate(struct source *s, natsStatus st, jsErrCode jerr,
-    const char *what, char *err, size_t errlen)
-{
-	const char *last = NULL;
-
-	if (source_take_perm(s, err, errlen))
-		return SOURCE_EPERM;
-	if (s->nc != NULL &&
-	    natsConnection_Status(s->nc) == NATS_CONN_STATUS_CLOSED) {
-		/* cnats gives up on a connection the server refused. */
-		natsConnection_GetLastError(s->nc, &last);
-		snprintf(err, errlen, "%s: connection closed: %s", what,
-		    last != NULL && *last != '\0' ? source_plain(last) :
-		    natsStatus_GetText(st));
-		return SOURCE_ECLOSED;
-	}
-	if (jerr != 0)
-		snprintf(err, errlen, "%s: %s (JetStream error %d)", what,
-		    natsStatus_GetText(st), (int)jerr);
-	else
-		snprintf(err, errlen, "%s: %s", what, natsStatus_GetText(st));
-	if (jerr == JSStreamNotFoundErr)
-		return SOURCE_ENOSTREAM;
-	if (jerr == JSConsumerNotFoundErr)
-		return SOURCE_REPOSITION;
-	switch (st) {
-	case NATS_NOT_PERMITTED:
-		return SOURCE_EPERM;
-	case NATS_CONNECTION_AUTH_FAILED:
-		return SOURCE_ECLOSED;
-	default:
-		return SOURCE_RETRY;
-	}
-}
-
-/* Sets the account's credentials on opts; secrets only pass through. */
-static enum source_result
-set_auth(struct source *s, char *err, size_t errlen)
-{
-	const struct config_account *a = s->acct;
-	char *secret = NULL;
-	natsStatus st = NATS_OK;
-
-	switch (a->auth) {
-	case CONFIG_AUTH_NONE:
-		return SOURCE_OK;
-	case CONFIG_AUTH_PASSWORD:
-	case CONFIG_AUTH_TOKEN:
-		if (secret_read(a->secret_file, &secret, err, errlen) == -1)
-			return SOURCE_ECONFIG;
-		if (a->auth == CONFIG_AUTH_PASSWORD)
-			st = natsOptions_SetUserInfo(s->opts, a->user, secret);
-		else
-			st = natsOptions_SetToken(s->opts, secret);
-		secret_free(secret);
-		break;
-	case CONFIG_AUTH_NKEY:
-		st = natsOptions_SetNKeyFromSeed(s->opts, a->nkey,
-		    a->secret_file);
-		break;
-	case CONFIG_AUTH_CREDS:
-		st = natsOptions_SetUserCredentialsFromFiles(s->opts,
-		    a->secret_file, NULL);
-		break;
-	}
-	if (st != NATS_OK) {
-		/* Never echo cnats's text here: it may quote the file. */
-		snprintf(err, errlen,
-		    "account %s: cannot use the credentials in %s",
-		    a->name, a->secret_file);
-		return SOURCE_ECONFIG;
-	}
-	return SOURCE_OK;
-}
-
-static enum source_result
-set_options(struct source *s, const struct config *cfg, char *err,
-    size_t errlen)
-{
-	char name[128];
-	natsStatus st;
-
-	snprintf(name, sizeof(name), "projector %s", s->acct->name);
-	st = natsOptions_Create(&s->opts);
-	if (st == NATS_OK)
-		st = natsOptions_SetServers(s->opts,
-		    (const char **)cfg->servers,
-		    (int)cfg->nservers);
-	if (st == NATS_OK)
-		st = natsOptions_SetName(s->opts, name);
-	/*
-	 * Once connected, reconnect forever. The first connect is not retried
-	 * here (no RetryOnFailedConnect): cnats 3.4 then reports a refused
-	 * login only as "No server available", so the worker retries
-	 * source_open() itself and can say "Authorization Violation".
-	 */
-	if (st == NATS_OK)
-		st = natsOptions_SetMaxReconnect(s->opts, -1);
-	if (st == NATS_OK)
-		st = natsOptions_SetReconnectWait(s->opts, 1000);
-	if (st == NATS_OK)
-		st = natsOptions_SetTimeout(s->opts, 2000);
-	if (st == NATS_OK)
-		st = natsOptions_SetDisconnectedCB(s->opts, on_disconnected, s);
-	if (st == NATS_OK)
-		st = natsOptions_SetReconnectedCB(s->opts, on_reconnected, s);
-	if (st == NATS_OK)
-		st = natsOptions_SetClosedCB(s->opts, on_closed, s);
-	if (st == NATS_OK)
-		st = natsOptions_SetErrorHandler(s->opts, on_error, s);
-	if (st == NATS_OK && cfg->tls_ca_file != NULL) {
-		st = natsOptions_SetSecure(s->opts, true);
-		if (st == NATS_OK)
-			st = natsOptions_LoadCATrustedCertificates(s->opts,
-			    cfg->tls_ca_file);
-	}
-	if (st == NATS_OK && cfg->tls_cert_file != NULL)
-		st = natsOptions_LoadCertificatesChain(s->opts,
-		    cfg->tls_cert_file, cfg->tls_key_file);
-	if (st != NATS_OK) {
-		snprintf(err, errlen, "account %s: NATS options: %s",
-		    s->acct->name, source_plain(nats_GetLastError(NULL)));
-		return SOURCE_ECONFIG;
-	}
-	return set_auth(s, err, errlen);
-}
-
-/*
- * Says why the first connect failed. cnats's status alone is vague ("Protocol
- * Error"); its last error text adds what it saw ("Expected 'PONG', got ''")
- * and, for a refused login, is the server's reason. A server that wants a
- * client certificate closes a TLS 1.3 connection just after the handshake
- * without a word that cnats 3.4 passes on, so name what to check.
- */
-static void
-connect_error(const struct config *cfg, natsStatus st, char *err,
-    size_t errlen)
-{
-	natsStatus last_st = NATS_OK;
-	const char *last = nats_GetLastError(&last_st);
-	const char *text = natsStatus_GetText(st), *hint = "";
-	size_t i;
-	int tls = cfg->tls_ca_file != NULL || cfg->tls_cert_file != NULL;
-
-	for (i = 0; i < cfg->nservers; i++)
-		if (strncmp(cfg->servers[i], "tls://", 6) == 0)
-			tls = 1;
-	if (tls && cfg->tls_cert_file == NULL &&
-	    (st == NATS_PROTOCOL_ERROR || st == NATS_CONNECTION_CLOSED))
-		hint = " (the server closed the TLS connection: if it requires"
-		    " a client certificate, set nats.tls.cert_file and key_file)";
-	if (last != NULL && (*last == '\0' || last_st != st))
-		last = NULL;
-	if (st == NATS_CONNECTION_AUTH_FAILED && last != NULL)
-		snprintf(err, errlen, "connecting: %s", source_plain(last));
-	else if (last != NULL && strcmp(source_plain(last), text) != 0)
-		snprintf(err, errlen, "connecting: %s: %s%s", text,
-		    source_plain(last),
-		    hint);
-	else
-		snprintf(err, errlen, "connecting: %s%s", text, hint);
-}
-
-/*
- * Connects for acct. When no server answers, or it refuses the credentials,
- * returns SOURCE_RETRY with the reason: the caller retries later. Once
- * connected, the connection reconnects by itself for ever. fn (may be NULL)
- * hears of connection events. Returns SOURCE_OK and sets *out, or an error
- * with err (and nothing to release).
+ * Connects for acct (see source_conn_open()). Returns SOURCE_OK and sets
+ * *out, or an error with err: SOURCE_RETRY when no server answers or it
+ * refuses the credentials.
  */
 enum source_result
 source_open(const struct config *cfg, const struct config_account *acct,
@@ -312,50 +27,142 @@ source_open(const struct config *cfg, const struct config_account *acct,
     size_t errlen)
 {
 	struct source *s;
-	jsOptions jo;
 	enum source_result r;
-	natsStatus st;
 
 	s = xcalloc(1, sizeof(*s));
-	s->acct = acct;
-	s->max_events = cfg->max_events;
-	s->event_fn = fn;
-	s->event_arg = arg;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->closed_cv, NULL);
-	if ((r = set_options(s, cfg, err, errlen)) != SOURCE_OK)
-		goto fail;
-	st = natsConnection_Connect(&s->nc, s->opts);
-	if (st != NATS_OK) {
-		connect_error(cfg, st, err, errlen);
-		r = source_take_perm(s, err,
-		    errlen) ? SOURCE_EPERM : SOURCE_RETRY;
-		goto fail;
+	if ((r = source_conn_open(cfg, acct, fn, arg, &s->conn, err,
+	    errlen)) != SOURCE_OK) {
+		free(s);
+		return r;
 	}
-	on_connected(s->nc, s);
-	jsOptions_Init(&jo);
-	jo.Wait = SOURCE_API_WAIT_MS;
-	if ((st = natsConnection_JetStream(&s->js, s->nc, &jo)) != NATS_OK) {
-		r = source_translate(s, st, 0, "JetStream context", err,
-		    errlen);
-		goto fail;
-	}
+	s->cons = source_consumer_new(s->conn, acct, cfg->max_events);
 	*out = s;
 	return SOURCE_OK;
-fail:
-	source_close(s);
-	return r;
 }
 
-/* Returns 1 while the connection is up. Cannot fail. */
-int
-source_connected(struct source *s)
+/* Reads the stream's state. */
+enum source_result
+source_stream_info(struct source *s, struct source_stream_info *out,
+    char *err, size_t errlen)
 {
-	return natsConnection_Status(s->nc) == NATS_CONN_STATUS_CONNECTED;
+	return source_consumer_stream(s->cons, out, err, errlen);
+}
+
+/* Reads the durable consumer's state; SOURCE_REPOSITION when it is missing. */
+enum source_result
+source_consumer_info(struct source *s, struct source_consumer_info *out,
+    char *err, size_t errlen)
+{
+	return source_consumer_durable(s->cons, out, err, errlen);
 }
 
 /*
- * Releases the batch, the subscription (the durable consumer stays on the
+ * Reads the state of the consumer behind the current subscription, durable
+ * or ephemeral.
+ */
+enum source_result
+source_sub_info(struct source *s, struct source_consumer_info *out,
+    char *err, size_t errlen)
+{
+	return source_consumer_sub_info(s->cons, out, err, errlen);
+}
+
+/* Ends the current subscription and the batches pulled from it. */
+static void
+drop(struct source *s)
+{
+	source_pull_free(s->pull);
+	s->pull = NULL;
+	source_consumer_drop(s->cons);
+}
+
+/* Starts pulling from a new subscription. */
+static enum source_result
+start_pull(struct source *s, uint64_t next_dseq, char *err, size_t errlen)
+{
+	if (source_pull_new(s->cons, s->conn, next_dseq, &s->pull, err,
+	    errlen) == -1) {
+		drop(s);
+		return SOURCE_RETRY;
+	}
+	return SOURCE_OK;
+}
+
+/*
+ * Makes the durable consumer deliver from start_seq on (1 = the whole
+ * stream), reusing it when its state allows and recreating it otherwise
+ * (*recreated says which). Returns SOURCE_OK or an error with err.
+ */
+enum source_result
+source_position(struct source *s, uint64_t start_seq, int *recreated,
+    char *err, size_t errlen)
+{
+	enum source_result r;
+	uint64_t next_dseq;
+
+	drop(s);
+	r = source_consumer_position(s->cons, start_seq, recreated, &next_dseq,
+	    err, errlen);
+	if (r != SOURCE_OK)
+		return r;
+	return start_pull(s, next_dseq, err, errlen);
+}
+
+/*
+ * Reads from start_seq on through a new ephemeral consumer without acks,
+ * leaving the durable consumer alone. Returns SOURCE_OK or an error with
+ * err.
+ */
+enum source_result
+source_position_ephemeral(struct source *s, uint64_t start_seq, char *err,
+    size_t errlen)
+{
+	enum source_result r;
+
+	drop(s);
+	r = source_consumer_position_ephemeral(s->cons, start_seq, err, errlen);
+	if (r != SOURCE_OK)
+		return r;
+	return start_pull(s, 1, err, errlen);
+}
+
+/*
+ * Hands over the next batch of up to batch messages, fetched with a wait of
+ * at most wait_ms; sets *count. Returns SOURCE_OK, SOURCE_EMPTY when none
+ * came, SOURCE_REPOSITION when the consumer must be positioned again, or an
+ * error with err.
+ */
+enum source_result
+source_fetch(struct source *s, int batch, int wait_ms, size_t *count,
+    char *err, size_t errlen)
+{
+	*count = 0;
+	if (s->pull == NULL) {
+		snprintf(err, errlen, "consumer not positioned");
+		return SOURCE_REPOSITION;
+	}
+	return source_pull_next(s->pull, batch, wait_ms, count, err, errlen);
+}
+
+/* Lends message i of the batch in hand; i must be below its count. */
+const struct feed_msg *
+source_msg(struct source *s, size_t i)
+{
+	return source_pull_msg(s->pull, i);
+}
+
+/*
+ * Acknowledges message i of the batch in hand and every message before it,
+ * and waits for the server to confirm.
+ */
+enum source_result
+source_ack(struct source *s, size_t i, char *err, size_t errlen)
+{
+	return source_pull_ack(s->pull, i, err, errlen);
+}
+
+/*
+ * Releases the batch, the subscription (a durable consumer stays on the
  * server) and the connection. Accepts NULL.
  */
 void
@@ -363,41 +170,26 @@ source_close(struct source *s)
 {
 	if (s == NULL)
 		return;
-	source_drop_subscription(s);
-	jsCtx_Destroy(s->js);
-	if (s->nc != NULL) {
-		struct timespec until;
-
-		int closed;
-
-		natsConnection_Close(s->nc);
-		/* Bounded: a callback thread that never comes must not hang us. */
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_nsec += (long)SOURCE_CLOSE_WAIT_MS * 1000000;
-		until.tv_sec += until.tv_nsec / 1000000000;
-		until.tv_nsec %= 1000000000;
-		pthread_mutex_lock(&s->mu);
-		while (!s->closed && pthread_cond_timedwait(&s->closed_cv,
-		    &s->mu,
-		    &until) == 0)
-			;
-		closed = s->closed;
-		pthread_mutex_unlock(&s->mu);
-		natsConnection_Destroy(s->nc);
-		/*
-		 * The callback may still come and touch s: leave s allocated
-		 * (a small leak, once, at exit) rather than risk a use after
-		 * free.
-		 */
-		if (!closed) {
-			natsOptions_Destroy(s->opts);
-			free(s->views);
-			return;
-		}
-	}
-	natsOptions_Destroy(s->opts);
-	free(s->views);
-	pthread_cond_destroy(&s->closed_cv);
-	pthread_mutex_destroy(&s->mu);
+	drop(s);
+	source_consumer_free(s->cons);
+	source_conn_close(s->conn);
 	free(s);
+}
+
+/* Returns the version of the NATS client library. Cannot fail. */
+const char *
+source_version(void)
+{
+	return nats_GetVersion();
+}
+
+/*
+ * Waits (bounded) for the NATS library's own threads to finish, once every
+ * source is closed: a fetch timer can still hold a subscription, and with
+ * it a connection, until its thread has run. Call once, at exit.
+ */
+void
+source_shutdown(void)
+{
+	nats_CloseAndWait(1000);
 }

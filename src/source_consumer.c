@@ -1,28 +1,56 @@
 /*
  * source_consumer.c: the stream and the consumers of the NATS boundary (see
- * source.h): stream and consumer state, positioning the durable consumer at
- * the database's checkpoint, the ephemeral consumer of a replay, and the
- * subscription that fetches from either.
+ * source_int.h): stream and consumer state, positioning the durable
+ * consumer at the database's checkpoint, the ephemeral consumer of a
+ * replay, and the subscription that fetches from either.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <nats/nats.h>
 
 #include "source_int.h"
+#include "xmalloc.h"
+
+struct source_consumer {
+	struct source_conn		*conn;		/* borrowed */
+	const struct config_account	*acct;
+	int				 max_events;
+	natsSubscription		*sub;		/* NULL until positioned */
+	int				 ephemeral;	/* sub owns an ephemeral consumer */
+};
+
+/*
+ * Returns a consumer handle for acct's stream on conn, which must outlive
+ * it; nothing is asked of the server yet. Cannot fail.
+ */
+struct source_consumer *
+source_consumer_new(struct source_conn *conn, const struct config_account *acct,
+    int max_events)
+{
+	struct source_consumer *k = xcalloc(1, sizeof(*k));
+
+	k->conn = conn;
+	k->acct = acct;
+	k->max_events = max_events;
+	return k;
+}
 
 /* Reads the stream's first and last sequence. */
 enum source_result
-source_stream_info(struct source *s, struct source_stream *out, char *err,
-    size_t errlen)
+source_consumer_stream(struct source_consumer *k,
+    struct source_stream_info *out, char *err, size_t errlen)
 {
 	jsStreamInfo *si = NULL;
 	jsErrCode jerr = 0;
 	natsStatus st;
 
-	st = js_GetStreamInfo(&si, s->js, s->acct->stream, NULL, &jerr);
+	st = js_GetStreamInfo(&si, source_conn_js(k->conn), k->acct->stream,
+	    NULL, &jerr);
 	if (st != NATS_OK)
-		return source_translate(s, st, jerr, "stream info", err, errlen);
+		return source_conn_fail(k->conn, st, jerr, "stream info", err,
+		    errlen);
 	out->first_seq = si->State.FirstSeq;
 	out->last_seq = si->State.LastSeq;
 	out->msgs = si->State.Msgs;
@@ -30,70 +58,107 @@ source_stream_info(struct source *s, struct source_stream *out, char *err,
 	return SOURCE_OK;
 }
 
-/* Reads the durable consumer's state; SOURCE_REPOSITION when it is missing. */
-enum source_result
-source_consumer_info(struct source *s, struct source_consumer *out,
-    char *err, size_t errlen)
+static void
+info_of(const jsConsumerInfo *ci, struct source_consumer_info *out)
 {
-	jsConsumerInfo *ci = NULL;
-	jsErrCode jerr = 0;
-	natsStatus st;
-
-	st = js_GetConsumerInfo(&ci, s->js, s->acct->stream, s->acct->consumer,
-	    NULL, &jerr);
-	if (st != NATS_OK)
-		return source_translate(s, st, jerr, "consumer info", err, errlen);
 	out->delivered_seq = ci->Delivered.Stream;
 	out->ack_floor_seq = ci->AckFloor.Stream;
 	out->num_pending = ci->NumPending;
 	out->num_ack_pending = (uint64_t)ci->NumAckPending;
-	jsConsumerInfo_Destroy(ci);
-	return SOURCE_OK;
 }
 
-/*
- * Ends the subscription. A durable consumer stays on the server (Destroy
- * only); an ephemeral one is deleted at once (Unsubscribe), rather than when
- * its inactivity threshold runs out.
- */
-void
-source_drop_subscription(struct source *s)
-{
-	source_fetch_stop(s);
-	natsMsgList_Destroy(&s->list);
-	memset(&s->list, 0, sizeof(s->list));
-	if (s->sub != NULL && s->ephemeral)
-		natsSubscription_Unsubscribe(s->sub);
-	natsSubscription_Destroy(s->sub);
-	s->sub = NULL;
-	s->ephemeral = 0;
-	s->gap = 0;
-}
-
-/*
- * Reads the state of the consumer behind the current subscription (the
- * ephemeral one of a replay, say): how many messages it has not delivered
- * yet, and the stream sequence it delivered last.
- */
+/* Reads the durable consumer's state; SOURCE_REPOSITION when it is missing. */
 enum source_result
-source_sub_state(struct source *s, uint64_t *num_pending,
-    uint64_t *delivered_seq, char *err, size_t errlen)
+source_consumer_durable(struct source_consumer *k,
+    struct source_consumer_info *out, char *err, size_t errlen)
 {
 	jsConsumerInfo *ci = NULL;
 	jsErrCode jerr = 0;
 	natsStatus st;
 
-	if (s->sub == NULL) {
+	st = js_GetConsumerInfo(&ci, source_conn_js(k->conn), k->acct->stream,
+	    k->acct->consumer, NULL, &jerr);
+	if (st != NATS_OK)
+		return source_conn_fail(k->conn, st, jerr, "consumer info", err,
+		    errlen);
+	info_of(ci, out);
+	jsConsumerInfo_Destroy(ci);
+	return SOURCE_OK;
+}
+
+/*
+ * Reads the state of the consumer behind the current subscription (the
+ * ephemeral one of a replay, say).
+ */
+enum source_result
+source_consumer_sub_info(struct source_consumer *k,
+    struct source_consumer_info *out, char *err, size_t errlen)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus st;
+
+	if (k->sub == NULL) {
 		snprintf(err, errlen, "consumer not positioned");
 		return SOURCE_REPOSITION;
 	}
-	st = natsSubscription_GetConsumerInfo(&ci, s->sub, NULL, &jerr);
+	st = natsSubscription_GetConsumerInfo(&ci, k->sub, NULL, &jerr);
 	if (st != NATS_OK)
-		return source_translate(s, st, jerr, "consumer info", err, errlen);
-	*num_pending = ci->NumPending;
-	*delivered_seq = ci->Delivered.Stream;
+		return source_conn_fail(k->conn, st, jerr, "consumer info", err,
+		    errlen);
+	info_of(ci, out);
 	jsConsumerInfo_Destroy(ci);
 	return SOURCE_OK;
+}
+
+/* Lends the subscription, NULL when not positioned. Cannot fail. */
+natsSubscription *
+source_consumer_sub(struct source_consumer *k)
+{
+	return k->sub;
+}
+
+/*
+ * Says whether the consumer behind the subscription is gone (deleted by an
+ * operator, say): 1 with a sentence in err, else 0. A pull request to a
+ * missing consumer gets no answer at all, so a fetch that brought nothing
+ * cannot tell a quiet stream from a deleted consumer; the server can.
+ */
+int
+source_consumer_gone(struct source_consumer *k, char *err, size_t errlen)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus st;
+
+	/* By name for the durable: cnats may have closed the subscription. */
+	if (k->ephemeral)
+		st = natsSubscription_GetConsumerInfo(&ci, k->sub, NULL, &jerr);
+	else
+		st = js_GetConsumerInfo(&ci, source_conn_js(k->conn),
+		    k->acct->stream, k->acct->consumer, NULL, &jerr);
+	jsConsumerInfo_Destroy(ci);
+	if (st != NATS_NOT_FOUND && st != NATS_INVALID_SUBSCRIPTION &&
+	    jerr != JSConsumerNotFoundErr)
+		return 0;
+	snprintf(err, errlen, "the consumer was deleted");
+	return 1;
+}
+
+/*
+ * Ends the subscription, if any. A durable consumer stays on the server
+ * (Destroy only); an ephemeral one is deleted at once (Unsubscribe), rather
+ * than when its inactivity threshold runs out. The pull that borrowed the
+ * subscription must be gone. Cannot fail.
+ */
+void
+source_consumer_drop(struct source_consumer *k)
+{
+	if (k->sub != NULL && k->ephemeral)
+		natsSubscription_Unsubscribe(k->sub);
+	natsSubscription_Destroy(k->sub);
+	k->sub = NULL;
+	k->ephemeral = 0;
 }
 
 /*
@@ -103,7 +168,8 @@ source_sub_state(struct source *s, uint64_t *num_pending,
  * wait), and the same filter and ack policy.
  */
 static int
-usable(const struct source *s, const jsConsumerInfo *ci, uint64_t start_seq)
+usable(const struct source_consumer *k, const jsConsumerInfo *ci,
+    uint64_t start_seq)
 {
 	const jsConsumerConfig *c = ci->Config;
 
@@ -111,14 +177,14 @@ usable(const struct source *s, const jsConsumerInfo *ci, uint64_t start_seq)
 	    ci->AckFloor.Stream == start_seq - 1 &&
 	    ci->NumAckPending == 0 &&
 	    c->AckPolicy == js_AckAll &&
-	    c->MaxAckPending >= s->max_events &&
+	    c->MaxAckPending >= k->max_events &&
 	    c->FilterSubject != NULL &&
-	    strcmp(c->FilterSubject, s->acct->subjects[0]) == 0;
+	    strcmp(c->FilterSubject, k->acct->subjects[0]) == 0;
 }
 
 static enum source_result
-create(struct source *s, uint64_t start_seq, uint64_t *next_dseq, char *err,
-    size_t errlen)
+create(struct source_consumer *k, uint64_t start_seq, uint64_t *next_dseq,
+    char *err, size_t errlen)
 {
 	jsConsumerConfig cc;
 	jsConsumerInfo *ci = NULL;
@@ -126,22 +192,24 @@ create(struct source *s, uint64_t start_seq, uint64_t *next_dseq, char *err,
 	natsStatus st;
 
 	jsConsumerConfig_Init(&cc);
-	cc.Durable = s->acct->consumer;
+	cc.Durable = k->acct->consumer;
 	cc.Description = "projector: the database's checkpoint says where to start";
 	cc.AckPolicy = js_AckAll;
 	cc.AckWait = (int64_t)SOURCE_ACK_WAIT_MS * 1000000;
 	/* Room for one batch being committed while the next is fetched. */
-	cc.MaxAckPending = 2 * (int64_t)s->max_events;
-	cc.FilterSubject = s->acct->subjects[0];
+	cc.MaxAckPending = 2 * (int64_t)k->max_events;
+	cc.FilterSubject = k->acct->subjects[0];
 	if (start_seq <= 1)
 		cc.DeliverPolicy = js_DeliverAll;
 	else {
 		cc.DeliverPolicy = js_DeliverByStartSequence;
 		cc.OptStartSeq = start_seq;
 	}
-	st = js_AddConsumer(&ci, s->js, s->acct->stream, &cc, NULL, &jerr);
+	st = js_AddConsumer(&ci, source_conn_js(k->conn), k->acct->stream, &cc,
+	    NULL, &jerr);
 	if (st != NATS_OK)
-		return source_translate(s, st, jerr, "creating the consumer", err, errlen);
+		return source_conn_fail(k->conn, st, jerr,
+		    "creating the consumer", err, errlen);
 	*next_dseq = ci->Delivered.Consumer + 1;
 	jsConsumerInfo_Destroy(ci);
 	return SOURCE_OK;
@@ -150,57 +218,59 @@ create(struct source *s, uint64_t start_seq, uint64_t *next_dseq, char *err,
 /*
  * Makes the durable consumer deliver from start_seq on (1 = the whole
  * stream), reusing it when its state allows and recreating it otherwise
- * (*recreated says which), and subscribes to it. Returns SOURCE_OK or an
- * error with err.
+ * (*recreated says which), and subscribes to it; *next_dseq is the consumer
+ * sequence of its next delivery. The subscription must have been dropped.
+ * Returns SOURCE_OK or an error with err.
  */
 enum source_result
-source_position(struct source *s, uint64_t start_seq, int *recreated,
-    char *err, size_t errlen)
+source_consumer_position(struct source_consumer *k, uint64_t start_seq,
+    int *recreated, uint64_t *next_dseq, char *err, size_t errlen)
 {
+	jsCtx *js = source_conn_js(k->conn);
 	jsConsumerInfo *ci = NULL;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
 	enum source_result r;
-	uint64_t next_dseq = 0;
 	natsStatus st;
 
 	*recreated = 0;
-	source_drop_subscription(s);
-
-	st = js_GetConsumerInfo(&ci, s->js, s->acct->stream, s->acct->consumer,
+	*next_dseq = 0;
+	st = js_GetConsumerInfo(&ci, js, k->acct->stream, k->acct->consumer,
 	    NULL, &jerr);
-	if (st == NATS_OK && usable(s, ci, start_seq))
-		next_dseq = ci->Delivered.Consumer + 1;
+	if (st == NATS_OK && usable(k, ci, start_seq))
+		*next_dseq = ci->Delivered.Consumer + 1;
 	else if (st == NATS_OK || jerr == JSConsumerNotFoundErr) {
 		if (st == NATS_OK) {
-			st = js_DeleteConsumer(s->js, s->acct->stream,
-			    s->acct->consumer, NULL, &jerr);
+			st = js_DeleteConsumer(js, k->acct->stream,
+			    k->acct->consumer, NULL, &jerr);
 			if (st != NATS_OK && jerr != JSConsumerNotFoundErr) {
-				r = source_translate(s, st, jerr, "deleting the consumer",
-				    err, errlen);
+				r = source_conn_fail(k->conn, st, jerr,
+				    "deleting the consumer", err, errlen);
 				goto fail;
 			}
 		}
-		if ((r = create(s, start_seq, &next_dseq, err, errlen)) != SOURCE_OK)
+		if ((r = create(k, start_seq, next_dseq, err, errlen)) !=
+		    SOURCE_OK)
 			goto fail;
 		*recreated = 1;
 	} else {
-		r = source_translate(s, st, jerr, "consumer info", err, errlen);
+		r = source_conn_fail(k->conn, st, jerr, "consumer info", err,
+		    errlen);
 		goto fail;
 	}
 	jsConsumerInfo_Destroy(ci);
 	ci = NULL;
 
 	jsSubOptions_Init(&so);
-	so.Stream = s->acct->stream;
-	so.Consumer = s->acct->consumer;
-	st = js_PullSubscribe(&s->sub, s->js, s->acct->subjects[0],
-	    s->acct->consumer, NULL, &so, &jerr);
+	so.Stream = k->acct->stream;
+	so.Consumer = k->acct->consumer;
+	st = js_PullSubscribe(&k->sub, js, k->acct->subjects[0],
+	    k->acct->consumer, NULL, &so, &jerr);
 	if (st != NATS_OK) {
-		r = source_translate(s, st, jerr, "subscribing", err, errlen);
+		r = source_conn_fail(k->conn, st, jerr, "subscribing", err,
+		    errlen);
 		goto fail;
 	}
-	s->expect_dseq = next_dseq;
 	return SOURCE_OK;
 fail:
 	jsConsumerInfo_Destroy(ci);
@@ -210,19 +280,20 @@ fail:
 /*
  * Subscribes to a new ephemeral consumer that delivers from start_seq on,
  * without acknowledgements: the reader of a replay, which must not touch the
- * durable consumer. The server deletes it by itself should we vanish.
+ * durable consumer. The server deletes it by itself should we vanish. Its
+ * first delivery is consumer sequence 1. The subscription must have been
+ * dropped. Returns SOURCE_OK or an error with err.
  */
 enum source_result
-source_position_ephemeral(struct source *s, uint64_t start_seq, char *err,
-    size_t errlen)
+source_consumer_position_ephemeral(struct source_consumer *k,
+    uint64_t start_seq, char *err, size_t errlen)
 {
 	jsSubOptions so;
 	jsErrCode jerr = 0;
 	natsStatus st;
 
-	source_drop_subscription(s);
 	jsSubOptions_Init(&so);
-	so.Stream = s->acct->stream;
+	so.Stream = k->acct->stream;
 	so.Config.AckPolicy = js_AckNone;
 	so.Config.InactiveThreshold = (int64_t)SOURCE_ACK_WAIT_MS * 1000000;
 	so.Config.Description = "projector replay";
@@ -232,12 +303,21 @@ source_position_ephemeral(struct source *s, uint64_t start_seq, char *err,
 		so.Config.DeliverPolicy = js_DeliverByStartSequence;
 		so.Config.OptStartSeq = start_seq;
 	}
-	st = js_PullSubscribe(&s->sub, s->js, s->acct->subjects[0], NULL, NULL,
-	    &so, &jerr);
+	st = js_PullSubscribe(&k->sub, source_conn_js(k->conn),
+	    k->acct->subjects[0], NULL, NULL, &so, &jerr);
 	if (st != NATS_OK)
-		return source_translate(s, st, jerr, "creating the replay consumer", err,
-		    errlen);
-	s->ephemeral = 1;
-	s->expect_dseq = 1;
+		return source_conn_fail(k->conn, st, jerr,
+		    "creating the replay consumer", err, errlen);
+	k->ephemeral = 1;
 	return SOURCE_OK;
+}
+
+/* Drops the subscription and frees k. Accepts NULL. */
+void
+source_consumer_free(struct source_consumer *k)
+{
+	if (k == NULL)
+		return;
+	source_consumer_drop(k);
+	free(k);
 }

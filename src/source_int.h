@@ -1,14 +1,24 @@
 /*
- * source_int.h: what the three files of the source module share, and no
- * other module may use: source.c (the connection, its callbacks, errors),
- * source_consumer.c (the stream, the durable and ephemeral consumers, the
- * subscription) and source_fetch.c (the prefetching fetcher, the batch,
- * acks). The public interface is source.h.
+ * source_int.h: what the files of the source module share, and no other
+ * module may use. They form a chain, each owning its state and calling only
+ * the files below it:
+ *
+ *   source.c           the public interface (source.h): composes the rest
+ *   source_pull.c      struct source_pull: the fetcher thread of one
+ *                      subscription, the batch in hand, delivery order, acks
+ *   source_consumer.c  struct source_consumer: the stream, the durable and
+ *                      ephemeral consumers, the subscription
+ *   source_conn.c      struct source_conn: the connection, its callbacks,
+ *                      the permission violation it last heard of
+ *   source_error.c     cnats statuses into enum source_result and a sentence
+ *
+ * Memory: each struct is owned by the file above it in the chain, which
+ * frees it with its _free() or _close() (each accepts NULL); a lower object
+ * must outlive the ones that borrow it (a pull borrows its consumer's
+ * subscription, a consumer its connection).
  */
 #ifndef SOURCE_INT_H
 #define SOURCE_INT_H
-
-#include <pthread.h>
 
 #include <nats/nats.h>
 
@@ -18,46 +28,59 @@
 #define SOURCE_API_WAIT_MS	5000
 /* How long an unacknowledged delivery waits before the server resends it. */
 #define SOURCE_ACK_WAIT_MS	30000
-/* Fetches at least this long ask the server for heartbeats. */
-#define SOURCE_HEARTBEAT_MIN_MS	1000
-/*
- * An ack waits at most this long for the server's confirmation: a lost ack
- * costs only a redelivery, which the checkpoint skips, and a stop must not
- * wait the API timeout on a dead server (cli.md: exit within 5 s).
- */
-#define SOURCE_ACK_CONFIRM_MS	1000
-/* How long a close waits for cnats's closed callback (see source_close). */
-#define SOURCE_CLOSE_WAIT_MS	1500
 
-struct source_fetcher;
+/* source_error.c */
+const char	*source_error_plain(const char *text);
+enum source_result source_error_translate(natsStatus st, jsErrCode jerr,
+	    const char *what, char *err, size_t errlen);
 
-struct source {
-	const struct config_account *acct;
-	int			 max_events;
-	natsOptions		*opts;
-	natsConnection		*nc;
-	jsCtx			*js;
-	natsSubscription	*sub;
-	int			 ephemeral;	/* sub owns an ephemeral consumer */
-	struct source_fetcher	*fetcher;	/* NULL until the first fetch */
-	natsMsgList		 list;		/* the batch in the caller's hands */
-	struct source_msg	*views;		/* one per message of list */
-	size_t			 nviews;	/* capacity of views */
-	uint64_t		 expect_dseq;	/* next delivery, 0 = unknown */
-	int			 gap;		/* a delivery was lost: reposition */
-	source_event_fn		*event_fn;
-	void			*event_arg;
-	pthread_mutex_t		 mu;		/* guards perm and closed */
-	pthread_cond_t		 closed_cv;	/* signalled by on_closed */
-	int			 closed;	/* the closed callback has run */
-	char			 perm[512];	/* last permission violation */
-};
+/* source_conn.c */
+struct source_conn;
 
-const char	*source_plain(const char *text);
-int	source_take_perm(struct source *s, char *err, size_t errlen);
-enum source_result source_translate(struct source *s, natsStatus st,
+enum source_result source_conn_open(const struct config *cfg,
+	    const struct config_account *acct, source_event_fn *fn, void *arg,
+	    struct source_conn **out, char *err, size_t errlen);
+jsCtx	*source_conn_js(struct source_conn *c);
+int64_t	 source_conn_max_payload(struct source_conn *c);
+int	 source_conn_take_perm(struct source_conn *c, char *err, size_t errlen);
+enum source_result source_conn_fail(struct source_conn *c, natsStatus st,
 	    jsErrCode jerr, const char *what, char *err, size_t errlen);
-void	source_drop_subscription(struct source *s);
-void	source_fetch_stop(struct source *s);
+void	 source_conn_close(struct source_conn *c);
+
+/* source_consumer.c */
+struct source_consumer;
+
+struct source_consumer *source_consumer_new(struct source_conn *c,
+	    const struct config_account *acct, int max_events);
+enum source_result source_consumer_stream(struct source_consumer *k,
+	    struct source_stream_info *out, char *err, size_t errlen);
+enum source_result source_consumer_durable(struct source_consumer *k,
+	    struct source_consumer_info *out, char *err, size_t errlen);
+enum source_result source_consumer_position(struct source_consumer *k,
+	    uint64_t start_seq, int *recreated, uint64_t *next_dseq, char *err,
+	    size_t errlen);
+enum source_result source_consumer_position_ephemeral(
+	    struct source_consumer *k, uint64_t start_seq, char *err,
+	    size_t errlen);
+natsSubscription *source_consumer_sub(struct source_consumer *k);
+enum source_result source_consumer_sub_info(struct source_consumer *k,
+	    struct source_consumer_info *out, char *err, size_t errlen);
+int	 source_consumer_gone(struct source_consumer *k, char *err,
+	    size_t errlen);
+void	 source_consumer_drop(struct source_consumer *k);
+void	 source_consumer_free(struct source_consumer *k);
+
+/* source_pull.c */
+struct source_pull;
+
+int	 source_pull_new(struct source_consumer *k, struct source_conn *c,
+	    uint64_t next_dseq, struct source_pull **out, char *err,
+	    size_t errlen);
+enum source_result source_pull_next(struct source_pull *p, int batch,
+	    int wait_ms, size_t *count, char *err, size_t errlen);
+const struct feed_msg *source_pull_msg(struct source_pull *p, size_t i);
+enum source_result source_pull_ack(struct source_pull *p, size_t i,
+	    char *err, size_t errlen);
+void	 source_pull_free(struct source_pull *p);
 
 #endif /* SOURCE_INT_H */

@@ -93,8 +93,8 @@ read_nats(const struct config *cfg, const struct config_account *acct,
     json_t *a)
 {
 	struct source *s = NULL;
-	struct source_stream ss;
-	struct source_consumer sc;
+	struct source_stream_info ss;
+	struct source_consumer_info sc;
 	char err[512];
 	json_t *p;
 	size_t i;

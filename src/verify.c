@@ -281,7 +281,7 @@ verify_one(const struct config *cfg, const struct config_account *acct,
     const struct projection *const *builtin, const struct projection *p,
     volatile sig_atomic_t *stop, FILE *out, char *err, size_t errlen)
 {
-	char scratch[REBUILD_PATH_MAX], state[32];
+	char scratch[REBUILD_PATH_MAX], state[32], ignored[512];
 	sqlite3 *live = NULL, *rebuilt = NULL;
 	enum verify_result vr = VERIFY_ERROR;
 	uint64_t seq;
@@ -329,7 +329,7 @@ done:
 	sqlite3_close(rebuilt);
 	sqlite3_close(live);
 	/* Best effort: a scratch file left behind is harmless. */
-	db_unlink(scratch, state, sizeof(state));
+	db_unlink(scratch, ignored, sizeof(ignored));
 	return vr;
 }
 

@@ -1,83 +1,26 @@
 /*
- * worker.c: one account's fold loop (see worker.h): position the consumer
- * at the checkpoint, fetch, fold in one transaction, commit, then ack. The
- * other worker_*.c files open what the loop needs and report on it.
+ * worker.c: one account's live loop (see worker.h): it turns the account's
+ * reader (reader.h) over its durable feed, and decides what each step means
+ * to a live account: a gap refused or accepted, a batch acknowledged once
+ * committed, the end of --once, a rebuild tended between batches. The other
+ * worker_*.c files open what the loop needs and report on it.
  */
 #include <sysexits.h>
 
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
+#include "fault.h"
+#include "feed_source.h"
 #include "fold.h"
 #include "log.h"
-#include "replay.h"
-#include "registry.h"
-#include "secret.h"
-#include "source.h"
+#include "rebuild_live.h"
 #include "worker_int.h"
 
-#ifdef PROJECTOR_FAULTS
-/*
- * Test builds only: PROJECTOR_FAULT=POINT:N kills the process with SIGKILL
- * the Nth time it passes POINT ("before_commit", "after_commit"), so that
- * the crash tests can stop it exactly between COMMIT and the ack.
- */
-static void
-fault_init(struct worker *w)
-{
-	const char *s = getenv("PROJECTOR_FAULT");
-	const char *colon;
-
-	if (s == NULL || (colon = strchr(s, ':')) == NULL)
-		return;
-	snprintf(w->fault_point, sizeof(w->fault_point), "%.*s",
-	    (int)(colon - s), s);
-	w->fault_at = strtol(colon + 1, NULL, 10);
-}
-
-static void
-fault(struct worker *w, const char *point)
-{
-	if (strcmp(point, w->fault_point) != 0)
-		return;
-	if (++w->passes == w->fault_at) {
-		log_warn("fault point reached, killing myself", "account=%s"
-		    " point=%s n=%ld", w->name, point, w->fault_at);
-		raise(SIGKILL);
-	}
-}
-#define FAULT(w, point)	fault((w), (point))
-#else
-#define FAULT(w, point)	((void)0)
-#endif
-
-
-
-/*
- * Forgets the connection after cnats gave up on it (the server refused the
- * credentials, say); the loop opens a new one after a backoff.
- */
-static void
-drop_source(struct worker *w)
-{
-	__atomic_store_n(&w->closing, 1, __ATOMIC_RELEASE);
-	source_close(w->source);
-	__atomic_store_n(&w->closing, 0, __ATOMIC_RELEASE);
-	w->source = NULL;
-	w->positioned = 0;
-}
-
-/*
- * Compares the database's checkpoint with the stream, then makes the
- * consumer deliver from the checkpoint + 1. Returns 0 when positioned, -1 to
- * retry later, or an exit code.
- */
 /*
  * The stream no longer holds events after the checkpoint (they expired or
  * were purged before they were applied): the read model can never equal a
@@ -87,10 +30,10 @@ drop_source(struct worker *w)
  * the message says what to check.
  */
 static int
-accept_gap(struct worker *w, uint64_t cp, const struct source_stream *st)
+accept_gap(struct worker *w, uint64_t cp, const struct feed_pos *pos)
 {
 	char err[WORKER_ERR_LEN];
-	uint64_t lost = st->first_seq - cp - 1;
+	uint64_t lost = pos->first_seq - cp - 1;
 
 	if (!w->p->accept_gap) {
 		snprintf(err, sizeof(err), "stream %s no longer holds seq %llu to"
@@ -99,307 +42,211 @@ accept_gap(struct worker *w, uint64_t cp, const struct source_stream *st)
 		    " --accept-gap to go on without them, or replay to rebuild"
 		    " from what the stream holds", w->p->acct->stream,
 		    (unsigned long long)cp + 1,
-		    (unsigned long long)st->first_seq - 1,
-		    (unsigned long long)cp, (unsigned long long)st->first_seq);
+		    (unsigned long long)pos->first_seq - 1,
+		    (unsigned long long)cp, (unsigned long long)pos->first_seq);
 		log_error("events expired before they were applied", "account=%s"
 		    " checkpoint=%llu stream_first_seq=%llu error=%s", w->name,
-		    (unsigned long long)cp, (unsigned long long)st->first_seq, err);
+		    (unsigned long long)cp, (unsigned long long)pos->first_seq,
+		    err);
 		worker_set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
 	log_warn("events expired before they were applied; going on"
 	    " (--accept-gap)", "account=%s checkpoint=%llu stream_first_seq=%llu"
 	    " missing=%llu", w->name, (unsigned long long)cp,
-	    (unsigned long long)st->first_seq, (unsigned long long)lost);
+	    (unsigned long long)pos->first_seq, (unsigned long long)lost);
 	if (db_add_meta(w->db, "gap_events", lost, err, sizeof(err)) == -1)
 		log_warn("cannot record the gap", "account=%s error=%s", w->name,
 		    err);
 	return 0;
 }
 
+/*
+ * The feed was positioned at the checkpoint + 1: compares what the stream
+ * holds with the checkpoint. Returns 0 to go on, or an exit code.
+ */
 static int
-position(struct worker *w)
+positioned(struct worker *w, const struct reader_out *o)
 {
-	struct source_stream st;
 	char err[WORKER_ERR_LEN];
-	enum source_result r;
-	uint64_t cp = fold_min_checkpoint(w->fold);
-	int recreated, code;
+	uint64_t cp = o->start_seq - 1;
+	int code;
 
-	r = source_stream_info(w->source, &st, err, sizeof(err));
-	if (r == SOURCE_ENOSTREAM) {
-		worker_transient(w, "stream not found", err);
-		return -1;
-	}
-	if (r != SOURCE_OK) {
-		if (worker_fatal_code(r) != 0) {
-			log_error("cannot read the stream", "account=%s error=%s",
-			    w->name, err);
-			return worker_fatal_code(r);
-		}
-		worker_transient(w, "cannot read the stream", err);
-		if (r == SOURCE_ECLOSED)
-			drop_source(w);
-		return -1;
-	}
-	if (st.last_seq < cp) {
+	if (o->pos.last_seq < cp) {
 		/* Folding on would mix two histories in one view. */
 		snprintf(err, sizeof(err), "stream %s went backwards: the"
 		    " database has applied up to seq %llu but the stream's last"
 		    " seq is %llu; it was deleted, purged or lost data. Rebuild"
 		    " the database (projector replay) or restore the stream",
 		    w->p->acct->stream, (unsigned long long)cp,
-		    (unsigned long long)st.last_seq);
+		    (unsigned long long)o->pos.last_seq);
 		log_error("stream went backwards", "account=%s checkpoint=%llu"
 		    " stream_last_seq=%llu error=%s", w->name,
-		    (unsigned long long)cp, (unsigned long long)st.last_seq, err);
+		    (unsigned long long)cp, (unsigned long long)o->pos.last_seq,
+		    err);
 		worker_set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
-	if (st.first_seq > cp + 1 && (code = accept_gap(w, cp, &st)) != 0)
+	if (o->pos.first_seq > cp + 1 && (code = accept_gap(w, cp, &o->pos)) != 0)
 		return code;
-	w->stream_last = st.last_seq;
-	w->behind = st.last_seq > cp ? st.last_seq - cp : 0;
 	if (!w->have_target) {
-		w->target = st.last_seq;
+		w->target = o->pos.last_seq;
 		w->have_target = 1;
-	}
-	r = source_position(w->source, cp + 1, &recreated, err, sizeof(err));
-	if (r != SOURCE_OK) {
-		if (worker_fatal_code(r) != 0) {
-			log_error("cannot set up the consumer", "account=%s error=%s",
-			    w->name, err);
-			return worker_fatal_code(r);
-		}
-		worker_transient(w, "cannot set up the consumer", err);
-		if (r == SOURCE_ECLOSED)
-			drop_source(w);
-		return -1;
 	}
 	log_info("consumer positioned", "account=%s stream=%s consumer=%s"
 	    " start_seq=%llu stream_last_seq=%llu recreated=%d", w->name,
 	    w->p->acct->stream, w->p->acct->consumer,
-	    (unsigned long long)(cp + 1), (unsigned long long)st.last_seq,
-	    recreated);
-	w->positioned = 1;
+	    (unsigned long long)o->start_seq, (unsigned long long)o->pos.last_seq,
+	    o->pos.recreated);
 	worker_recovered(w);
 	worker_set_state(w, "live", NULL);
 	return 0;
 }
 
-/*
- * Folds the fetched batch of n messages in one transaction, retrying it (the
- * messages stay in hand, unacknowledged) while SQLite is busy or full.
- * Returns 0 when committed, -1 when stopped first, or an exit code.
- */
-static int
-fold_batch(struct worker *w, size_t n)
+/* The before_commit hook of the live reader: a fault point, for tests. */
+static enum fold_result
+before_commit(void *arg, struct feed *feed, size_t count, char *err,
+    size_t errlen)
 {
-	struct source_msg m;
-	char err[WORKER_ERR_LEN];
-	enum fold_result r;
-	size_t i;
-
-	for (;;) {
-		r = fold_begin(w->fold, err, sizeof(err));
-		for (i = 0; i < n && r == FOLD_OK; i++) {
-			if (source_msg(w->source, i, &m, err, sizeof(err)) != SOURCE_OK) {
-				r = FOLD_ERROR;
-				break;
-			}
-			r = fold_event(w->fold, m.seq, m.stored_ms, m.subject, m.data,
-			    m.len, err, sizeof(err));
-		}
-		if (r == FOLD_OK) {
-			FAULT(w, "before_commit");
-			r = fold_commit(w->fold, w->stream_last, err, sizeof(err));
-		}
-		if (r == FOLD_OK)
-			return 0;
-		fold_rollback(w->fold);
-		if (r == FOLD_ERROR) {
-			log_error("fold failed", "account=%s error=%s", w->name, err);
-			worker_set_state(w, "failed", err);
-			return EX_SOFTWARE;
-		}
-		worker_transient(w, "batch rolled back, will retry", err);
-		worker_backoff(w);
-		if (*w->p->stop)
-			return -1;
-	}
+	(void)arg;
+	(void)feed;
+	(void)count;
+	(void)err;
+	(void)errlen;
+	fault_point("before_commit");
+	return FOLD_OK;
 }
 
+static int
+stopping(void *arg)
+{
+	struct worker *w = arg;
 
+	return *w->p->stop;
+}
+
+/*
+ * Opens the account's durable feed (not connected yet) and the reader that
+ * folds it into the live fold. Cannot fail.
+ */
+static void
+open_reader(struct worker *w)
+{
+	w->feed = feed_source_new(w->p->cfg, w->p->acct, FEED_SOURCE_DURABLE,
+	    worker_on_conn, w);
+	w->rp.feed = w->feed;
+	w->rp.fold = w->fold;
+	w->rp.batch = w->p->cfg->max_events;
+	w->rp.partial_wait_ms = w->p->cfg->max_wait_ms;
+	w->rp.idle_wait_ms = WORKER_IDLE_WAIT_MS;
+	w->rp.backoff_max_ms = READER_BACKOFF_MAX_MS;
+	w->rp.give_up_ms = w->p->once ? WORKER_ONCE_GIVE_UP_MS : 0;
+	w->rp.before_commit = before_commit;
+	w->rp.stopping = stopping;
+	w->rp.arg = w;
+	w->reader = reader_new(&w->rp);
+}
 
 /* --once: has every event of the stream as of start been applied? */
 static int
 caught_up(struct worker *w, uint64_t pending)
 {
-	return w->replay == NULL && w->have_target &&
+	return w->rebuild == NULL && w->have_target &&
 	    (fold_min_checkpoint(w->fold) >= w->target || pending == 0);
 }
 
 /*
- * Opens the connection. Returns 0, -1 to retry later (refused credentials
- * too: the owner may be fixing them on the server side), or an exit code.
+ * --once ends when the server has nothing left to deliver and everything it
+ * delivered is folded: a batch still on its way (fetched ahead, or late on
+ * a loaded machine) is not the end.
  */
 static int
-open_source(struct worker *w)
+once_done(struct worker *w)
 {
 	char err[WORKER_ERR_LEN];
-	enum source_result r;
+	int drained;
 
-	r = source_open(w->p->cfg, w->p->acct, worker_on_conn, w, &w->source, err,
-	    sizeof(err));
-	if (r == SOURCE_OK)
-		return 0;
-	if (worker_fatal_code(r) != 0) {
-		log_error("cannot connect", "account=%s error=%s", w->name, err);
-		worker_set_state(w, "failed", err);
-		return worker_fatal_code(r);
-	}
-	worker_transient(w, "cannot connect", err);
-	return -1;
+	return feed_drained(w->feed, fold_min_checkpoint(w->fold), &drained,
+	    err, sizeof(err)) == FEED_OK && drained && caught_up(w, 0);
 }
 
-/* --once waits a bounded time for NATS; run waits for ever. */
-static int
-give_up(struct worker *w)
-{
-	if (!w->p->once || worker_now_ms() - w->started_ms < WORKER_ONCE_GIVE_UP_MS)
-		return 0;
-	log_error("giving up: NATS or the stream stayed unavailable",
-	    "account=%s error=%s", w->name, w->last_err);
-	return 1;
-}
-
-/*
- * The size and wait of the next fetch. A quiet stream waits up to a second
- * for its next event, asked for alone so that it is handed over the moment
- * it comes (a request for a full batch would hold it until the wait ends),
- * or a tenth of that while a rebuild runs, whose swap waits for the fetch.
- * A consumer with full batches pending waits long enough for a slow server
- * to deliver it (a large store on a loaded machine can take more than
- * max_wait_ms; an answer that arrives after the wait would have to be
- * thrown away, see source_fetch.c); otherwise a partial batch waits
- * max_wait_ms.
- */
+/* Only now, after COMMIT, may the server forget the batch. */
 static void
-fetch_shape(const struct worker *w, int idle, int *batch, int *wait_ms)
+acknowledge(struct worker *w, const struct reader_out *o)
 {
-	*batch = w->p->cfg->max_events;
-	if (idle) {
-		*batch = 1;
-		*wait_ms = w->replay != NULL ? WORKER_REBUILD_WAIT_MS :
-		    WORKER_IDLE_WAIT_MS;
-	} else if (w->behind >= 2 * (uint64_t)*batch)
-		/* Two: the request in flight was made one batch earlier. */
-		*wait_ms = WORKER_CATCHUP_WAIT_MS;
-	else
-		*wait_ms = w->p->cfg->max_wait_ms;
+	char err[WORKER_ERR_LEN];
+
+	fault_point("after_commit");
+	if (o->count > 0 &&
+	    feed_ack(w->feed, o->count - 1, err, sizeof(err)) != FEED_OK)
+		log_debug("ack failed; the redelivery will be skipped",
+		    "account=%s error=%s", w->name, err);
+	log_debug("batch committed", "account=%s events=%zu last_seq=%llu",
+	    w->name, o->count, (unsigned long long)o->last_seq);
 }
 
 /* The loop; returns the exit code. */
 static int
 loop(struct worker *w)
 {
-	struct source_msg last;
+	struct reader_out o;
 	char err[WORKER_ERR_LEN];
-	enum source_result r;
-	size_t n;
-	int code, idle = 0, batch, wait_ms;
+	int code;
 
 	while (!*w->p->stop) {
-		if (w->replay != NULL && (code = worker_rebuild_tend(w)) != 0)
-			return code == -1 ? 0 : code;
-		if (w->nlive == 0) {
+		if (w->rebuild != NULL) {
+			switch (worker_rebuild_tend(w, &code)) {
+			case WORKER_DONE:
+				return 0;
+			case WORKER_STOP:
+				return code;
+			case WORKER_GO:
+				break;
+			}
+		}
+		if (worker_nlive(w) == 0) {
 			/* Everything is being rebuilt: nothing to fold live yet. */
-			worker_pause(w, 100);
+			reader_pause(w->reader, 100);
 			continue;
 		}
-		if (w->source == NULL) {
-			if ((code = open_source(w)) > 0)
+		/* A swap waits for the fetch: keep it short while rebuilding. */
+		w->rp.idle_wait_ms = w->rebuild != NULL ? WORKER_REBUILD_WAIT_MS :
+		    WORKER_IDLE_WAIT_MS;
+		switch (reader_step(w->reader, &o, err, sizeof(err))) {
+		case READER_POSITIONED:
+			if ((code = positioned(w, &o)) != 0)
 				return code;
-			if (code == -1) {
-				if (give_up(w))
-					return EX_UNAVAILABLE;
-				worker_backoff(w);
-				continue;
-			}
-		}
-		if (!w->positioned) {
-			if ((code = position(w)) > 0)
-				return code;
-			if (code == -1) {
-				if (give_up(w))
-					return EX_UNAVAILABLE;
-				worker_backoff(w);
-				continue;
-			}
 			if (w->p->once && caught_up(w, UINT64_MAX))
 				return 0;
-		}
-		fetch_shape(w, idle, &batch, &wait_ms);
-		r = source_fetch(w->source, batch, wait_ms, &n, err,
-		    sizeof(err));
-		switch (r) {
-		case SOURCE_OK:
 			break;
-		case SOURCE_EMPTY:
-			idle = 1;
-			/*
-			 * --once ends when the server has nothing left to
-			 * deliver and everything it delivered is folded: a
-			 * batch still on its way (fetched ahead, or late on a
-			 * loaded machine) is not the end.
-			 */
-			if (w->p->once) {
-				struct source_consumer c;
-
-				if (source_consumer_info(w->source, &c, err,
-				    sizeof(err)) == SOURCE_OK &&
-				    c.num_pending == 0 && c.delivered_seq <=
-				    fold_min_checkpoint(w->fold) && caught_up(w, 0))
-					return 0;
-			}
+		case READER_FOLDED:
+			worker_recovered(w);
+			acknowledge(w, &o);
 			worker_progress(w, 0);
-			continue;
-		case SOURCE_REPOSITION:
+			if (w->p->once &&
+			    caught_up(w, reader_pending(w->reader)))
+				return 0;
+			break;
+		case READER_IDLE:
+			if (w->p->once && once_done(w))
+				return 0;
+			worker_progress(w, 0);
+			break;
+		case READER_REPOSITION:
 			log_info("positioning the consumer again", "account=%s"
 			    " reason=%s", w->name, err);
-			w->positioned = 0;
-			continue;
-		default:
-			if ((code = worker_fatal_code(r)) != 0) {
-				log_error("fetch failed", "account=%s error=%s", w->name,
-				    err);
+			break;
+		case READER_RETRY:
+			worker_transient(w, o.what, err);
+			reader_backoff(w->reader);
+			break;
+		case READER_STOP:
+			log_error(o.what, "account=%s error=%s", w->name, err);
+			/* Giving up on NATS says nothing of the projections. */
+			if (o.code != EX_UNAVAILABLE)
 				worker_set_state(w, "failed", err);
-				return code;
-			}
-			worker_transient(w, "fetch failed", err);
-			if (r == SOURCE_ECLOSED)
-				drop_source(w);
-			worker_backoff(w);
-			continue;
+			return o.code;
 		}
-		idle = 0;
-		worker_recovered(w);
-		source_msg(w->source, n - 1, &last, err, sizeof(err));
-		if (last.seq + last.pending > w->stream_last)
-			w->stream_last = last.seq + last.pending;
-		w->behind = last.pending;
-		if ((code = fold_batch(w, n)) != 0)
-			return code > 0 ? code : 0;
-		FAULT(w, "after_commit");
-		/* Only now, after COMMIT, may the server forget the batch. */
-		if (source_ack(w->source, n - 1, err, sizeof(err)) != SOURCE_OK)
-			log_debug("ack failed; the redelivery will be skipped",
-			    "account=%s error=%s", w->name, err);
-		log_debug("batch committed", "account=%s events=%zu last_seq=%llu",
-		    w->name, n, (unsigned long long)last.seq);
-		worker_progress(w, 0);
-		if (w->p->once && caught_up(w, last.pending))
-			return 0;
 	}
 	return 0;
 }
@@ -420,18 +267,17 @@ worker_run(const struct worker_params *p)
 	memset(&w, 0, sizeof(w));
 	w.p = p;
 	w.name = p->acct->name;
-	w.backoff_ms = WORKER_BACKOFF_MIN_MS;
-	w.started_ms = w.progress_ms = worker_now_ms();
-#ifdef PROJECTOR_FAULTS
-	fault_init(&w);
-#endif
+	w.progress_ms = clock_now_ms();
 	if (worker_select(&w, err, sizeof(err)) == -1) {
 		log_error("bad configuration", "account=%s error=%s", w.name, err);
 		return EX_CONFIG;
 	}
 	worker_check_secret(&w);
 	w.tty = isatty(STDERR_FILENO);
-	if ((code = worker_open_db(&w)) != 0 || (code = worker_rebuild_start(&w)) != 0)
+	if ((code = worker_open_db(&w)) != 0)
+		goto done;
+	open_reader(&w);
+	if ((code = worker_rebuild_start(&w)) != 0)
 		goto done;
 	log_info("starting", "account=%s database=%s stream=%s projections=%zu"
 	    " checkpoint=%llu", w.name, p->acct->database, p->acct->stream,
@@ -439,7 +285,7 @@ worker_run(const struct worker_params *p)
 	code = loop(&w);
 done:
 	/* An unfinished shadow stays on disk, to be resumed. */
-	replay_finish(w.replay);
+	rebuild_live_finish(w.rebuild);
 	if (w.fold != NULL)
 		worker_progress(&w, 1);
 	/*
@@ -450,11 +296,13 @@ done:
 	    db_set_state(w.db, NULL, "stopped", NULL, err, sizeof(err)) == -1)
 		log_warn("cannot update projector_status", "account=%s error=%s",
 		    w.name, err);
-	for (i = 0; w.db != NULL && i < w.nrprojs; i++)
-		db_set_rebuild(w.db, w.rprojs[i]->name, 0, 0, err, sizeof(err));
-	/* Closing the connection first: no callback may run on a dead worker. */
-	__atomic_store_n(&w.closing, 1, __ATOMIC_RELEASE);
-	source_close(w.source);
+	for (i = 0; w.db != NULL && i < w.nprojs; i++)
+		if (w.projs[i].rebuilding)
+			db_set_rebuild(w.db, w.projs[i].p->name, 0, 0, err,
+			    sizeof(err));
+	/* The connection first: its callbacks use the worker. */
+	feed_close(w.feed);
+	reader_free(w.reader);
 	fold_close(w.fold);
 	db_close(w.db);
 	return code;

@@ -1,7 +1,8 @@
 /*
  * worker_open.c: what a worker opens before its loop (see worker.h): the
  * account's projections, the database (migrated), the fold of the
- * projections folded live; and the check of the secret file's mode.
+ * projections folded live, the feed and its reader; and the check of the
+ * secret file's mode.
  */
 #include <stdio.h>
 #include <string.h>
@@ -33,7 +34,7 @@ worker_select(struct worker *w, char *err, size_t errlen)
 
 	if (a->nprojections == 0) {
 		for (i = 0; w->p->builtin[i] != NULL; i++)
-			w->projs[w->nprojs++] = w->p->builtin[i];
+			w->projs[w->nprojs++].p = w->p->builtin[i];
 		return 0;
 	}
 	for (i = 0; i < a->nprojections; i++) {
@@ -45,27 +46,26 @@ worker_select(struct worker *w, char *err, size_t errlen)
 			    a->projections[i]);
 			return -1;
 		}
-		w->projs[w->nprojs++] = pr;
+		w->projs[w->nprojs++].p = pr;
 	}
 	return 0;
 }
 
 /*
- * Sorts the account's projections into those folded live and those to
- * rebuild: the ones a replay asks for, and the ones whose version in the
- * database is not the program's (their old view keeps serving until the
- * swap). Opens the live fold. Returns 0 or an exit code.
+ * Marks the projections to rebuild: the ones a replay asks for, and the
+ * ones whose version in the database is not the program's (their old view
+ * keeps serving until the swap); the others fold live. Opens the live fold.
+ * Returns 0 or an exit code.
  */
 static int
 open_fold(struct worker *w)
 {
 	char err[WORKER_ERR_LEN];
-	size_t i;
+	size_t i, nrebuild = 0;
 	int recorded;
 
-	w->nlive = w->nrprojs = 0;
 	for (i = 0; i < w->nprojs; i++) {
-		const struct projection *pr = w->projs[i];
+		const struct projection *pr = w->projs[i].p;
 		int again = w->p->replay && (w->p->replay_projection == NULL ||
 		    strcmp(w->p->replay_projection, pr->name) == 0);
 
@@ -81,12 +81,10 @@ open_fold(struct worker *w)
 			    w->name, pr->name, recorded, pr->version);
 			again = 1;
 		}
-		if (again)
-			w->rprojs[w->nrprojs++] = pr;
-		else
-			w->projs_live[w->nlive++] = pr;
+		w->projs[i].rebuilding = again;
+		nrebuild += again;
 	}
-	if (w->p->replay && w->nrprojs == 0) {
+	if (w->p->replay && nrebuild == 0) {
 		log_error("nothing to replay: the account does not run that"
 		    " projection", "account=%s projection=%s", w->name,
 		    w->p->replay_projection);
@@ -153,18 +151,40 @@ worker_check_secret(struct worker *w)
 	}
 }
 
-/* Opens the fold of the projections folded live; returns 0 or an exit code. */
+/* Returns how many projections fold live. Cannot fail. */
+size_t
+worker_nlive(const struct worker *w)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->nprojs; i++)
+		n += !w->projs[i].rebuilding;
+	return n;
+}
+
+/*
+ * Opens the fold of the projections not being rebuilt, in place of the one
+ * before; returns 0 or an exit code.
+ */
 int
 worker_fold_live(struct worker *w)
 {
+	const struct projection *live[FOLD_MAX_PROJECTIONS];
 	char err[WORKER_ERR_LEN];
+	size_t i, n = 0;
 
-	if (fold_open(db_handle(w->db), w->projs_live, w->nlive, &w->fold, err,
+	fold_close(w->fold);
+	w->fold = NULL;
+	for (i = 0; i < w->nprojs; i++)
+		if (!w->projs[i].rebuilding)
+			live[n++] = w->projs[i].p;
+	if (fold_open(db_handle(w->db), live, n, &w->fold, err,
 	    sizeof(err)) != FOLD_OK) {
 		log_error("cannot start projections", "account=%s error=%s",
 		    w->name, err);
 		return EX_SOFTWARE;
 	}
 	fold_on_park(w->fold, on_park, w);
+	w->rp.fold = w->fold;
 	return 0;
 }

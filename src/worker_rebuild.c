@@ -1,6 +1,6 @@
 /*
  * worker_rebuild.c: a worker's background rebuild (see worker.h and
- * replay.h): start it for the projections to fold again, report its
+ * rebuild_live.h): start it for the projections to fold again, report its
  * progress, and after the swap fold every projection live.
  */
 #include <stdio.h>
@@ -8,9 +8,10 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "db.h"
 #include "log.h"
-#include "replay.h"
+#include "rebuild_live.h"
 #include "worker_int.h"
 
 /*
@@ -18,9 +19,9 @@
  * log line every WORKER_PROGRESS_MS otherwise.
  */
 static void
-report_rebuild(struct worker *w, const struct replay_report *r, int final)
+report_rebuild(struct worker *w, const struct rebuild_live_report *r, int final)
 {
-	int64_t t = worker_now_ms();
+	int64_t t = clock_now_ms();
 
 	if (!final && t - w->rebuild_report_ms <
 	    (w->tty ? 500 : WORKER_PROGRESS_MS))
@@ -41,9 +42,9 @@ report_rebuild(struct worker *w, const struct replay_report *r, int final)
 }
 
 /*
- * Starts rebuilding w->rprojs into DATABASE-rebuild, a shadow file, or,
- * when there is nothing to rebuild, removes a shadow an earlier run left.
- * Returns 0 or an exit code.
+ * Starts rebuilding the projections marked rebuilding into DATABASE-rebuild,
+ * a shadow file, or, when there is nothing to rebuild, removes a shadow an
+ * earlier run left. Returns 0 or an exit code.
  */
 int
 worker_rebuild_start(struct worker *w)
@@ -55,7 +56,10 @@ worker_rebuild_start(struct worker *w)
 	memset(&rp, 0, sizeof(rp));
 	snprintf(rp.shadow_path, sizeof(rp.shadow_path), "%.4000s-rebuild",
 	    w->p->acct->database);
-	if (w->nrprojs == 0) {
+	for (i = 0; i < w->nprojs; i++)
+		if (w->projs[i].rebuilding)
+			rp.projs[rp.nprojs++] = w->projs[i].p;
+	if (rp.nprojs == 0) {
 		if (access(rp.shadow_path, F_OK) == 0 &&
 		    db_unlink(rp.shadow_path, err, sizeof(err)) == -1)
 			log_warn("cannot remove an old shadow", "account=%s"
@@ -65,19 +69,17 @@ worker_rebuild_start(struct worker *w)
 	rp.cfg = w->p->cfg;
 	rp.acct = w->p->acct;
 	rp.builtin = w->p->builtin;
-	for (i = 0; i < w->nrprojs; i++) {
-		rp.projs[i] = w->rprojs[i];
+	for (i = 0; i < rp.nprojs; i++)
 		log_info("rebuild started", "account=%s projection=%s version=%d"
-		    " shadow=%s", w->name, w->rprojs[i]->name,
-		    w->rprojs[i]->version, rp.shadow_path);
-	}
-	rp.nprojs = w->nrprojs;
+		    " shadow=%s", w->name, rp.projs[i]->name, rp.projs[i]->version,
+		    rp.shadow_path);
 	/* An explicit replay starts from nothing; a version change resumes. */
 	rp.fresh = w->p->replay;
 	rp.give_up_ms = w->p->once ? WORKER_ONCE_GIVE_UP_MS : 0;
 	rp.stop = w->p->stop;
-	w->rebuild_report_ms = worker_now_ms();
-	if (replay_start(w->db, &rp, &w->replay, err, sizeof(err)) == -1) {
+	w->rebuild_report_ms = clock_now_ms();
+	if (rebuild_live_start(w->db, &rp, &w->rebuild, err, sizeof(err)) ==
+	    -1) {
 		log_error("cannot start the rebuild", "account=%s error=%s",
 		    w->name, err);
 		return EX_SOFTWARE;
@@ -87,46 +89,47 @@ worker_rebuild_start(struct worker *w)
 
 /*
  * Looks after a running rebuild: reports progress and, once it is swapped
- * in, folds every projection live again. Returns 0 to go on, -1 when a
- * --once replay is complete, or an exit code.
+ * in, folds every projection live again. Returns WORKER_GO, WORKER_DONE when
+ * a --once replay is complete, or WORKER_STOP with *code.
  */
-int
-worker_rebuild_tend(struct worker *w)
+enum worker_next
+worker_rebuild_tend(struct worker *w, int *code)
 {
-	struct replay_report r;
-	size_t i;
-	int code;
+	struct rebuild_live_report r;
+	size_t i, n = 0;
 
-	switch (replay_tend(w->replay, &r)) {
-	case REPLAY_RUNNING:
+	*code = 0;
+	switch (rebuild_live_tend(w->rebuild, &r)) {
+	case REBUILD_LIVE_RUNNING:
 		if (r.error[0] != '\0')
 			worker_transient(w, "swap failed, will retry", r.error);
 		report_rebuild(w, &r, 0);
-		return 0;
-	case REPLAY_FAILED:
+		return WORKER_GO;
+	case REBUILD_LIVE_FAILED:
 		log_error("rebuild failed", "account=%s error=%s", w->name,
 		    r.error);
-		replay_finish(w->replay);
-		w->replay = NULL;
-		return w->p->replay ? (r.code != 0 ? r.code : EX_SOFTWARE) : 0;
-	case REPLAY_SWAPPED:
+		rebuild_live_finish(w->rebuild);
+		w->rebuild = NULL;
+		if (!w->p->replay)
+			return WORKER_GO;
+		*code = r.code != 0 ? r.code : EX_SOFTWARE;
+		return WORKER_STOP;
+	case REBUILD_LIVE_SWAPPED:
 		break;
 	}
 	report_rebuild(w, &r, 1);
-	replay_finish(w->replay);
-	w->replay = NULL;
+	rebuild_live_finish(w->rebuild);
+	w->rebuild = NULL;
+	for (i = 0; i < w->nprojs; i++) {
+		n += w->projs[i].rebuilding;
+		w->projs[i].rebuilding = 0;
+	}
 	log_info("rebuild swapped in", "account=%s projections=%zu"
-	    " last_seq=%llu seconds=%.1f", w->name, w->nrprojs,
+	    " last_seq=%llu seconds=%.1f", w->name, n,
 	    (unsigned long long)r.done_seq, r.elapsed_s);
 	/* Every projection folds live from here, from its own checkpoint. */
-	fold_close(w->fold);
-	w->fold = NULL;
-	w->nrprojs = 0;
-	w->nlive = w->nprojs;
-	for (i = 0; i < w->nprojs; i++)
-		w->projs_live[i] = w->projs[i];
-	if ((code = worker_fold_live(w)) != 0)
-		return code;
-	w->positioned = 0;
-	return w->p->replay && w->p->once ? -1 : 0;
+	if ((*code = worker_fold_live(w)) != 0)
+		return WORKER_STOP;
+	reader_reposition(w->reader);
+	return w->p->replay && w->p->once ? WORKER_DONE : WORKER_GO;
 }

@@ -1,0 +1,105 @@
+/*
+ * feed.c: a sequence-ordered source of stream messages (see feed.h): the
+ * dispatch to a backend's operations, and what a result means.
+ */
+#include <sysexits.h>
+
+#include <stddef.h>
+
+#include "feed.h"
+
+/*
+ * Returns the sysexits code of a result that retrying cannot mend, or 0
+ * when the caller should retry (or the result is no failure). Cannot fail.
+ */
+int
+feed_sysexit(enum feed_result r)
+{
+	switch (r) {
+	case FEED_EPERM:
+		return EX_NOPERM;
+	case FEED_ECONFIG:
+		return EX_CONFIG;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Makes sure the feed can talk to its backend (connects when it has to).
+ * Returns FEED_OK, FEED_RETRY to try again later, or an error, with err.
+ */
+enum feed_result
+feed_connect(struct feed *f, char *err, size_t errlen)
+{
+	if (f->ops->connect == NULL)
+		return FEED_OK;
+	return f->ops->connect(f, err, errlen);
+}
+
+/*
+ * Makes the feed deliver from start_seq on (1 = everything), and fills pos
+ * with the sequences it can still deliver: a first_seq above start_seq
+ * means the messages in between are gone, a last_seq below start_seq - 1
+ * that the feed went backwards. Returns FEED_OK or an error
+ * with err.
+ */
+enum feed_result
+feed_position(struct feed *f, uint64_t start_seq, struct feed_pos *pos,
+    char *err, size_t errlen)
+{
+	return f->ops->position(f, start_seq, pos, err, errlen);
+}
+
+/*
+ * Fetches the next batch of at most batch messages, waiting at most wait_ms
+ * for it; sets *count. Returns FEED_OK (at least one message), FEED_EMPTY,
+ * FEED_REPOSITION, or an error with err.
+ */
+enum feed_result
+feed_fetch(struct feed *f, int batch, int wait_ms, size_t *count, char *err,
+    size_t errlen)
+{
+	return f->ops->fetch(f, batch, wait_ms, count, err, errlen);
+}
+
+/* Lends message i of the batch in hand; i must be below its count. */
+const struct feed_msg *
+feed_msg(struct feed *f, size_t i)
+{
+	return f->ops->msg(f, i);
+}
+
+/*
+ * Says that every message of the batch up to message i is folded and
+ * committed. Returns FEED_OK, or an error with err: a lost ack only means
+ * that the messages come again, which the checkpoints skip.
+ */
+enum feed_result
+feed_ack(struct feed *f, size_t i, char *err, size_t errlen)
+{
+	if (f->ops->ack == NULL)
+		return FEED_OK;
+	return f->ops->ack(f, i, err, errlen);
+}
+
+/*
+ * Sets *drained to 1 when the backend has nothing left to deliver and has
+ * delivered nothing beyond folded (the last sequence the caller folded).
+ * Returns FEED_OK or an error with err (*drained is then 0).
+ */
+enum feed_result
+feed_drained(struct feed *f, uint64_t folded, int *drained, char *err,
+    size_t errlen)
+{
+	*drained = 0;
+	return f->ops->drained(f, folded, drained, err, errlen);
+}
+
+/* Releases the feed and its backend. Accepts NULL. */
+void
+feed_close(struct feed *f)
+{
+	if (f != NULL)
+		f->ops->close(f);
+}
