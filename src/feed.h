@@ -5,7 +5,7 @@
  *
  * A feed is connected (feed_connect(), a no-op for a backend without a
  * connection), positioned at a stream sequence (feed_position(), which also
- * says which sequences the feed still holds), then fetched from in batches,
+ * says what the feed still holds from there), then fetched from in batches,
  * in stream order. The messages of a batch are lent until the next fetch.
  * feed_ack() tells the backend that every message up to one of the batch is
  * safely folded (the live feed then lets the server forget them; a replay
@@ -38,10 +38,17 @@ struct feed_msg {
 	size_t		 len;
 };
 
-/* What positioning found. */
+/*
+ * What positioning found: what the feed holds from start_seq on. A hole is
+ * a range of sequences the feed no longer holds (expired from the stream
+ * before they were read, say): folding on without them gives a view that a
+ * replay of the whole history would not.
+ */
 struct feed_pos {
-	uint64_t	first_seq;	/* the oldest message the feed still holds */
-	uint64_t	last_seq;	/* the newest */
+	uint64_t	last_seq;	/* the newest message it holds */
+	uint64_t	hole_from;	/* the first hole from start_seq on; */
+	uint64_t	hole_to;	/*   both 0 when there is none */
+	uint64_t	missing;	/* sequences in all holes from start_seq */
 	int		recreated;	/* the backend's cursor was made anew (a
 					   durable consumer that disagreed) */
 };

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "feed_source.h"
 #include "xmalloc.h"
@@ -67,15 +68,20 @@ fs_position(struct feed *f, uint64_t start_seq, struct feed_pos *pos,
 	struct source_stream_info si;
 	enum source_result r;
 
-	pos->recreated = 0;
+	memset(pos, 0, sizeof(*pos));
 	if (fs->source == NULL) {
 		snprintf(err, errlen, "not connected");
 		return FEED_RETRY;
 	}
 	if ((r = source_stream_info(fs->source, &si, err, errlen)) != SOURCE_OK)
 		return result(fs, r, FEED_RETRY);
-	pos->first_seq = si.first_seq;
 	pos->last_seq = si.last_seq;
+	if (si.first_seq > start_seq) {
+		/* Expired or purged: the stream starts later now. */
+		pos->hole_from = start_seq;
+		pos->hole_to = si.first_seq - 1;
+		pos->missing = si.first_seq - start_seq;
+	}
 	if (fs->mode == FEED_SOURCE_EPHEMERAL)
 		r = source_position_ephemeral(fs->source, start_seq, err, errlen);
 	else

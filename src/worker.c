@@ -33,29 +33,31 @@ static int
 accept_gap(struct worker *w, uint64_t cp, const struct feed_pos *pos)
 {
 	char err[WORKER_ERR_LEN];
-	uint64_t lost = pos->first_seq - cp - 1;
 
 	if (!w->p->accept_gap) {
 		snprintf(err, sizeof(err), "stream %s no longer holds seq %llu to"
 		    " %llu: they expired or were purged before they were"
-		    " applied (checkpoint %llu, stream first seq %llu). Run with"
-		    " --accept-gap to go on without them, or replay to rebuild"
-		    " from what the stream holds", w->p->acct->stream,
-		    (unsigned long long)cp + 1,
-		    (unsigned long long)pos->first_seq - 1,
-		    (unsigned long long)cp, (unsigned long long)pos->first_seq);
+		    " applied (checkpoint %llu). Run with --accept-gap to go on"
+		    " without them, or replay to rebuild from what the stream"
+		    " holds", w->p->acct->stream,
+		    (unsigned long long)pos->hole_from,
+		    (unsigned long long)pos->hole_to, (unsigned long long)cp);
 		log_error("events expired before they were applied", "account=%s"
-		    " checkpoint=%llu stream_first_seq=%llu error=%s", w->name,
-		    (unsigned long long)cp, (unsigned long long)pos->first_seq,
-		    err);
+		    " checkpoint=%llu missing_from=%llu missing_to=%llu error=%s",
+		    w->name, (unsigned long long)cp,
+		    (unsigned long long)pos->hole_from,
+		    (unsigned long long)pos->hole_to, err);
 		worker_set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
 	log_warn("events expired before they were applied; going on"
-	    " (--accept-gap)", "account=%s checkpoint=%llu stream_first_seq=%llu"
-	    " missing=%llu", w->name, (unsigned long long)cp,
-	    (unsigned long long)pos->first_seq, (unsigned long long)lost);
-	if (db_add_meta(w->db, "gap_events", lost, err, sizeof(err)) == -1)
+	    " (--accept-gap)", "account=%s checkpoint=%llu missing_from=%llu"
+	    " missing_to=%llu missing=%llu", w->name, (unsigned long long)cp,
+	    (unsigned long long)pos->hole_from,
+	    (unsigned long long)pos->hole_to,
+	    (unsigned long long)pos->missing);
+	if (db_add_meta(w->db, "gap_events", pos->missing, err,
+	    sizeof(err)) == -1)
 		log_warn("cannot record the gap", "account=%s error=%s", w->name,
 		    err);
 	return 0;
@@ -87,7 +89,7 @@ positioned(struct worker *w, const struct reader_out *o)
 		worker_set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
-	if (o->pos.first_seq > cp + 1 && (code = accept_gap(w, cp, &o->pos)) != 0)
+	if (o->pos.missing > 0 && (code = accept_gap(w, cp, &o->pos)) != 0)
 		return code;
 	if (!w->have_target) {
 		w->target = o->pos.last_seq;
