@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "event.h"
 #include "fold.h"
 #include "registry.h"
@@ -32,8 +33,6 @@ struct fold {
 	struct fold_stats	 stats;		/* committed counts */
 };
 
-#define NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-
 static const struct {
 	size_t		 offset;
 	const char	*sql;
@@ -46,12 +45,12 @@ static const struct {
 	{ offsetof(struct fold, rollback_to), "ROLLBACK TO fold_event" },
 	{ offsetof(struct fold, park),
 	    "INSERT INTO projector_parked (projection, seq, subject, reason,"
-	    " parked_at) VALUES (?1, ?2, ?3, ?4, " NOW_SQL ")"
+	    " parked_at) VALUES (?1, ?2, ?3, ?4, " DB_NOW_SQL ")"
 	    " ON CONFLICT DO UPDATE SET reason = excluded.reason" },
 	{ offsetof(struct fold, checkpoint),
 	    "UPDATE projector_status SET last_seq = ?2,"
 	    " stream_last_seq = max(stream_last_seq, ?2, ?3),"
-	    " updated_at = " NOW_SQL " WHERE projection = ?1" },
+	    " updated_at = " DB_NOW_SQL " WHERE projection = ?1" },
 	{ offsetof(struct fold, unknown),
 	    "INSERT INTO projector_meta (key, value) VALUES ('unknown_events', ?1)"
 	    " ON CONFLICT DO UPDATE SET value = value + excluded.value" },
@@ -67,31 +66,15 @@ static const struct {
 static enum fold_result
 classify(sqlite3 *db)
 {
-	switch (sqlite3_errcode(db) & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_NOMEM:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PROTOCOL:
-		return FOLD_RETRY;
-	default:
-		return FOLD_ERROR;
-	}
+	return db_retryable(db) ? FOLD_RETRY : FOLD_ERROR;
 }
 
-/* Steps a statement that returns no row, then resets it. */
+/* Runs a statement that returns no row, ready for its next run. */
 static enum fold_result
 run(struct fold *f, sqlite3_stmt *st, char *err, size_t errlen)
 {
-	int rc;
-
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+	if (db_step_done(st, NULL, err, errlen) == 0)
 		return FOLD_OK;
-	snprintf(err, errlen, "%s: %s", sqlite3_sql(st), sqlite3_errmsg(f->db));
 	return classify(f->db);
 }
 
@@ -102,17 +85,8 @@ load_checkpoint(struct fold *f, struct fold_proj *fp, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(f->db, "INSERT INTO projector_status"
-	    " (projection, version, updated_at) VALUES (?1, ?2, " NOW_SQL ")"
-	    " ON CONFLICT DO NOTHING", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, fp->p->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, fp->p->version);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
+	if (db_ensure_status(f->db, fp->p->name, fp->p->version, err,
+	    errlen) == -1)
 		goto fail;
 	rc = sqlite3_prepare_v2(f->db, "SELECT last_seq FROM projector_status"
 	    " WHERE projection = ?1", -1, &st, NULL);

@@ -1,7 +1,8 @@
 /*
  * test_db.c: db_open() and its lock, the pragmas the worker relies on,
  * db_migrate(), db_set_state() and db_open_readonly(), on files in a
- * temporary directory of each test's own.
+ * temporary directory of each test's own; and the SQL helpers (db_exec(),
+ * db_step_done(), the named binders, db_retryable()).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,6 +247,160 @@ test_set_state_refused(void **state)
 	    " group_concat(state) FROM projector_status"), "stopped,stopped");
 }
 
+/* Rebuild progress in the status row; counters in projector_meta. */
+static void
+test_rebuild_and_meta(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db;
+
+	open_with_status(f);
+	db = db_handle(f->d);
+	assert_int_equal(db_set_rebuild(f->d, "a", 0, 600, err, sizeof(err)),
+	    0);
+	assert_int_equal(db_set_rebuild(f->d, "b", 250, 600, err,
+	    sizeof(err)), 0);
+	assert_string_equal(rows(f, db, "SELECT projection, rebuild_seq,"
+	    " rebuild_target FROM projector_status ORDER BY projection"),
+	    "a|0|600\nb|250|600");
+	assert_int_equal(db_set_rebuild(f->d, "b", 250, 0, err, sizeof(err)),
+	    0);
+	assert_string_equal(rows(f, db, "SELECT projection, rebuild_seq,"
+	    " rebuild_target FROM projector_status ORDER BY projection"),
+	    "a|0|600\nb|NULL|NULL");
+
+	assert_int_equal(db_add_meta(f->d, "gap_events", 3, err, sizeof(err)),
+	    0);
+	assert_int_equal(db_add_meta(f->d, "gap_events", 4, err, sizeof(err)),
+	    0);
+	assert_string_equal(rows(f, db, "SELECT key, value FROM projector_meta"
+	    " WHERE key = 'gap_events'"), "gap_events|7");
+}
+
+/* db_exec(): SQLite's reason after what, or after the SQL itself. */
+static void
+test_exec(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db;
+
+	f->d = open_ok(f->path);
+	db = db_handle(f->d);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (a NOT NULL);"
+	    " INSERT INTO t VALUES (1)", NULL, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(db_exec(db, "INSERT INTO nosuch VALUES (1)", NULL, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err,
+	    "INSERT INTO nosuch VALUES (1): no such table: nosuch");
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (NULL)",
+	    "adding a row", err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "adding a row: NOT NULL constraint failed: t.a");
+	assert_string_equal(rows(f, db, "SELECT group_concat(a) FROM t"), "1");
+}
+
+/*
+ * db_step_done() leaves the statement reset with no bindings, ready for the
+ * next run, and names the statement (or what) in its error; the binders find
+ * parameters by name and refuse one the statement does not have.
+ */
+static void
+test_step_done_and_bind(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+
+	f->d = open_ok(f->path);
+	db = db_handle(f->d);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (k TEXT PRIMARY KEY,"
+	    " n INTEGER NOT NULL)", NULL, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (:k, :n)",
+	    -1, &st, NULL), SQLITE_OK);
+
+	assert_int_equal(db_bind_text(st, ":k", "a"), 0);
+	assert_int_equal(db_bind_int64(st, ":n", INT64_MAX), 0);
+	assert_int_equal(db_step_done(st, NULL, err, sizeof(err)), 0);
+	assert_false(sqlite3_stmt_busy(st));
+	/* The bindings are gone: n is NULL now. */
+	assert_int_equal(db_bind_text(st, ":k", "b"), 0);
+	assert_int_equal(db_step_done(st, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "INSERT INTO t VALUES (:k, :n):"
+	    " NOT NULL constraint failed: t.n");
+	assert_false(db_retryable(db));
+	assert_int_equal(db_bind_text(st, ":k", "a"), 0);
+	assert_int_equal(db_bind_int64(st, ":n", -1), 0);
+	assert_int_equal(db_step_done(st, "adding a", err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "adding a: UNIQUE constraint failed: t.k");
+
+	/* A name the statement lacks is refused, and nothing is bound. */
+	assert_int_equal(db_bind_text(st, ":nosuch", "x"), -1);
+	assert_int_equal(sqlite3_errcode(db), SQLITE_RANGE);
+	assert_int_equal(db_bind_int64(st, "k", 1), -1);
+	/* A NULL text binds SQL NULL. */
+	assert_int_equal(db_bind_text(st, ":k", NULL), 0);
+	assert_int_equal(db_bind_int64(st, ":n", 7), 0);
+	assert_int_equal(db_step_done(st, NULL, err, sizeof(err)), 0);
+	sqlite3_finalize(st);
+	assert_string_equal(rows(f, db, "SELECT k, n FROM t ORDER BY n"),
+	    "NULL|7\na|9223372036854775807");
+}
+
+/*
+ * A lock held by another connection may go away: retryable. A constraint
+ * or a missing table will not.
+ */
+static void
+test_retryable(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db, *other = NULL;
+
+	f->d = open_ok(f->path);
+	db = db_handle(f->d);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (a)", NULL, err,
+	    sizeof(err)), 0);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(db_exec(other, "BEGIN IMMEDIATE", NULL, err,
+	    sizeof(err)), 0);
+	sqlite3_busy_timeout(db, 0);
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (1)", NULL, err,
+	    sizeof(err)), -1);
+	assert_true(db_retryable(db));
+	sqlite3_close(other);
+	assert_int_equal(db_exec(db, "INSERT INTO nosuch VALUES (1)", NULL,
+	    err, sizeof(err)), -1);
+	assert_false(db_retryable(db));
+}
+
+/* db_ensure_status() creates a row once, on any connection. */
+static void
+test_ensure_status(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db;
+	int version = -1;
+
+	open_with_status(f);
+	db = db_handle(f->d);
+	assert_int_equal(db_ensure_status(db, "c", 4, err, sizeof(err)), 0);
+	assert_int_equal(db_ensure_status(db, "c", 5, err, sizeof(err)), 0);
+	assert_int_equal(db_ensure_status(db, "a", 9, err, sizeof(err)), 0);
+	assert_string_equal(rows(f, db, "SELECT projection, version, last_seq,"
+	    " updated_at LIKE '____-__-__T__:__:__.___Z' FROM projector_status"
+	    " ORDER BY projection"), "a|1|0|0\nb|1|0|0\nc|4|0|1");
+	assert_int_equal(db_get_version(f->d, "c", &version, err,
+	    sizeof(err)), 0);
+	assert_int_equal(version, 4);
+}
+
 /*
  * A reader (`projector status`, a website) opens the file while the worker
  * holds its lock and is halfway through a batch: it reads the last commit
@@ -318,6 +473,11 @@ main(void)
 		T(test_migrate_core),
 		T(test_set_state),
 		T(test_set_state_refused),
+		T(test_rebuild_and_meta),
+		T(test_exec),
+		T(test_step_done_and_bind),
+		T(test_retryable),
+		T(test_ensure_status),
 		T(test_readonly_while_writer),
 		T(test_readonly_missing),
 		T(test_close_null),
