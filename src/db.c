@@ -3,6 +3,8 @@
  */
 #include <sys/file.h>
 
+#include <sysexits.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -71,6 +73,26 @@ lock(const char *path, int *fd, char *err, size_t errlen)
 	}
 	free(lockpath);
 	return DB_OK;
+}
+
+/*
+ * Returns the <sysexits.h> code for e, as the enum's comments say: 0 for
+ * DB_OK, EX_TEMPFAIL (try again when the other process is gone), EX_CANTCREAT
+ * or EX_IOERR. Cannot fail.
+ */
+int
+db_sysexit(enum db_error e)
+{
+	switch (e) {
+	case DB_OK:
+		return 0;
+	case DB_ELOCKED:
+		return EX_TEMPFAIL;
+	case DB_ECREATE:
+		return EX_CANTCREAT;
+	default:
+		return EX_IOERR;
+	}
 }
 
 /*

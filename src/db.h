@@ -45,6 +45,8 @@ enum db_error {
 	DB_EIO		/* SQLite failed on it: EX_IOERR */
 };
 
+int	db_sysexit(enum db_error e);
+
 struct db;
 
 int	db_init(void);

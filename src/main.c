@@ -275,6 +275,7 @@ cmd_migrate(const struct config *cfg)
 	const char *scopes[MAIN_MAX_PROJECTIONS];
 	char err[1024];
 	struct db *d;
+	enum db_error e;
 	size_t i, n = 0;
 	int applied;
 
@@ -283,18 +284,9 @@ cmd_migrate(const struct config *cfg)
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
 
-		switch (db_open(a->database, &d, err, sizeof(err))) {
-		case DB_OK:
-			break;
-		case DB_ELOCKED:
+		if ((e = db_open(a->database, &d, err, sizeof(err))) != DB_OK) {
 			fprintf(stderr, "projector: %s\n", err);
-			return EX_TEMPFAIL;
-		case DB_ECREATE:
-			fprintf(stderr, "projector: %s\n", err);
-			return EX_CANTCREAT;
-		default:
-			fprintf(stderr, "projector: %s\n", err);
-			return EX_IOERR;
+			return db_sysexit(e);
 		}
 		if (db_migrate(d, scopes, n, &applied, err, sizeof(err)) == -1) {
 			fprintf(stderr, "projector: account %s: %s\n", a->name, err);

@@ -101,22 +101,16 @@ worker_open_db(struct worker *w)
 {
 	const char *scopes[FOLD_MAX_PROJECTIONS];
 	char err[WORKER_ERR_LEN];
+	enum db_error e;
 	size_t i, n = 0;
 	int applied;
 
-	switch (db_open(w->p->acct->database, &w->db, err, sizeof(err))) {
-	case DB_OK:
-		break;
-	case DB_ELOCKED:
-		log_error("database locked", "account=%s error=%s", w->name, err);
-		return EX_TEMPFAIL;
-	case DB_ECREATE:
-		log_error("cannot create database", "account=%s error=%s",
-		    w->name, err);
-		return EX_CANTCREAT;
-	default:
-		log_error("database error", "account=%s error=%s", w->name, err);
-		return EX_IOERR;
+	if ((e = db_open(w->p->acct->database, &w->db, err,
+	    sizeof(err))) != DB_OK) {
+		log_error(e == DB_ELOCKED ? "database locked" :
+		    e == DB_ECREATE ? "cannot create database" :
+		    "database error", "account=%s error=%s", w->name, err);
+		return db_sysexit(e);
 	}
 	/*
 	 * Every built-in projection's tables exist in every file, enabled or

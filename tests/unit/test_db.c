@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -173,6 +174,17 @@ test_open_not_a_database(void **state)
 	f->d = NULL;
 	assert_int_equal(tmp_write_file(f->path, ""), 0);
 	f->d = open_ok(f->path);
+}
+
+/* Each db_open() error has the exit code its enum comment names. */
+static void
+test_sysexit(void **state)
+{
+	(void)state;
+	assert_int_equal(db_sysexit(DB_OK), 0);
+	assert_int_equal(db_sysexit(DB_ELOCKED), EX_TEMPFAIL);
+	assert_int_equal(db_sysexit(DB_ECREATE), EX_CANTCREAT);
+	assert_int_equal(db_sysexit(DB_EIO), EX_IOERR);
 }
 
 static void
@@ -470,6 +482,7 @@ main(void)
 		T(test_second_open_locked),
 		T(test_open_missing_directory),
 		T(test_open_not_a_database),
+		T(test_sysexit),
 		T(test_migrate_core),
 		T(test_set_state),
 		T(test_set_state_refused),
