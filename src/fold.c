@@ -20,7 +20,7 @@ struct fold_proj {
 
 struct fold {
 	sqlite3			*db;
-	struct fold_proj	 proj[FOLD_MAX_PROJECTIONS];
+	struct fold_proj	 proj[PROJECTION_MAX];
 	size_t			 n;
 	sqlite3_stmt		*begin, *commit, *rollback;
 	sqlite3_stmt		*savepoint, *release, *rollback_to;
@@ -108,9 +108,10 @@ fail:
 
 /*
  * Builds a fold over db, whose schema is migrated, for the nprojs
- * projections: creates their status rows when missing, reads their
- * checkpoints and runs their init(). Returns FOLD_OK and sets *out, or an
- * error with the reason in err (and nothing to release).
+ * projections (at most PROJECTION_MAX): creates their status rows when
+ * missing, reads their checkpoints and runs their init(). Returns FOLD_OK
+ * and sets *out, or an error with the reason in err (and nothing to
+ * release).
  */
 enum fold_result
 fold_open(sqlite3 *db, const struct projection *const *projs, size_t nprojs,
@@ -120,9 +121,9 @@ fold_open(sqlite3 *db, const struct projection *const *projs, size_t nprojs,
 	enum fold_result r = FOLD_ERROR;
 	size_t i;
 
-	if (nprojs > FOLD_MAX_PROJECTIONS) {
+	if (nprojs > PROJECTION_MAX) {
 		snprintf(err, errlen, "more than %d projections",
-		    FOLD_MAX_PROJECTIONS);
+		    PROJECTION_MAX);
 		return FOLD_ERROR;
 	}
 	f = xcalloc(1, sizeof(*f));
@@ -262,7 +263,7 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
     char *err, size_t errlen)
 {
 	char json_error[256];
-	struct fold_proj *want[FOLD_MAX_PROJECTIONS];
+	struct fold_proj *want[PROJECTION_MAX];
 	struct event ev;
 	json_t *json = NULL;
 	enum fold_result r = FOLD_OK;

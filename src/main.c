@@ -28,7 +28,6 @@
 #include "worker.h"
 
 #define PROJECTOR_VERSION	"0.1.0"
-#define MAIN_MAX_PROJECTIONS	64
 
 /* The only global state but the log settings: set by signal handlers. */
 static volatile sig_atomic_t stop_requested;
@@ -217,13 +216,13 @@ parse_args(int argc, char **argv, struct options *o)
 static int
 load_config(const char *path, struct config **out)
 {
-	const char *names[MAIN_MAX_PROJECTIONS + 1];
+	const char *names[PROJECTION_MAX + 1];
 	char err[1024];
 	struct config *cfg = NULL;
 	enum config_error e;
 	size_t i;
 
-	for (i = 0; i < MAIN_MAX_PROJECTIONS && projections_builtin[i] != NULL; i++)
+	for (i = 0; i < PROJECTION_MAX && projections_builtin[i] != NULL; i++)
 		names[i] = projections_builtin[i]->name;
 	names[i] = NULL;
 	e = config_load(path, &cfg, err, sizeof(err));
@@ -272,14 +271,14 @@ cmd_check_config(const struct config *cfg)
 static int
 cmd_migrate(const struct config *cfg)
 {
-	const char *scopes[MAIN_MAX_PROJECTIONS];
+	const char *scopes[PROJECTION_MAX];
 	char err[1024];
 	struct db *d;
 	enum db_error e;
 	size_t i, n = 0;
 	int applied;
 
-	for (i = 0; projections_builtin[i] != NULL && n < MAIN_MAX_PROJECTIONS; i++)
+	for (i = 0; projections_builtin[i] != NULL && n < PROJECTION_MAX; i++)
 		scopes[n++] = projections_builtin[i]->name;
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];

@@ -115,11 +115,11 @@ resumable(struct rebuild *r)
 static int
 open_shadow(struct rebuild *r, char *err, size_t errlen)
 {
-	const char *scopes[FOLD_MAX_PROJECTIONS];
+	const char *scopes[PROJECTION_MAX];
 	size_t n = 0;
 	int attempt;
 
-	while (n < FOLD_MAX_PROJECTIONS && r->p.builtin[n] != NULL) {
+	while (n < PROJECTION_MAX && r->p.builtin[n] != NULL) {
 		scopes[n] = r->p.builtin[n]->name;
 		n++;
 	}

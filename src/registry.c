@@ -23,7 +23,8 @@ valid_name(const char *s)
 /*
  * Checks a NULL-terminated table against the rules of projection.h: the ABI
  * number, a unique [a-z0-9_]+ name, an apply function, at least one subject
- * and at least one table. Returns 0, or -1 with the first broken rule in err.
+ * and at least one table; and against the engine's PROJECTION_MAX. Returns
+ * 0, or -1 with the first broken rule in err.
  */
 int
 registry_check(const struct projection *const *table, char *err, size_t errlen)
@@ -33,6 +34,11 @@ registry_check(const struct projection *const *table, char *err, size_t errlen)
 	for (i = 0; table[i] != NULL; i++) {
 		const struct projection *p = table[i];
 
+		if (i == PROJECTION_MAX) {
+			snprintf(err, errlen, "more than %d projections",
+			    PROJECTION_MAX);
+			return -1;
+		}
 		if (p->abi != PROJECTION_ABI) {
 			snprintf(err, errlen, "projection %zu: ABI %d, expected %d",
 			    i, p->abi, PROJECTION_ABI);

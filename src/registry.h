@@ -2,7 +2,8 @@
  * registry.h: the table of projections an account runs, checked once.
  *
  * registry_check() refuses a table that breaks projection.h's rules (ABI,
- * names, apply, subjects, tables) before anything is opened.
+ * names, apply, subjects, tables), or that holds more than PROJECTION_MAX
+ * projections, before anything is opened.
  * registry_find() looks a projection up by name, and registry_wants()
  * matches a subject against a projection's NATS filters ('*' is one token,
  * '>' the rest); a subject that is not UTF-8 is wanted by none.
@@ -15,6 +16,15 @@
 #include <stddef.h>
 
 #include "projection.h"
+
+/*
+ * The most projections a table may hold, and so an account run: the engine
+ * sizes its per-projection arrays with it. It lives here, not in
+ * projection.h, because it is the engine's limit, checked by
+ * registry_check(), and not part of the contract a projection is built
+ * against (raising it changes no projection).
+ */
+#define PROJECTION_MAX	32
 
 int	registry_check(const struct projection *const *table, char *err,
 	    size_t errlen);

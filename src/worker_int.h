@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "fold.h"
+#include "registry.h"
 #include "source.h"
 #include "worker.h"
 
@@ -29,14 +30,14 @@
 struct worker {
 	const struct worker_params	*p;
 	const char			*name;	/* the account's */
-	const struct projection		*projs[FOLD_MAX_PROJECTIONS];
+	const struct projection		*projs[PROJECTION_MAX];
 	size_t				 nprojs;	/* the account's */
-	const struct projection		*projs_live[FOLD_MAX_PROJECTIONS];
+	const struct projection		*projs_live[PROJECTION_MAX];
 	struct db			*db;
 	struct fold			*fold;		/* the live projections */
 	size_t				 nlive;
 	struct replay			*replay;	/* NULL when none runs */
-	const struct projection		*rprojs[FOLD_MAX_PROJECTIONS];
+	const struct projection		*rprojs[PROJECTION_MAX];
 	size_t				 nrprojs;	/* being rebuilt */
 	int64_t				 rebuild_report_ms;
 	int				 tty;		/* stderr is a terminal */

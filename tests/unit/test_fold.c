@@ -39,6 +39,7 @@
 
 #include "fold.h"
 #include "migrate.h"
+#include "registry.h"
 #include "testdb.h"
 #include "tmp.h"
 
@@ -955,7 +956,7 @@ test_begin_busy_is_retry(void **state)
 static void
 test_open_errors(void **state)
 {
-	const struct projection *many[FOLD_MAX_PROJECTIONS + 1];
+	const struct projection *many[PROJECTION_MAX + 1];
 	const struct projection *const with_broken[] = {
 		&proj_alpha, &proj_broken
 	};
@@ -965,9 +966,9 @@ test_open_errors(void **state)
 	char err[512] = "";
 	size_t i;
 
-	for (i = 0; i < FOLD_MAX_PROJECTIONS + 1; i++)
+	for (i = 0; i < PROJECTION_MAX + 1; i++)
 		many[i] = &proj_alpha;
-	assert_int_equal(fold_open(f->db, many, FOLD_MAX_PROJECTIONS + 1, &out,
+	assert_int_equal(fold_open(f->db, many, PROJECTION_MAX + 1, &out,
 	    err, sizeof(err)), FOLD_ERROR);
 	assert_string_equal(err, "more than 32 projections");
 	assert_ptr_equal(out, sentinel);

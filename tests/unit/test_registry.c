@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "registry.h"
@@ -255,6 +256,30 @@ test_check_required(void **state)
 	check_fails(table, want);
 }
 
+/* A table may hold PROJECTION_MAX projections, not one more. */
+static void
+test_check_max(void **state)
+{
+	static struct projection many[PROJECTION_MAX + 1];
+	static char names[PROJECTION_MAX + 1][16];
+	const struct projection *table[PROJECTION_MAX + 2];
+	char err[256] = "";
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < PROJECTION_MAX + 1; i++) {
+		snprintf(names[i], sizeof(names[i]), "p%zu", i);
+		many[i] = proj_a;
+		many[i].name = names[i];
+		table[i] = &many[i];
+	}
+	table[PROJECTION_MAX] = NULL;
+	assert_int_equal(registry_check(table, err, sizeof(err)), 0);
+	table[PROJECTION_MAX] = &many[PROJECTION_MAX];
+	table[PROJECTION_MAX + 1] = NULL;
+	check_fails(table, "more than 32 projections");
+}
+
 static void
 test_check_duplicate(void **state)
 {
@@ -298,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_check_name),
 		cmocka_unit_test(test_check_required),
 		cmocka_unit_test(test_check_duplicate),
+		cmocka_unit_test(test_check_max),
 		cmocka_unit_test(test_check_first_error),
 	};
 
