@@ -153,21 +153,30 @@ db_handle(struct db *d)
 }
 
 /*
- * Applies the built-in migrations of "core" and then of each scope, in the
- * order given. Sets *applied (may be NULL). Returns 0, or -1 with err.
+ * Applies the built-in migrations of "core", then of each projection of the
+ * NULL-terminated table in its order (a projection's scope is its name; a
+ * NULL table: core only). Every projection of the table gets its tables,
+ * whether an account runs it or not, so that views joining them always
+ * work. Sets *applied (may be NULL). Returns 0, or -1 with err.
  */
 int
-db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
+db_migrate(struct db *d, const struct projection *const *table,
     int *applied, char *err, size_t errlen)
 {
-	const char *all[64];
+	const char **scopes;
 	size_t i, n = 0;
+	int rc;
 
-	all[n++] = "core";
-	for (i = 0; i < nscopes && n < sizeof(all) / sizeof(all[0]); i++)
-		all[n++] = scopes[i];
-	return migrate_apply(d->conn, migrate_builtin, migrate_nbuiltin, all, n,
-	    applied, err, errlen);
+	for (i = 0; table != NULL && table[i] != NULL; i++)
+		;
+	scopes = xcalloc(i + 1, sizeof(*scopes));
+	scopes[n++] = "core";
+	for (i = 0; table != NULL && table[i] != NULL; i++)
+		scopes[n++] = table[i]->name;
+	rc = migrate_apply(d->conn, migrate_builtin, migrate_nbuiltin, scopes,
+	    n, applied, err, errlen);
+	free(scopes);
+	return rc;
 }
 
 /*

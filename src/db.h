@@ -33,6 +33,8 @@
 
 #include <sqlite3.h>
 
+#include "projection.h"
+
 #define DB_BUSY_TIMEOUT_MS	5000
 
 /* Now, as the engine writes it in every updated_at: ISO 8601 UTC, in ms. */
@@ -53,7 +55,7 @@ int	db_init(void);
 enum db_error db_open(const char *path, struct db **out, char *err,
 	    size_t errlen);
 sqlite3	*db_handle(struct db *d);
-int	db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
+int	db_migrate(struct db *d, const struct projection *const *table,
 	    int *applied, char *err, size_t errlen);
 int	db_set_state(struct db *d, const char *projection, const char *state,
 	    const char *last_error, char *err, size_t errlen);

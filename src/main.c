@@ -271,15 +271,12 @@ cmd_check_config(const struct config *cfg)
 static int
 cmd_migrate(const struct config *cfg)
 {
-	const char *scopes[PROJECTION_MAX];
 	char err[1024];
 	struct db *d;
 	enum db_error e;
-	size_t i, n = 0;
+	size_t i;
 	int applied;
 
-	for (i = 0; projections_builtin[i] != NULL && n < PROJECTION_MAX; i++)
-		scopes[n++] = projections_builtin[i]->name;
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
 
@@ -287,7 +284,8 @@ cmd_migrate(const struct config *cfg)
 			fprintf(stderr, "projector: %s\n", err);
 			return db_sysexit(e);
 		}
-		if (db_migrate(d, scopes, n, &applied, err, sizeof(err)) == -1) {
+		if (db_migrate(d, projections_builtin, &applied, err,
+		    sizeof(err)) == -1) {
 			fprintf(stderr, "projector: account %s: %s\n", a->name, err);
 			db_close(d);
 			return EX_IOERR;

@@ -99,10 +99,8 @@ open_fold(struct worker *w)
 int
 worker_open_db(struct worker *w)
 {
-	const char *scopes[PROJECTION_MAX];
 	char err[WORKER_ERR_LEN];
 	enum db_error e;
-	size_t i, n = 0;
 	int applied;
 
 	if ((e = db_open(w->p->acct->database, &w->db, err,
@@ -116,9 +114,8 @@ worker_open_db(struct worker *w)
 	 * Every built-in projection's tables exist in every file, enabled or
 	 * not, so that the public views that join them always work.
 	 */
-	for (i = 0; w->p->builtin[i] != NULL && n < PROJECTION_MAX; i++)
-		scopes[n++] = w->p->builtin[i]->name;
-	if (db_migrate(w->db, scopes, n, &applied, err, sizeof(err)) == -1) {
+	if (db_migrate(w->db, w->p->builtin, &applied, err,
+	    sizeof(err)) == -1) {
 		log_error("migration failed", "account=%s error=%s", w->name, err);
 		return EX_IOERR;
 	}
