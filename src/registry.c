@@ -78,6 +78,44 @@ registry_find(const struct projection *const *table, const char *name)
 }
 
 /*
+ * Picks an account's projections out of table: every one when the account
+ * names none (nnames 0), else those of the nnames names, each of which must
+ * be in table. They come in the table's order, which is the order of their
+ * migrations, whatever the order of names. Returns 0 and sets out[0..*nout),
+ * or -1 with err (an unknown name, or a table of more than PROJECTION_MAX)
+ * and out untouched.
+ */
+int
+registry_select(const struct projection *const *table, char *const *names,
+    size_t nnames, const struct projection *out[PROJECTION_MAX], size_t *nout,
+    char *err, size_t errlen)
+{
+	const struct projection *sel[PROJECTION_MAX];
+	size_t i, j, n = 0;
+
+	for (j = 0; j < nnames; j++)
+		if (registry_find(table, names[j]) == NULL) {
+			snprintf(err, errlen, "unknown projection %s", names[j]);
+			return -1;
+		}
+	for (i = 0; table[i] != NULL; i++) {
+		if (i == PROJECTION_MAX) {
+			snprintf(err, errlen, "more than %d projections",
+			    PROJECTION_MAX);
+			return -1;
+		}
+		for (j = 0; j < nnames; j++)
+			if (strcmp(names[j], table[i]->name) == 0)
+				break;
+		if (nnames == 0 || j < nnames)
+			sel[n++] = table[i];
+	}
+	memcpy(out, sel, n * sizeof(sel[0]));
+	*nout = n;
+	return 0;
+}
+
+/*
  * Returns 1 when s is valid UTF-8: a subject that is not is wanted by no
  * projection (its ids would end up in TEXT columns that readers decode as
  * UTF-8), and counts as unknown. Real subjects are ASCII and cost a scan;

@@ -4,7 +4,8 @@
  * registry_check() refuses a table that breaks projection.h's rules (ABI,
  * names, apply, subjects, tables), or that holds more than PROJECTION_MAX
  * projections, before anything is opened.
- * registry_find() looks a projection up by name, and registry_wants()
+ * registry_find() looks a projection up by name, registry_select() picks
+ * an account's projections out of the table, and registry_wants()
  * matches a subject against a projection's NATS filters ('*' is one token,
  * '>' the rest); a subject that is not UTF-8 is wanted by none.
  *
@@ -30,6 +31,10 @@ int	registry_check(const struct projection *const *table, char *err,
 	    size_t errlen);
 const struct projection *registry_find(const struct projection *const *table,
 	    const char *name);
+int	registry_select(const struct projection *const *table,
+	    char *const *names, size_t nnames,
+	    const struct projection *out[PROJECTION_MAX], size_t *nout,
+	    char *err, size_t errlen);
 int	registry_subject_match(const char *filter, const char *subject);
 int	registry_wants(const struct projection *p, const char *subject);
 

@@ -28,26 +28,8 @@ on_park(void *arg, const char *projection, uint64_t seq, const char *subject,
 int
 worker_select(struct worker *w, char *err, size_t errlen)
 {
-	const struct config_account *a = w->p->acct;
-	size_t i;
-
-	if (a->nprojections == 0) {
-		for (i = 0; w->p->builtin[i] != NULL; i++)
-			w->projs[w->nprojs++] = w->p->builtin[i];
-		return 0;
-	}
-	for (i = 0; i < a->nprojections; i++) {
-		const struct projection *pr;
-
-		pr = registry_find(w->p->builtin, a->projections[i]);
-		if (pr == NULL) {
-			snprintf(err, errlen, "unknown projection %s",
-			    a->projections[i]);
-			return -1;
-		}
-		w->projs[w->nprojs++] = pr;
-	}
-	return 0;
+	return registry_select(w->p->builtin, w->p->acct->projections,
+	    w->p->acct->nprojections, w->projs, &w->nprojs, err, errlen);
 }
 
 /*
