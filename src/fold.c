@@ -269,6 +269,7 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
 	enum fold_result r = FOLD_OK;
 	size_t i, nwant = 0, nmatch = 0;
 	int folded = seq <= f->batch_last;
+	int subject_ok = event_subject_ok(subject);
 
 	if (seq > f->batch_last)
 		f->batch_last = seq;
@@ -279,7 +280,7 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
 		 */
 		if (seq <= f->proj[i].checkpoint)
 			folded = 1;
-		if (!registry_wants(f->proj[i].p, subject))
+		if (!subject_ok || !registry_wants(f->proj[i].p, subject))
 			continue;
 		nmatch++;
 		if (seq > f->proj[i].pending)

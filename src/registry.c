@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "registry.h"
 
 static int
@@ -116,27 +114,6 @@ registry_select(const struct projection *const *table, char *const *names,
 }
 
 /*
- * Returns 1 when s is valid UTF-8: a subject that is not is wanted by no
- * projection (its ids would end up in TEXT columns that readers decode as
- * UTF-8), and counts as unknown. Real subjects are ASCII and cost a scan;
- * jansson, which validates text, judges the rare rest.
- */
-static int
-utf8(const char *s)
-{
-	const unsigned char *p;
-	json_t *j;
-
-	for (p = (const unsigned char *)s; *p != '\0' && *p < 0x80; p++)
-		;
-	if (*p == '\0')
-		return 1;
-	j = json_string(s);
-	json_decref(j);
-	return j != NULL;
-}
-
-/*
  * Returns 1 when subject matches the NATS filter: tokens are separated by
  * '.', '*' matches exactly one token and '>' (last) one or more. A subject
  * with an empty token matches nothing, as in nats-server. Cannot fail.
@@ -185,8 +162,6 @@ registry_wants(const struct projection *p, const char *subject)
 {
 	const char *const *f;
 
-	if (!utf8(subject))
-		return 0;
 	for (f = p->subjects; *f != NULL; f++)
 		if (registry_subject_match(*f, subject))
 			return 1;

@@ -7,7 +7,8 @@
  * registry_find() looks a projection up by name, registry_select() picks
  * an account's projections out of the table, and registry_wants()
  * matches a subject against a projection's NATS filters ('*' is one token,
- * '>' the rest); a subject that is not UTF-8 is wanted by none.
+ * '>' the rest). Whether a subject may reach a projection at all is
+ * event_subject_ok()'s business (event.h), asked once per event.
  *
  * Memory: the projections are static and borrowed; nothing is allocated.
  */

@@ -819,6 +819,31 @@ test_unknown_subjects_counted(void **state)
 }
 
 /*
+ * A subject that is not UTF-8 is wanted by no projection, even one whose
+ * filters match its bytes: it counts as unknown, and its payload is never
+ * decoded (exactly as a subject no filter matches).
+ */
+static void
+test_subject_not_utf8_unknown(void **state)
+{
+	static const struct msg msgs[] = {
+		{ 1, "t.a.\xff", "{\"n\": 1}" },
+		{ 2, "t.a.\xc3\xa9", "{\"n\": 2}" },
+		{ 3, "t.both\xc3", "{}" },
+	};
+	struct fx *f = *state;
+
+	open_fold(f, alpha_only, 1);
+	batch(f, msgs, NMSGS(msgs), 3);
+	assert_int_equal(fold_stats(f->fold)->unknown, 2);
+	assert_int_equal(fold_stats(f->fold)->applied, 1);
+	assert_string_equal(rows(f, "SELECT key, value FROM projector_meta"),
+	    "unknown_events|2");
+	assert_string_equal(rows(f, "SELECT count(*) FROM seen"), "1");
+	assert_int_equal(fold_checkpoint(f->fold, "alpha"), 3);
+}
+
+/*
  * A projection that wants none of a batch's subjects still advances to the
  * batch's last sequence, unknown subjects included, so that the minimum
  * checkpoint (where the consumer restarts) moves on.
@@ -1008,6 +1033,7 @@ main(void)
 		T(test_fail_full_is_retry),
 		T(test_unknown_subjects_counted),
 		T(test_unwanted_subjects_advance_checkpoint),
+		T(test_subject_not_utf8_unknown),
 		T(test_decoded_once),
 		T(test_new_projection_starts_at_zero),
 		T(test_begin_busy_is_retry),
