@@ -239,12 +239,13 @@ load_config(const char *path, struct config **out)
 
 /* check-config: the file, then each account's secret file, no network. */
 static int
-cmd_check_config(const struct config *cfg)
+cmd_check_config(const struct config *cfg, const struct options *o)
 {
 	char warn[1024];
 	size_t i;
 	int code = 0;
 
+	(void)o;
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
 
@@ -269,7 +270,7 @@ cmd_check_config(const struct config *cfg)
 
 /* migrate: each account's database, locked like a worker would. */
 static int
-cmd_migrate(const struct config *cfg)
+cmd_migrate(const struct config *cfg, const struct options *o)
 {
 	char err[1024];
 	struct db *d;
@@ -277,6 +278,7 @@ cmd_migrate(const struct config *cfg)
 	size_t i;
 	int applied;
 
+	(void)o;
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
 
@@ -295,6 +297,13 @@ cmd_migrate(const struct config *cfg)
 		db_close(d);
 	}
 	return 0;
+}
+
+/* status: what each database and NATS say, as a table or JSON. */
+static int
+cmd_status(const struct config *cfg, const struct options *o)
+{
+	return status_print(cfg, projections_builtin, o->json, stdout);
 }
 
 /* --account and --projection must name what the configuration has. */
@@ -370,7 +379,7 @@ account_main(void *arg)
  * order, that stopped with an error, else 0.
  */
 static int
-cmd_run(const struct config *cfg, const struct options *o, int replay)
+run_accounts(const struct config *cfg, const struct options *o, int replay)
 {
 	struct account_thread *t;
 	size_t i, started = 0;
@@ -415,9 +424,50 @@ cmd_run(const struct config *cfg, const struct options *o, int replay)
 	return code;
 }
 
+static int
+cmd_run(const struct config *cfg, const struct options *o)
+{
+	return run_accounts(cfg, o, 0);
+}
+
+static int
+cmd_replay(const struct config *cfg, const struct options *o)
+{
+	return run_accounts(cfg, o, 1);
+}
+
+/*
+ * The commands (tmux's cmd_table). Every one needs the same start: a valid
+ * configuration and a checked --account/--projection.
+ */
+static const struct command {
+	const char	*name;
+	int		(*run)(const struct config *, const struct options *);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "status", cmd_status },
+	{ "check-config", cmd_check_config },
+	{ "migrate", cmd_migrate },
+	{ "replay", cmd_replay },
+	{ "verify", cmd_verify },
+};
+
+/* Returns the command called name, or NULL. Cannot fail. */
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
+	const struct command *cmd;
 	struct options o;
 	struct config *cfg = NULL;
 	char err[1024];
@@ -431,10 +481,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "projector: %s\n", err);
 		return EX_SOFTWARE;
 	}
-	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "status") != 0 &&
-	    strcmp(o.command, "check-config") != 0 &&
-	    strcmp(o.command, "migrate") != 0 &&
-	    strcmp(o.command, "replay") != 0 && strcmp(o.command, "verify") != 0)
+	if ((cmd = find_command(o.command)) == NULL)
 		return usage_error("unknown command '%s'", o.command);
 	if ((code = load_config(o.config, &cfg)) != 0)
 		return code;
@@ -442,16 +489,7 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return code;
 	}
-	if (strcmp(o.command, "check-config") == 0)
-		code = cmd_check_config(cfg);
-	else if (strcmp(o.command, "migrate") == 0)
-		code = cmd_migrate(cfg);
-	else if (strcmp(o.command, "status") == 0)
-		code = status_print(cfg, projections_builtin, o.json, stdout);
-	else if (strcmp(o.command, "verify") == 0)
-		code = cmd_verify(cfg, &o);
-	else
-		code = cmd_run(cfg, &o, strcmp(o.command, "replay") == 0);
+	code = cmd->run(cfg, &o);
 	config_free(cfg);
 	/*
 	 * Waits (bounded) for cnats's own threads to finish: a fetch timer can
