@@ -303,7 +303,7 @@ cmd_migrate(const struct config *cfg, const struct options *o)
 static int
 cmd_status(const struct config *cfg, const struct options *o)
 {
-	return status_print(cfg, projections_builtin, o->json, stdout);
+	return status_print(cfg, o->json, stdout);
 }
 
 /* --account and --projection must name what the configuration has. */
