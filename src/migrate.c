@@ -71,7 +71,8 @@ apply_one(sqlite3 *db, const struct migration *m, char *err, size_t errlen)
 			goto fail;
 		rec = sqlite3_mprintf("INSERT INTO projector_migrations (scope, name)"
 		    " VALUES (%Q, %Q)", m->scope, m->name);
-		if (db_exec(db, rec, "recording a migration", err, errlen) == -1) {
+		if (db_exec(db, rec, "recording a migration", err,
+		    errlen) == -1) {
 			sqlite3_free(rec);
 			goto fail;
 		}

@@ -93,7 +93,8 @@ registry_select(const struct projection *const *table, char *const *names,
 
 	for (j = 0; j < nnames; j++)
 		if (registry_find(table, names[j]) == NULL) {
-			snprintf(err, errlen, "unknown projection %s", names[j]);
+			snprintf(err, errlen, "unknown projection %s",
+			    names[j]);
 			return -1;
 		}
 	for (i = 0; table[i] != NULL; i++) {

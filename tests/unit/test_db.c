@@ -225,10 +225,10 @@ test_migrate_table(void **state)
 	assert_int_equal(db_migrate(f->d, projections_builtin, &applied, err,
 	    sizeof(err)), 0);
 	assert_int_equal(applied, (int)migrate_nbuiltin);
-	assert_string_equal(rows(f, db_handle(f->d), "SELECT group_concat(scope)"
-	    " FROM (SELECT DISTINCT scope FROM projector_migrations"
-	    " ORDER BY scope)"), "core,leaderboard,player_profiles,"
-	    "session_history");
+	assert_string_equal(rows(f, db_handle(f->d), "SELECT"
+	    " group_concat(scope) FROM (SELECT DISTINCT scope"
+	    " FROM projector_migrations ORDER BY scope)"),
+	    "core,leaderboard,player_profiles,session_history");
 	assert_int_equal(db_migrate(f->d, projections_builtin, &applied, err,
 	    sizeof(err)), 0);
 	assert_int_equal(applied, 0);

@@ -216,8 +216,8 @@ test_subject_ok(void **state)
 	assert_true(event_subject_ok("v0.rust.servers.J\xc3\xbcrgen.x"));
 	assert_true(event_subject_ok("a.\xf0\x9f\x98\x80"));
 	assert_false(event_subject_ok("v0.rust.servers.\xff.events.started"));
-	assert_false(event_subject_ok("a.\xc3"));		/* cut sequence */
-	assert_false(event_subject_ok("a.\xed\xa0\x80"));	/* a surrogate */
+	assert_false(event_subject_ok("a.\xc3"));	/* cut sequence */
+	assert_false(event_subject_ok("a.\xed\xa0\x80")); /* surrogate */
 	assert_false(event_subject_ok("a.\xc0\xaf"));	/* overlong '/' */
 }
 
