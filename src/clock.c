@@ -1,13 +1,13 @@
 /*
- * clock.c: the one clock the engine measures intervals with (see clock.h).
+ * clock.c: the engine's one clock for intervals (see clock.h).
  */
 #include <time.h>
 
 #include "clock.h"
 
 /*
- * Returns milliseconds of CLOCK_MONOTONIC: intervals, never dates (it does
- * not jump when the wall clock is set). Cannot fail.
+ * Returns milliseconds of CLOCK_MONOTONIC, which never goes back. Cannot
+ * fail: Linux always has that clock.
  */
 int64_t
 clock_now_ms(void)

@@ -61,23 +61,6 @@ static const int auth_pair[AUTH_NKEYS] = {
 static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
     "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-";
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 static int
 config_tls_key(struct config_loader *ld, int k, void *arg)
 {

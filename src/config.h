@@ -4,7 +4,8 @@
  * config_load() parses the file with libyaml and applies defaults;
  * config_validate() checks meaning (names, uniqueness, ranges, projections
  * that exist). Both report one error as "FILE:LINE:COLUMN: message" in the
- * caller's buffer and log nothing. No yaml_* type leaves config.c.
+ * caller's buffer and log nothing. No yaml_* type leaves config.c and
+ * config_yaml.c (and config_int.h, which only those two include).
  *
  * Secrets are never in the file: the auth section names files, which are read
  * when connecting (see secret.h). Relative paths are resolved against the

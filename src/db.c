@@ -3,6 +3,8 @@
  */
 #include <sys/file.h>
 
+#include <sysexits.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -74,6 +76,26 @@ lock(const char *path, int *fd, char *err, size_t errlen)
 }
 
 /*
+ * Returns the <sysexits.h> code for e, as the enum's comments say: 0 for
+ * DB_OK, EX_TEMPFAIL (try again when the other process is gone), EX_CANTCREAT
+ * or EX_IOERR. Cannot fail.
+ */
+int
+db_sysexit(enum db_error e)
+{
+	switch (e) {
+	case DB_OK:
+		return 0;
+	case DB_ELOCKED:
+		return EX_TEMPFAIL;
+	case DB_ECREATE:
+		return EX_CANTCREAT;
+	default:
+		return EX_IOERR;
+	}
+}
+
+/*
  * Process-wide SQLite settings, before any connection is opened: no memory
  * statistics, whose global mutex every allocation of every connection would
  * take (3% of a catch-up). Returns 0, or -1 when SQLite was already in use.
@@ -93,7 +115,6 @@ enum db_error
 db_open(const char *path, struct db **out, char *err, size_t errlen)
 {
 	struct db *d;
-	char *msg = NULL;
 	enum db_error e;
 	int rc;
 
@@ -112,10 +133,7 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 	sqlite3_extended_result_codes(d->conn, 1);
 	sqlite3_busy_timeout(d->conn, DB_BUSY_TIMEOUT_MS);
 	sqlite3_db_config(d->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if (sqlite3_exec(d->conn, pragmas_sql, NULL, NULL, &msg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-		    msg != NULL ? msg : sqlite3_errmsg(d->conn));
-		sqlite3_free(msg);
+	if (db_exec(d->conn, pragmas_sql, path, err, errlen) == -1) {
 		/* The first write is where a bad file or directory shows. */
 		e = DB_ECREATE;
 		goto fail;
@@ -135,55 +153,65 @@ db_handle(struct db *d)
 }
 
 /*
- * Applies the built-in migrations of "core" and then of each scope, in the
- * order given. Sets *applied (may be NULL). Returns 0, or -1 with err.
+ * Applies the built-in migrations of "core", then of each projection of the
+ * NULL-terminated table in its order (a projection's scope is its name; a
+ * NULL table: core only). Every projection of the table gets its tables,
+ * whether an account runs it or not, so that views joining them always
+ * work. Sets *applied (may be NULL). Returns 0, or -1 with err.
  */
 int
-db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
+db_migrate(struct db *d, const struct projection *const *table,
     int *applied, char *err, size_t errlen)
 {
-	const char *all[64];
+	const char **scopes;
 	size_t i, n = 0;
+	int rc;
 
-	all[n++] = "core";
-	for (i = 0; i < nscopes && n < sizeof(all) / sizeof(all[0]); i++)
-		all[n++] = scopes[i];
-	return migrate_apply(d->conn, migrate_builtin, migrate_nbuiltin, all, n,
-	    applied, err, errlen);
+	for (i = 0; table != NULL && table[i] != NULL; i++)
+		;
+	scopes = xcalloc(i + 1, sizeof(*scopes));
+	scopes[n++] = "core";
+	for (i = 0; table != NULL && table[i] != NULL; i++)
+		scopes[n++] = table[i]->name;
+	rc = migrate_apply(d->conn, migrate_builtin, migrate_nbuiltin, scopes,
+	    n, applied, err, errlen);
+	free(scopes);
+	return rc;
 }
 
 /*
- * Runs one write on projector_status (or projector_meta) in its own
- * transaction, with the
- * parameters every such write shares: ?1 the projection (NULL: every row),
- * ?2 and ?3 texts, ?4 and ?5 integers; a statement uses those it names.
+ * Prepares one write on the engine's tables; NULL when SQLite refuses it
+ * (the reason stays on conn).
  */
-static int
-status_write(struct db *d, const char *sql, const char *projection,
-    const char *t2, const char *t3, sqlite3_int64 i4, sqlite3_int64 i5,
-    char *err, size_t errlen)
+static sqlite3_stmt *
+write_prepare(sqlite3 *conn, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	int rc;
 
-	rc = sqlite3_prepare_v2(d->conn, sql, -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		/* SQLITE_RANGE for a parameter the statement lacks: harmless. */
-		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, t3, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, i4);
-		sqlite3_bind_int64(st, 5, i5);
-		rc = sqlite3_step(st);
-	}
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	return st;
+}
+
+/*
+ * Runs a write that write_prepare() made and the caller bound (bound is 0
+ * when a bind failed), in its own transaction, and finalizes it. Returns 0,
+ * or -1 with "updating TABLE: reason" in err.
+ */
+static int
+write_done(sqlite3 *conn, sqlite3_stmt *st, int bound, const char *table,
+    char *err, size_t errlen)
+{
+	char what[64];
+	int rc = -1;
+
+	snprintf(what, sizeof(what), "updating %s", table);
+	if (st != NULL && bound)
+		rc = db_step_done(st, what, err, errlen);
+	else
+		snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(conn));
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "updating %s: %s", strstr(sql,
-		    "projector_meta") != NULL ? "projector_meta" :
-		    "projector_status", sqlite3_errmsg(d->conn));
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 /*
@@ -195,11 +223,17 @@ int
 db_set_state(struct db *d, const char *projection, const char *state,
     const char *last_error, char *err, size_t errlen)
 {
-	return status_write(d, "UPDATE projector_status"
-	    " SET state = ?2, last_error = ?3,"
-	    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-	    " WHERE ?1 IS NULL OR projection = ?1", projection, state,
-	    last_error, 0, 0, err, errlen);
+	sqlite3_stmt *st;
+
+	st = write_prepare(d->conn, "UPDATE projector_status"
+	    " SET state = :state, last_error = :last_error,"
+	    " updated_at = " DB_NOW_SQL
+	    " WHERE :projection IS NULL OR projection = :projection");
+	return write_done(d->conn, st, st != NULL &&
+	    db_bind_text(st, ":projection", projection) == 0 &&
+	    db_bind_text(st, ":state", state) == 0 &&
+	    db_bind_text(st, ":last_error", last_error) == 0,
+	    "projector_status", err, errlen);
 }
 
 /*
@@ -211,12 +245,18 @@ int
 db_set_rebuild(struct db *d, const char *projection, uint64_t seq,
     uint64_t target, char *err, size_t errlen)
 {
-	return status_write(d, "UPDATE projector_status"
-	    " SET rebuild_seq = nullif(?4, -1), rebuild_target = nullif(?5, -1),"
-	    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
-	    " WHERE projection = ?1", projection, NULL, NULL,
-	    target == 0 ? -1 : (sqlite3_int64)seq,
-	    target == 0 ? -1 : (sqlite3_int64)target, err, errlen);
+	sqlite3_stmt *st;
+
+	st = write_prepare(d->conn, "UPDATE projector_status"
+	    " SET rebuild_seq = nullif(:seq, -1),"
+	    " rebuild_target = nullif(:target, -1),"
+	    " updated_at = " DB_NOW_SQL " WHERE projection = :projection");
+	return write_done(d->conn, st, st != NULL &&
+	    db_bind_text(st, ":projection", projection) == 0 &&
+	    db_bind_int64(st, ":seq", target == 0 ? -1 : (int64_t)seq) == 0 &&
+	    db_bind_int64(st, ":target", target == 0 ? -1 :
+	    (int64_t)target) == 0,
+	    "projector_status", err, errlen);
 }
 
 /*
@@ -227,10 +267,15 @@ int
 db_add_meta(struct db *d, const char *key, uint64_t n, char *err,
     size_t errlen)
 {
-	return status_write(d, "INSERT INTO projector_meta (key, value)"
-	    " VALUES (?2, ?4) ON CONFLICT DO UPDATE"
-	    " SET value = value + excluded.value", NULL, key, NULL,
-	    (sqlite3_int64)n, 0, err, errlen);
+	sqlite3_stmt *st;
+
+	st = write_prepare(d->conn, "INSERT INTO projector_meta (key, value)"
+	    " VALUES (:key, :n) ON CONFLICT DO UPDATE"
+	    " SET value = value + excluded.value");
+	return write_done(d->conn, st, st != NULL &&
+	    db_bind_text(st, ":key", key) == 0 &&
+	    db_bind_int64(st, ":n", (int64_t)n) == 0,
+	    "projector_meta", err, errlen);
 }
 
 /*
@@ -262,16 +307,23 @@ db_get_version(struct db *d, const char *projection, int *version, char *err,
 
 /*
  * Creates projection's status row (at version, checkpoint 0) when it has
- * none. Returns 0, or -1 with err.
+ * none, on conn: the connection of a struct db (db_handle()) or a fold's.
+ * Returns 0, or -1 with err.
  */
 int
-db_ensure_status(struct db *d, const char *projection, int version,
+db_ensure_status(sqlite3 *conn, const char *projection, int version,
     char *err, size_t errlen)
 {
-	return status_write(d, "INSERT INTO projector_status"
-	    " (projection, version, updated_at) VALUES (?1, ?4,"
-	    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT DO NOTHING",
-	    projection, NULL, NULL, version, 0, err, errlen);
+	sqlite3_stmt *st;
+
+	st = write_prepare(conn, "INSERT INTO projector_status"
+	    " (projection, version, updated_at)"
+	    " VALUES (:projection, :version, " DB_NOW_SQL ")"
+	    " ON CONFLICT DO NOTHING");
+	return write_done(conn, st, st != NULL &&
+	    db_bind_text(st, ":projection", projection) == 0 &&
+	    db_bind_int64(st, ":version", version) == 0,
+	    "projector_status", err, errlen);
 }
 
 /*
@@ -282,15 +334,8 @@ db_ensure_status(struct db *d, const char *projection, int version,
 int
 db_set_bulk(struct db *d, char *err, size_t errlen)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(d->conn, "PRAGMA synchronous = OFF;"
-	    "PRAGMA cache_size = -16384;", NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	snprintf(err, errlen, "bulk settings: %s", msg != NULL ? msg :
-	    sqlite3_errmsg(d->conn));
-	sqlite3_free(msg);
-	return -1;
+	return db_exec(d->conn, "PRAGMA synchronous = OFF;"
+	    "PRAGMA cache_size = -16384;", "bulk settings", err, errlen);
 }
 
 /*

@@ -14,8 +14,16 @@
  * can always be built again: no fsync, a larger cache. db_unlink() removes a
  * database file with its -wal, -shm and .lock companions.
  *
+ * The engine's SQL helpers, for any connection (db_sql.c): db_exec() runs
+ * SQL text, db_step_done() runs a prepared statement once and makes it ready
+ * for the next run, db_bind_text() and db_bind_int64() bind a parameter by
+ * its name, db_retryable() tells a failure that may go away by itself from a
+ * broken schema, and DB_NOW_SQL is the one way the engine writes a time.
+ * Each of them that can fail returns 0, or -1 with SQLite's reason.
+ *
  * Memory: struct db owns the connection and the lock; db_close() releases
- * both and accepts NULL. db_handle() lends the connection.
+ * both and accepts NULL. db_handle() lends the connection. A text bound with
+ * db_bind_text() is borrowed until the statement's next db_step_done().
  */
 #ifndef DB_H
 #define DB_H
@@ -25,7 +33,12 @@
 
 #include <sqlite3.h>
 
+#include "projection.h"
+
 #define DB_BUSY_TIMEOUT_MS	5000
+
+/* Now, as the engine writes it in every updated_at: ISO 8601 UTC, in ms. */
+#define DB_NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 enum db_error {
 	DB_OK = 0,
@@ -34,13 +47,15 @@ enum db_error {
 	DB_EIO		/* SQLite failed on it: EX_IOERR */
 };
 
+int	db_sysexit(enum db_error e);
+
 struct db;
 
 int	db_init(void);
 enum db_error db_open(const char *path, struct db **out, char *err,
 	    size_t errlen);
 sqlite3	*db_handle(struct db *d);
-int	db_migrate(struct db *d, const char *const *scopes, size_t nscopes,
+int	db_migrate(struct db *d, const struct projection *const *table,
 	    int *applied, char *err, size_t errlen);
 int	db_set_state(struct db *d, const char *projection, const char *state,
 	    const char *last_error, char *err, size_t errlen);
@@ -50,12 +65,21 @@ int	db_add_meta(struct db *d, const char *key, uint64_t n, char *err,
 	    size_t errlen);
 int	db_get_version(struct db *d, const char *projection, int *version,
 	    char *err, size_t errlen);
-int	db_ensure_status(struct db *d, const char *projection, int version,
+int	db_ensure_status(sqlite3 *conn, const char *projection, int version,
 	    char *err, size_t errlen);
 int	db_set_bulk(struct db *d, char *err, size_t errlen);
 int	db_unlink(const char *path, char *err, size_t errlen);
 void	db_close(struct db *d);
 int	db_open_readonly(const char *path, sqlite3 **out, char *err,
 	    size_t errlen);
+
+/* db_sql.c */
+int	db_exec(sqlite3 *conn, const char *sql, const char *what, char *err,
+	    size_t errlen);
+int	db_step_done(sqlite3_stmt *st, const char *what, char *err,
+	    size_t errlen);
+int	db_bind_text(sqlite3_stmt *st, const char *name, const char *s);
+int	db_bind_int64(sqlite3_stmt *st, const char *name, int64_t v);
+int	db_retryable(sqlite3 *conn);
 
 #endif /* DB_H */

@@ -1,5 +1,6 @@
 /*
- * event.c: decoding an event's payload once (see event.h).
+ * event.c: decoding an event's payload once, and the subject rule (see
+ * event.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -91,4 +92,24 @@ event_decode(const char *payload, size_t len, json_t **out, char *err,
 	}
 	*out = j;
 	return 0;
+}
+
+/*
+ * Returns 1 when subject (NUL-terminated) may reach projections: it is valid
+ * UTF-8. Real subjects are ASCII and cost a scan; jansson, which validates
+ * text, judges the rare rest. Cannot fail.
+ */
+int
+event_subject_ok(const char *subject)
+{
+	const unsigned char *p;
+	json_t *j;
+
+	for (p = (const unsigned char *)subject; *p != '\0' && *p < 0x80; p++)
+		;
+	if (*p == '\0')
+		return 1;
+	j = json_string(subject);
+	json_decref(j);
+	return j != NULL;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "event.h"
 #include "fold.h"
 #include "registry.h"
@@ -19,7 +20,7 @@ struct fold_proj {
 
 struct fold {
 	sqlite3			*db;
-	struct fold_proj	 proj[FOLD_MAX_PROJECTIONS];
+	struct fold_proj	 proj[PROJECTION_MAX];
 	size_t			 n;
 	sqlite3_stmt		*begin, *commit, *rollback;
 	sqlite3_stmt		*savepoint, *release, *rollback_to;
@@ -31,8 +32,6 @@ struct fold {
 	struct fold_stats	 batch;		/* counts of the open batch */
 	struct fold_stats	 stats;		/* committed counts */
 };
-
-#define NOW_SQL	"strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 static const struct {
 	size_t		 offset;
@@ -46,12 +45,12 @@ static const struct {
 	{ offsetof(struct fold, rollback_to), "ROLLBACK TO fold_event" },
 	{ offsetof(struct fold, park),
 	    "INSERT INTO projector_parked (projection, seq, subject, reason,"
-	    " parked_at) VALUES (?1, ?2, ?3, ?4, " NOW_SQL ")"
+	    " parked_at) VALUES (?1, ?2, ?3, ?4, " DB_NOW_SQL ")"
 	    " ON CONFLICT DO UPDATE SET reason = excluded.reason" },
 	{ offsetof(struct fold, checkpoint),
 	    "UPDATE projector_status SET last_seq = ?2,"
 	    " stream_last_seq = max(stream_last_seq, ?2, ?3),"
-	    " updated_at = " NOW_SQL " WHERE projection = ?1" },
+	    " updated_at = " DB_NOW_SQL " WHERE projection = ?1" },
 	{ offsetof(struct fold, unknown),
 	    "INSERT INTO projector_meta (key, value) VALUES ('unknown_events', ?1)"
 	    " ON CONFLICT DO UPDATE SET value = value + excluded.value" },
@@ -67,31 +66,15 @@ static const struct {
 static enum fold_result
 classify(sqlite3 *db)
 {
-	switch (sqlite3_errcode(db) & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-	case SQLITE_NOMEM:
-	case SQLITE_CANTOPEN:
-	case SQLITE_PROTOCOL:
-		return FOLD_RETRY;
-	default:
-		return FOLD_ERROR;
-	}
+	return db_retryable(db) ? FOLD_RETRY : FOLD_ERROR;
 }
 
-/* Steps a statement that returns no row, then resets it. */
+/* Runs a statement that returns no row, ready for its next run. */
 static enum fold_result
 run(struct fold *f, sqlite3_stmt *st, char *err, size_t errlen)
 {
-	int rc;
-
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+	if (db_step_done(st, NULL, err, errlen) == 0)
 		return FOLD_OK;
-	snprintf(err, errlen, "%s: %s", sqlite3_sql(st), sqlite3_errmsg(f->db));
 	return classify(f->db);
 }
 
@@ -102,17 +85,8 @@ load_checkpoint(struct fold *f, struct fold_proj *fp, char *err, size_t errlen)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(f->db, "INSERT INTO projector_status"
-	    " (projection, version, updated_at) VALUES (?1, ?2, " NOW_SQL ")"
-	    " ON CONFLICT DO NOTHING", -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, fp->p->name, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 2, fp->p->version);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	if (rc != SQLITE_DONE)
+	if (db_ensure_status(f->db, fp->p->name, fp->p->version, err,
+	    errlen) == -1)
 		goto fail;
 	rc = sqlite3_prepare_v2(f->db, "SELECT last_seq FROM projector_status"
 	    " WHERE projection = ?1", -1, &st, NULL);
@@ -134,9 +108,10 @@ fail:
 
 /*
  * Builds a fold over db, whose schema is migrated, for the nprojs
- * projections: creates their status rows when missing, reads their
- * checkpoints and runs their init(). Returns FOLD_OK and sets *out, or an
- * error with the reason in err (and nothing to release).
+ * projections (at most PROJECTION_MAX): creates their status rows when
+ * missing, reads their checkpoints and runs their init(). Returns FOLD_OK
+ * and sets *out, or an error with the reason in err (and nothing to
+ * release).
  */
 enum fold_result
 fold_open(sqlite3 *db, const struct projection *const *projs, size_t nprojs,
@@ -146,9 +121,9 @@ fold_open(sqlite3 *db, const struct projection *const *projs, size_t nprojs,
 	enum fold_result r = FOLD_ERROR;
 	size_t i;
 
-	if (nprojs > FOLD_MAX_PROJECTIONS) {
+	if (nprojs > PROJECTION_MAX) {
 		snprintf(err, errlen, "more than %d projections",
-		    FOLD_MAX_PROJECTIONS);
+		    PROJECTION_MAX);
 		return FOLD_ERROR;
 	}
 	f = xcalloc(1, sizeof(*f));
@@ -288,12 +263,13 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
     char *err, size_t errlen)
 {
 	char json_error[256];
-	struct fold_proj *want[FOLD_MAX_PROJECTIONS];
+	struct fold_proj *want[PROJECTION_MAX];
 	struct event ev;
 	json_t *json = NULL;
 	enum fold_result r = FOLD_OK;
 	size_t i, nwant = 0, nmatch = 0;
 	int folded = seq <= f->batch_last;
+	int subject_ok = event_subject_ok(subject);
 
 	if (seq > f->batch_last)
 		f->batch_last = seq;
@@ -304,7 +280,7 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
 		 */
 		if (seq <= f->proj[i].checkpoint)
 			folded = 1;
-		if (!registry_wants(f->proj[i].p, subject))
+		if (!subject_ok || !registry_wants(f->proj[i].p, subject))
 			continue;
 		nmatch++;
 		if (seq > f->proj[i].pending)

@@ -31,8 +31,6 @@
 
 #include "projection.h"
 
-#define FOLD_MAX_PROJECTIONS	32
-
 /* Counts since fold_open(); for logs and status. */
 struct fold_stats {
 	uint64_t	applied;	/* (event, projection) pairs applied */

@@ -13,11 +13,16 @@
  * %lu %lld %llu %zu %zd %f %.Nf %g. A line is written with one write(2), so
  * threads never interleave within a line.
  *
- * Only main.c and worker.c log; everything else returns its error text.
- * Never pass a secret or a payload to these functions.
+ * Only main.c and the worker module's files (worker*.c) log; everything
+ * else, including the rebuild thread, returns its error text or reports to
+ * its owner, which logs. Never pass a secret or a payload to these
+ * functions.
  *
  * The format and level are set once by log_init() at start-up, before any
  * thread exists; they are the only global state besides the stop flag.
+ *
+ * Memory: nothing is allocated; a line is built on the caller's stack, cut
+ * at a fixed length, and everything passed is only read during the call.
  */
 #ifndef LOG_H
 #define LOG_H

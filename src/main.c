@@ -28,7 +28,6 @@
 #include "worker.h"
 
 #define PROJECTOR_VERSION	"0.1.0"
-#define MAIN_MAX_PROJECTIONS	64
 
 /* The only global state but the log settings: set by signal handlers. */
 static volatile sig_atomic_t stop_requested;
@@ -217,13 +216,13 @@ parse_args(int argc, char **argv, struct options *o)
 static int
 load_config(const char *path, struct config **out)
 {
-	const char *names[MAIN_MAX_PROJECTIONS + 1];
+	const char *names[PROJECTION_MAX + 1];
 	char err[1024];
 	struct config *cfg = NULL;
 	enum config_error e;
 	size_t i;
 
-	for (i = 0; i < MAIN_MAX_PROJECTIONS && projections_builtin[i] != NULL; i++)
+	for (i = 0; i < PROJECTION_MAX && projections_builtin[i] != NULL; i++)
 		names[i] = projections_builtin[i]->name;
 	names[i] = NULL;
 	e = config_load(path, &cfg, err, sizeof(err));
@@ -240,12 +239,13 @@ load_config(const char *path, struct config **out)
 
 /* check-config: the file, then each account's secret file, no network. */
 static int
-cmd_check_config(const struct config *cfg)
+cmd_check_config(const struct config *cfg, const struct options *o)
 {
 	char warn[1024];
 	size_t i;
 	int code = 0;
 
+	(void)o;
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
 
@@ -270,33 +270,24 @@ cmd_check_config(const struct config *cfg)
 
 /* migrate: each account's database, locked like a worker would. */
 static int
-cmd_migrate(const struct config *cfg)
+cmd_migrate(const struct config *cfg, const struct options *o)
 {
-	const char *scopes[MAIN_MAX_PROJECTIONS];
 	char err[1024];
 	struct db *d;
-	size_t i, n = 0;
+	enum db_error e;
+	size_t i;
 	int applied;
 
-	for (i = 0; projections_builtin[i] != NULL && n < MAIN_MAX_PROJECTIONS; i++)
-		scopes[n++] = projections_builtin[i]->name;
+	(void)o;
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
 
-		switch (db_open(a->database, &d, err, sizeof(err))) {
-		case DB_OK:
-			break;
-		case DB_ELOCKED:
+		if ((e = db_open(a->database, &d, err, sizeof(err))) != DB_OK) {
 			fprintf(stderr, "projector: %s\n", err);
-			return EX_TEMPFAIL;
-		case DB_ECREATE:
-			fprintf(stderr, "projector: %s\n", err);
-			return EX_CANTCREAT;
-		default:
-			fprintf(stderr, "projector: %s\n", err);
-			return EX_IOERR;
+			return db_sysexit(e);
 		}
-		if (db_migrate(d, scopes, n, &applied, err, sizeof(err)) == -1) {
+		if (db_migrate(d, projections_builtin, &applied, err,
+		    sizeof(err)) == -1) {
 			fprintf(stderr, "projector: account %s: %s\n", a->name, err);
 			db_close(d);
 			return EX_IOERR;
@@ -306,6 +297,13 @@ cmd_migrate(const struct config *cfg)
 		db_close(d);
 	}
 	return 0;
+}
+
+/* status: what each database and NATS say, as a table or JSON. */
+static int
+cmd_status(const struct config *cfg, const struct options *o)
+{
+	return status_print(cfg, o->json, stdout);
 }
 
 /* --account and --projection must name what the configuration has. */
@@ -381,7 +379,7 @@ account_main(void *arg)
  * order, that stopped with an error, else 0.
  */
 static int
-cmd_run(const struct config *cfg, const struct options *o, int replay)
+run_accounts(const struct config *cfg, const struct options *o, int replay)
 {
 	struct account_thread *t;
 	size_t i, started = 0;
@@ -426,9 +424,50 @@ cmd_run(const struct config *cfg, const struct options *o, int replay)
 	return code;
 }
 
+static int
+cmd_run(const struct config *cfg, const struct options *o)
+{
+	return run_accounts(cfg, o, 0);
+}
+
+static int
+cmd_replay(const struct config *cfg, const struct options *o)
+{
+	return run_accounts(cfg, o, 1);
+}
+
+/*
+ * The commands (tmux's cmd_table). Every one needs the same start: a valid
+ * configuration and a checked --account/--projection.
+ */
+static const struct command {
+	const char	*name;
+	int		(*run)(const struct config *, const struct options *);
+} commands[] = {
+	{ "run", cmd_run },
+	{ "status", cmd_status },
+	{ "check-config", cmd_check_config },
+	{ "migrate", cmd_migrate },
+	{ "replay", cmd_replay },
+	{ "verify", cmd_verify },
+};
+
+/* Returns the command called name, or NULL. Cannot fail. */
+static const struct command *
+find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
 int
 main(int argc, char **argv)
 {
+	const struct command *cmd;
 	struct options o;
 	struct config *cfg = NULL;
 	char err[1024];
@@ -442,10 +481,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "projector: %s\n", err);
 		return EX_SOFTWARE;
 	}
-	if (strcmp(o.command, "run") != 0 && strcmp(o.command, "status") != 0 &&
-	    strcmp(o.command, "check-config") != 0 &&
-	    strcmp(o.command, "migrate") != 0 &&
-	    strcmp(o.command, "replay") != 0 && strcmp(o.command, "verify") != 0)
+	if ((cmd = find_command(o.command)) == NULL)
 		return usage_error("unknown command '%s'", o.command);
 	if ((code = load_config(o.config, &cfg)) != 0)
 		return code;
@@ -453,16 +489,7 @@ main(int argc, char **argv)
 		config_free(cfg);
 		return code;
 	}
-	if (strcmp(o.command, "check-config") == 0)
-		code = cmd_check_config(cfg);
-	else if (strcmp(o.command, "migrate") == 0)
-		code = cmd_migrate(cfg);
-	else if (strcmp(o.command, "status") == 0)
-		code = status_print(cfg, projections_builtin, o.json, stdout);
-	else if (strcmp(o.command, "verify") == 0)
-		code = cmd_verify(cfg, &o);
-	else
-		code = cmd_run(cfg, &o, strcmp(o.command, "replay") == 0);
+	code = cmd->run(cfg, &o);
 	config_free(cfg);
 	/* Leaving before NATS's own threads end shows as leaks under ASan. */
 	source_shutdown();

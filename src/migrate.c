@@ -5,26 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "migrate.h"
 
 static const char bootstrap_sql[] =
 	"CREATE TABLE IF NOT EXISTS projector_migrations ("
 	" scope TEXT NOT NULL,"
 	" name TEXT NOT NULL,"
-	" applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),"
+	" applied_at TEXT NOT NULL DEFAULT (" DB_NOW_SQL "),"
 	" PRIMARY KEY (scope, name)) WITHOUT ROWID";
-
-static int
-exec(sqlite3 *db, const char *sql, const char *what, char *err, size_t errlen)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	snprintf(err, errlen, "%s: %s", what, msg != NULL ? msg : sqlite3_errmsg(db));
-	sqlite3_free(msg);
-	return -1;
-}
 
 /* Sets *done to whether scope/name is recorded. Returns 0, or -1 with err. */
 static int
@@ -70,24 +59,26 @@ apply_one(sqlite3 *db, const struct migration *m, char *err, size_t errlen)
 	char *rec;
 	int done;
 
-	if (exec(db, "BEGIN IMMEDIATE", "starting a migration", err, errlen) == -1)
+	if (db_exec(db, "BEGIN IMMEDIATE", "starting a migration", err,
+	    errlen) == -1)
 		return -1;
 	/* Checked again inside the write lock: another process may have won. */
 	if (recorded(db, m, &done, err, errlen) == -1)
 		goto fail;
 	if (!done) {
 		snprintf(what, sizeof(what), "migration %s/%s", m->scope, m->name);
-		if (exec(db, m->sql, what, err, errlen) == -1)
+		if (db_exec(db, m->sql, what, err, errlen) == -1)
 			goto fail;
 		rec = sqlite3_mprintf("INSERT INTO projector_migrations (scope, name)"
 		    " VALUES (%Q, %Q)", m->scope, m->name);
-		if (exec(db, rec, "recording a migration", err, errlen) == -1) {
+		if (db_exec(db, rec, "recording a migration", err,
+		    errlen) == -1) {
 			sqlite3_free(rec);
 			goto fail;
 		}
 		sqlite3_free(rec);
 	}
-	if (exec(db, "COMMIT", "committing a migration", err, errlen) == -1)
+	if (db_exec(db, "COMMIT", "committing a migration", err, errlen) == -1)
 		goto fail;
 	return 0;
 fail:
@@ -108,7 +99,8 @@ walk(sqlite3 *db, const struct migration *list, size_t n,
 	int done;
 
 	*count = 0;
-	if (exec(db, bootstrap_sql, "creating projector_migrations", err, errlen) == -1)
+	if (db_exec(db, bootstrap_sql, "creating projector_migrations", err,
+	    errlen) == -1)
 		return -1;
 	for (s = 0; s < nscopes; s++) {
 		for (i = 0; i < n; i++) {

@@ -98,20 +98,14 @@ resumable(struct rebuild *r)
 static int
 open_shadow(struct rebuild *r, char *err, size_t errlen)
 {
-	const char *scopes[FOLD_MAX_PROJECTIONS];
-	size_t n = 0;
 	int attempt;
 
-	while (n < FOLD_MAX_PROJECTIONS && r->p.builtin[n] != NULL) {
-		scopes[n] = r->p.builtin[n]->name;
-		n++;
-	}
 	if (r->p.fresh && db_unlink(r->p.shadow_path, err, errlen) == -1)
 		return -1;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (db_open(r->p.shadow_path, &r->db, err, errlen) != DB_OK ||
 		    db_set_bulk(r->db, err, errlen) == -1 ||
-		    db_migrate(r->db, scopes, n, NULL, err, errlen) == -1)
+		    db_migrate(r->db, r->p.builtin, NULL, err, errlen) == -1)
 			return -1;
 		if (resumable(r))
 			break;

@@ -29,6 +29,7 @@
 #include "config.h"
 #include "fold.h"
 #include "projection.h"
+#include "registry.h"
 
 #define REBUILD_PATH_MAX	4096
 
@@ -36,7 +37,7 @@ struct rebuild_params {
 	const struct config		*cfg;
 	const struct config_account	*acct;
 	const struct projection *const	*builtin;	/* for the schema */
-	const struct projection		*projs[FOLD_MAX_PROJECTIONS];
+	const struct projection		*projs[PROJECTION_MAX];
 	size_t				 nprojs;	/* those to rebuild */
 	char				 shadow_path[REBUILD_PATH_MAX];
 	int				 fresh;		/* never resume */

@@ -34,8 +34,8 @@ rebuild_live_start(struct db *live, const struct rebuild_params *p,
 	size_t i;
 
 	for (i = 0; i < p->nprojs; i++)
-		if (db_ensure_status(live, p->projs[i]->name, p->projs[i]->version,
-		    err, errlen) == -1 ||
+		if (db_ensure_status(db_handle(live), p->projs[i]->name,
+		    p->projs[i]->version, err, errlen) == -1 ||
 		    db_set_state(live, p->projs[i]->name, "rebuilding", NULL, err,
 		    errlen) == -1)
 			return -1;

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "registry.h"
 
 static int
@@ -23,7 +21,8 @@ valid_name(const char *s)
 /*
  * Checks a NULL-terminated table against the rules of projection.h: the ABI
  * number, a unique [a-z0-9_]+ name, an apply function, at least one subject
- * and at least one table. Returns 0, or -1 with the first broken rule in err.
+ * and at least one table; and against the engine's PROJECTION_MAX. Returns
+ * 0, or -1 with the first broken rule in err.
  */
 int
 registry_check(const struct projection *const *table, char *err, size_t errlen)
@@ -33,6 +32,11 @@ registry_check(const struct projection *const *table, char *err, size_t errlen)
 	for (i = 0; table[i] != NULL; i++) {
 		const struct projection *p = table[i];
 
+		if (i == PROJECTION_MAX) {
+			snprintf(err, errlen, "more than %d projections",
+			    PROJECTION_MAX);
+			return -1;
+		}
 		if (p->abi != PROJECTION_ABI) {
 			snprintf(err, errlen, "projection %zu: ABI %d, expected %d",
 			    i, p->abi, PROJECTION_ABI);
@@ -72,24 +76,42 @@ registry_find(const struct projection *const *table, const char *name)
 }
 
 /*
- * Returns 1 when s is valid UTF-8: a subject that is not is wanted by no
- * projection (its ids would end up in TEXT columns that readers decode as
- * UTF-8), and counts as unknown. Real subjects are ASCII and cost a scan;
- * jansson, which validates text, judges the rare rest.
+ * Picks an account's projections out of table: every one when the account
+ * names none (nnames 0), else those of the nnames names, each of which must
+ * be in table. They come in the table's order, which is the order of their
+ * migrations, whatever the order of names. Returns 0 and sets out[0..*nout),
+ * or -1 with err (an unknown name, or a table of more than PROJECTION_MAX)
+ * and out untouched.
  */
-static int
-utf8(const char *s)
+int
+registry_select(const struct projection *const *table, char *const *names,
+    size_t nnames, const struct projection *out[PROJECTION_MAX], size_t *nout,
+    char *err, size_t errlen)
 {
-	const unsigned char *p;
-	json_t *j;
+	const struct projection *sel[PROJECTION_MAX];
+	size_t i, j, n = 0;
 
-	for (p = (const unsigned char *)s; *p != '\0' && *p < 0x80; p++)
-		;
-	if (*p == '\0')
-		return 1;
-	j = json_string(s);
-	json_decref(j);
-	return j != NULL;
+	for (j = 0; j < nnames; j++)
+		if (registry_find(table, names[j]) == NULL) {
+			snprintf(err, errlen, "unknown projection %s",
+			    names[j]);
+			return -1;
+		}
+	for (i = 0; table[i] != NULL; i++) {
+		if (i == PROJECTION_MAX) {
+			snprintf(err, errlen, "more than %d projections",
+			    PROJECTION_MAX);
+			return -1;
+		}
+		for (j = 0; j < nnames; j++)
+			if (strcmp(names[j], table[i]->name) == 0)
+				break;
+		if (nnames == 0 || j < nnames)
+			sel[n++] = table[i];
+	}
+	memcpy(out, sel, n * sizeof(sel[0]));
+	*nout = n;
+	return 0;
 }
 
 /*
@@ -141,8 +163,6 @@ registry_wants(const struct projection *p, const char *subject)
 {
 	const char *const *f;
 
-	if (!utf8(subject))
-		return 0;
 	for (f = p->subjects; *f != NULL; f++)
 		if (registry_subject_match(*f, subject))
 			return 1;

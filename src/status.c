@@ -195,13 +195,11 @@ print_table(const json_t *root, FILE *out)
  * output, not a failure.
  */
 int
-status_print(const struct config *cfg, const struct projection *const *builtin,
-    int json, FILE *out)
+status_print(const struct config *cfg, int json, FILE *out)
 {
 	json_t *root = json_object(), *accounts = json_array();
 	size_t i;
 
-	(void)builtin;
 	json_object_set_new(root, "accounts", accounts);
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *acct = &cfg->accounts[i];

@@ -5,6 +5,9 @@
  * It opens each database read-only, as a website does, and asks NATS only
  * for stream and consumer information, so it never disturbs a running
  * worker. Output goes to the given stream: a table, or JSON (--json).
+ *
+ * Memory: nothing is kept; what status_print() builds is released before it
+ * returns.
  */
 #ifndef STATUS_H
 #define STATUS_H
@@ -12,9 +15,7 @@
 #include <stdio.h>
 
 #include "config.h"
-#include "projection.h"
 
-int	status_print(const struct config *cfg,
-	    const struct projection *const *builtin, int json, FILE *out);
+int	status_print(const struct config *cfg, int json, FILE *out);
 
 #endif /* STATUS_H */

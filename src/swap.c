@@ -5,22 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db.h"
 #include "swap.h"
 
 #define SWAP_MAX_INDEXES	32
-
-static int
-exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
-		return 0;
-	snprintf(err, errlen, "%s: %s", sql, msg != NULL ? msg :
-	    sqlite3_errmsg(db));
-	sqlite3_free(msg);
-	return -1;
-}
 
 /*
  * Returns the quoted, comma-separated columns of table in main, each after
@@ -89,7 +77,7 @@ copy_table(sqlite3 *db, const char *table, char *err, size_t errlen)
 	/* Dropped after the query: the schema must not change under it. */
 	sqlite3_finalize(st);
 	for (i = 0; i < n; i++)
-		if (exec(db, drop[i], err, errlen) == -1)
+		if (db_exec(db, drop[i], NULL, err, errlen) == -1)
 			goto done;
 	if ((cols = columns(db, table, "", err, errlen)) == NULL ||
 	    (from = columns(db, table, "s.", err, errlen)) == NULL)
@@ -97,10 +85,10 @@ copy_table(sqlite3 *db, const char *table, char *err, size_t errlen)
 	sql = sqlite3_mprintf("DELETE FROM main.\"%w\";"
 	    " INSERT INTO main.\"%w\" (%s) SELECT %s FROM shadow.\"%w\" AS s",
 	    table, table, cols, from, table);
-	if (exec(db, sql, err, errlen) == -1)
+	if (db_exec(db, sql, NULL, err, errlen) == -1)
 		goto done;
 	for (i = 0; i < n; i++)
-		if (exec(db, index_sql[i], err, errlen) == -1)
+		if (db_exec(db, index_sql[i], NULL, err, errlen) == -1)
 			goto done;
 	rc = 0;
 done:
@@ -131,11 +119,10 @@ copy_state(sqlite3 *db, const struct projection *p, char *err, size_t errlen)
 	    " last_seq = (SELECT last_seq FROM shadow.projector_status"
 	    "  WHERE projection = %Q),"
 	    " state = 'live', last_error = NULL, rebuild_seq = NULL,"
-	    " rebuild_target = NULL,"
-	    " updated_at = strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now')"
+	    " rebuild_target = NULL, updated_at = %s"
 	    " WHERE projection = %Q",
-	    p->name, p->name, p->version, p->name, p->name);
-	rc = exec(db, sql, err, errlen);
+	    p->name, p->name, p->version, p->name, DB_NOW_SQL, p->name);
+	rc = db_exec(db, sql, NULL, err, errlen);
 	sqlite3_free(sql);
 	return rc;
 }
@@ -157,11 +144,11 @@ swap_in(sqlite3 *live, const char *shadow_path,
 	int rc;
 
 	sql = sqlite3_mprintf("ATTACH %Q AS shadow", shadow_path);
-	rc = exec(live, sql, err, errlen);
+	rc = db_exec(live, sql, NULL, err, errlen);
 	sqlite3_free(sql);
 	if (rc == -1)
 		return -1;
-	if (exec(live, "BEGIN IMMEDIATE", err, errlen) == -1)
+	if (db_exec(live, "BEGIN IMMEDIATE", NULL, err, errlen) == -1)
 		goto detach;
 	for (i = 0; i < nprojs; i++) {
 		for (t = projs[i]->tables; *t != NULL; t++)
@@ -170,9 +157,9 @@ swap_in(sqlite3 *live, const char *shadow_path,
 		if (copy_state(live, projs[i], err, errlen) == -1)
 			goto rollback;
 	}
-	if (exec(live, "COMMIT", err, errlen) == -1)
+	if (db_exec(live, "COMMIT", NULL, err, errlen) == -1)
 		goto rollback;
-	exec(live, "DETACH shadow", err, errlen);
+	db_exec(live, "DETACH shadow", NULL, err, errlen);
 	return 0;
 rollback:
 	sqlite3_exec(live, "ROLLBACK", NULL, NULL, NULL);

@@ -345,23 +345,17 @@ verify_account(const struct config *cfg, const struct config_account *acct,
     volatile sig_atomic_t *stop, FILE *out, char *err, size_t errlen)
 {
 	enum verify_result vr, worst = VERIFY_EQUAL;
-	const struct projection *p;
-	size_t i, n = 0;
+	const struct projection *p, *sel[PROJECTION_MAX];
+	size_t i, n = 0, nsel;
 
 	err[0] = '\0';
-	for (i = 0; builtin[i] != NULL; i++) {
-		p = builtin[i];
+	if (registry_select(builtin, acct->projections, acct->nprojections, sel,
+	    &nsel, err, errlen) == -1)
+		return VERIFY_ERROR;
+	for (i = 0; i < nsel; i++) {
+		p = sel[i];
 		if (projection != NULL && strcmp(projection, p->name) != 0)
 			continue;
-		if (acct->nprojections > 0) {
-			size_t j;
-
-			for (j = 0; j < acct->nprojections; j++)
-				if (strcmp(acct->projections[j], p->name) == 0)
-					break;
-			if (j == acct->nprojections)
-				continue;
-		}
 		n++;
 		vr = verify_one(cfg, acct, builtin, p, stop, out, err, errlen);
 		if (vr == VERIFY_ERROR)

@@ -15,6 +15,7 @@
 #include "feed.h"
 #include "fold.h"
 #include "reader.h"
+#include "registry.h"
 #include "source.h"
 #include "worker.h"
 
@@ -41,7 +42,7 @@ struct worker_proj {
 struct worker {
 	const struct worker_params	*p;
 	const char			*name;	/* the account's */
-	struct worker_proj		 projs[FOLD_MAX_PROJECTIONS];
+	struct worker_proj		 projs[PROJECTION_MAX];
 	size_t				 nprojs;
 	struct db			*db;
 	struct fold			*fold;		/* the live projections */

@@ -29,25 +29,14 @@ on_park(void *arg, const char *projection, uint64_t seq, const char *subject,
 int
 worker_select(struct worker *w, char *err, size_t errlen)
 {
-	const struct config_account *a = w->p->acct;
+	const struct projection *sel[PROJECTION_MAX];
 	size_t i;
 
-	if (a->nprojections == 0) {
-		for (i = 0; w->p->builtin[i] != NULL; i++)
-			w->projs[w->nprojs++].p = w->p->builtin[i];
-		return 0;
-	}
-	for (i = 0; i < a->nprojections; i++) {
-		const struct projection *pr;
-
-		pr = registry_find(w->p->builtin, a->projections[i]);
-		if (pr == NULL) {
-			snprintf(err, errlen, "unknown projection %s",
-			    a->projections[i]);
-			return -1;
-		}
-		w->projs[w->nprojs++].p = pr;
-	}
+	if (registry_select(w->p->builtin, w->p->acct->projections,
+	    w->p->acct->nprojections, sel, &w->nprojs, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < w->nprojs; i++)
+		w->projs[i].p = sel[i];
 	return 0;
 }
 
@@ -97,32 +86,23 @@ open_fold(struct worker *w)
 int
 worker_open_db(struct worker *w)
 {
-	const char *scopes[FOLD_MAX_PROJECTIONS];
 	char err[WORKER_ERR_LEN];
-	size_t i, n = 0;
+	enum db_error e;
 	int applied;
 
-	switch (db_open(w->p->acct->database, &w->db, err, sizeof(err))) {
-	case DB_OK:
-		break;
-	case DB_ELOCKED:
-		log_error("database locked", "account=%s error=%s", w->name, err);
-		return EX_TEMPFAIL;
-	case DB_ECREATE:
-		log_error("cannot create database", "account=%s error=%s",
-		    w->name, err);
-		return EX_CANTCREAT;
-	default:
-		log_error("database error", "account=%s error=%s", w->name, err);
-		return EX_IOERR;
+	if ((e = db_open(w->p->acct->database, &w->db, err,
+	    sizeof(err))) != DB_OK) {
+		log_error(e == DB_ELOCKED ? "database locked" :
+		    e == DB_ECREATE ? "cannot create database" :
+		    "database error", "account=%s error=%s", w->name, err);
+		return db_sysexit(e);
 	}
 	/*
 	 * Every built-in projection's tables exist in every file, enabled or
 	 * not, so that the public views that join them always work.
 	 */
-	for (i = 0; w->p->builtin[i] != NULL && n < FOLD_MAX_PROJECTIONS; i++)
-		scopes[n++] = w->p->builtin[i]->name;
-	if (db_migrate(w->db, scopes, n, &applied, err, sizeof(err)) == -1) {
+	if (db_migrate(w->db, w->p->builtin, &applied, err,
+	    sizeof(err)) == -1) {
 		log_error("migration failed", "account=%s error=%s", w->name, err);
 		return EX_IOERR;
 	}
@@ -169,7 +149,7 @@ worker_nlive(const struct worker *w)
 int
 worker_fold_live(struct worker *w)
 {
-	const struct projection *live[FOLD_MAX_PROJECTIONS];
+	const struct projection *live[PROJECTION_MAX];
 	char err[WORKER_ERR_LEN];
 	size_t i, n = 0;
 

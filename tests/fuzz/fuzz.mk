@@ -52,7 +52,7 @@ FUZZ_BIN	= $(FUZZ_TARGETS:%=$(B)/fuzz_%)
 FUZZ_HARNESS_OBJ = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/fuzz_%.o)
 # Only the modules the harnesses drive, not the whole engine: no NATS. By
 # prefix, so that a module split into several files (config_yaml.c) follows.
-FUZZ_MODULES	= config event fold log migrate registry xmalloc
+FUZZ_MODULES	= config db event fold log migrate registry xmalloc
 FUZZ_LINK_OBJ	= $(filter $(FUZZ_MODULES:%=$(B)/src/%%),$(ENGINE_OBJ)) \
 		  $(PROJ_OBJ) $(MIGR_OBJ) $(B)/tests/support/contract.o
 

@@ -1,7 +1,8 @@
 /*
  * test_db.c: db_open() and its lock, the pragmas the worker relies on,
  * db_migrate(), db_set_state() and db_open_readonly(), on files in a
- * temporary directory of each test's own.
+ * temporary directory of each test's own; and the SQL helpers (db_exec(),
+ * db_step_done(), the named binders, db_retryable()).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
 
 #include "db.h"
 #include "migrate.h"
+#include "projections.h"
 #include "testdb.h"
 #include "tmp.h"
 
@@ -80,7 +83,7 @@ open_with_status(struct fx *f)
 	char err[512] = "";
 
 	f->d = open_ok(f->path);
-	if (db_migrate(f->d, NULL, 0, NULL, err, sizeof(err)) == -1)
+	if (db_migrate(f->d, NULL, NULL, err, sizeof(err)) == -1)
 		fail_msg("db_migrate: %s", err);
 	assert_int_equal(sqlite3_exec(db_handle(f->d), "INSERT INTO"
 	    " projector_status (projection, version, updated_at) VALUES"
@@ -174,6 +177,17 @@ test_open_not_a_database(void **state)
 	f->d = open_ok(f->path);
 }
 
+/* Each db_open() error has the exit code its enum comment names. */
+static void
+test_sysexit(void **state)
+{
+	(void)state;
+	assert_int_equal(db_sysexit(DB_OK), 0);
+	assert_int_equal(db_sysexit(DB_ELOCKED), EX_TEMPFAIL);
+	assert_int_equal(db_sysexit(DB_ECREATE), EX_CANTCREAT);
+	assert_int_equal(db_sysexit(DB_EIO), EX_IOERR);
+}
+
 static void
 test_migrate_core(void **state)
 {
@@ -186,14 +200,38 @@ test_migrate_core(void **state)
 		if (strcmp(migrate_builtin[i].scope, "core") == 0)
 			ncore++;
 	f->d = open_ok(f->path);
-	assert_int_equal(db_migrate(f->d, NULL, 0, &applied, err, sizeof(err)),
+	assert_int_equal(db_migrate(f->d, NULL, &applied, err, sizeof(err)),
 	    0);
 	assert_int_equal(applied, (int)ncore);
-	assert_int_equal(db_migrate(f->d, NULL, 0, &applied, err, sizeof(err)),
+	assert_int_equal(db_migrate(f->d, NULL, &applied, err, sizeof(err)),
 	    0);
 	assert_int_equal(applied, 0);
 	assert_string_equal(rows(f, db_handle(f->d), "SELECT count(*) FROM"
 	    " projector_status"), "0");
+}
+
+/*
+ * With the built-in table: core, then each projection's scope, every file
+ * once (in the table's order, or a view would miss the tables it reads).
+ */
+static void
+test_migrate_table(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	int applied = -1;
+
+	f->d = open_ok(f->path);
+	assert_int_equal(db_migrate(f->d, projections_builtin, &applied, err,
+	    sizeof(err)), 0);
+	assert_int_equal(applied, (int)migrate_nbuiltin);
+	assert_string_equal(rows(f, db_handle(f->d), "SELECT"
+	    " group_concat(scope) FROM (SELECT DISTINCT scope"
+	    " FROM projector_migrations ORDER BY scope)"),
+	    "core,leaderboard,player_profiles,session_history");
+	assert_int_equal(db_migrate(f->d, projections_builtin, &applied, err,
+	    sizeof(err)), 0);
+	assert_int_equal(applied, 0);
 }
 
 static void
@@ -244,6 +282,160 @@ test_set_state_refused(void **state)
 	assert_non_null(strstr(err, "CHECK constraint failed"));
 	assert_string_equal(rows(f, db_handle(f->d), "SELECT"
 	    " group_concat(state) FROM projector_status"), "stopped,stopped");
+}
+
+/* Rebuild progress in the status row; counters in projector_meta. */
+static void
+test_rebuild_and_meta(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db;
+
+	open_with_status(f);
+	db = db_handle(f->d);
+	assert_int_equal(db_set_rebuild(f->d, "a", 0, 600, err, sizeof(err)),
+	    0);
+	assert_int_equal(db_set_rebuild(f->d, "b", 250, 600, err,
+	    sizeof(err)), 0);
+	assert_string_equal(rows(f, db, "SELECT projection, rebuild_seq,"
+	    " rebuild_target FROM projector_status ORDER BY projection"),
+	    "a|0|600\nb|250|600");
+	assert_int_equal(db_set_rebuild(f->d, "b", 250, 0, err, sizeof(err)),
+	    0);
+	assert_string_equal(rows(f, db, "SELECT projection, rebuild_seq,"
+	    " rebuild_target FROM projector_status ORDER BY projection"),
+	    "a|0|600\nb|NULL|NULL");
+
+	assert_int_equal(db_add_meta(f->d, "gap_events", 3, err, sizeof(err)),
+	    0);
+	assert_int_equal(db_add_meta(f->d, "gap_events", 4, err, sizeof(err)),
+	    0);
+	assert_string_equal(rows(f, db, "SELECT key, value FROM projector_meta"
+	    " WHERE key = 'gap_events'"), "gap_events|7");
+}
+
+/* db_exec(): SQLite's reason after what, or after the SQL itself. */
+static void
+test_exec(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db;
+
+	f->d = open_ok(f->path);
+	db = db_handle(f->d);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (a NOT NULL);"
+	    " INSERT INTO t VALUES (1)", NULL, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(db_exec(db, "INSERT INTO nosuch VALUES (1)", NULL, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err,
+	    "INSERT INTO nosuch VALUES (1): no such table: nosuch");
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (NULL)",
+	    "adding a row", err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "adding a row: NOT NULL constraint failed: t.a");
+	assert_string_equal(rows(f, db, "SELECT group_concat(a) FROM t"), "1");
+}
+
+/*
+ * db_step_done() leaves the statement reset with no bindings, ready for the
+ * next run, and names the statement (or what) in its error; the binders find
+ * parameters by name and refuse one the statement does not have.
+ */
+static void
+test_step_done_and_bind(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3_stmt *st = NULL;
+	sqlite3 *db;
+
+	f->d = open_ok(f->path);
+	db = db_handle(f->d);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (k TEXT PRIMARY KEY,"
+	    " n INTEGER NOT NULL)", NULL, err, sizeof(err)), 0);
+	assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO t VALUES (:k, :n)",
+	    -1, &st, NULL), SQLITE_OK);
+
+	assert_int_equal(db_bind_text(st, ":k", "a"), 0);
+	assert_int_equal(db_bind_int64(st, ":n", INT64_MAX), 0);
+	assert_int_equal(db_step_done(st, NULL, err, sizeof(err)), 0);
+	assert_false(sqlite3_stmt_busy(st));
+	/* The bindings are gone: n is NULL now. */
+	assert_int_equal(db_bind_text(st, ":k", "b"), 0);
+	assert_int_equal(db_step_done(st, NULL, err, sizeof(err)), -1);
+	assert_string_equal(err, "INSERT INTO t VALUES (:k, :n):"
+	    " NOT NULL constraint failed: t.n");
+	assert_false(db_retryable(db));
+	assert_int_equal(db_bind_text(st, ":k", "a"), 0);
+	assert_int_equal(db_bind_int64(st, ":n", -1), 0);
+	assert_int_equal(db_step_done(st, "adding a", err, sizeof(err)), -1);
+	assert_string_equal(err,
+	    "adding a: UNIQUE constraint failed: t.k");
+
+	/* A name the statement lacks is refused, and nothing is bound. */
+	assert_int_equal(db_bind_text(st, ":nosuch", "x"), -1);
+	assert_int_equal(sqlite3_errcode(db), SQLITE_RANGE);
+	assert_int_equal(db_bind_int64(st, "k", 1), -1);
+	/* A NULL text binds SQL NULL. */
+	assert_int_equal(db_bind_text(st, ":k", NULL), 0);
+	assert_int_equal(db_bind_int64(st, ":n", 7), 0);
+	assert_int_equal(db_step_done(st, NULL, err, sizeof(err)), 0);
+	sqlite3_finalize(st);
+	assert_string_equal(rows(f, db, "SELECT k, n FROM t ORDER BY n"),
+	    "NULL|7\na|9223372036854775807");
+}
+
+/*
+ * A lock held by another connection may go away: retryable. A constraint
+ * or a missing table will not.
+ */
+static void
+test_retryable(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db, *other = NULL;
+
+	f->d = open_ok(f->path);
+	db = db_handle(f->d);
+	assert_int_equal(db_exec(db, "CREATE TABLE t (a)", NULL, err,
+	    sizeof(err)), 0);
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	assert_int_equal(db_exec(other, "BEGIN IMMEDIATE", NULL, err,
+	    sizeof(err)), 0);
+	sqlite3_busy_timeout(db, 0);
+	assert_int_equal(db_exec(db, "INSERT INTO t VALUES (1)", NULL, err,
+	    sizeof(err)), -1);
+	assert_true(db_retryable(db));
+	sqlite3_close(other);
+	assert_int_equal(db_exec(db, "INSERT INTO nosuch VALUES (1)", NULL,
+	    err, sizeof(err)), -1);
+	assert_false(db_retryable(db));
+}
+
+/* db_ensure_status() creates a row once, on any connection. */
+static void
+test_ensure_status(void **state)
+{
+	struct fx *f = *state;
+	char err[512] = "";
+	sqlite3 *db;
+	int version = -1;
+
+	open_with_status(f);
+	db = db_handle(f->d);
+	assert_int_equal(db_ensure_status(db, "c", 4, err, sizeof(err)), 0);
+	assert_int_equal(db_ensure_status(db, "c", 5, err, sizeof(err)), 0);
+	assert_int_equal(db_ensure_status(db, "a", 9, err, sizeof(err)), 0);
+	assert_string_equal(rows(f, db, "SELECT projection, version, last_seq,"
+	    " updated_at LIKE '____-__-__T__:__:__.___Z' FROM projector_status"
+	    " ORDER BY projection"), "a|1|0|0\nb|1|0|0\nc|4|0|1");
+	assert_int_equal(db_get_version(f->d, "c", &version, err,
+	    sizeof(err)), 0);
+	assert_int_equal(version, 4);
 }
 
 /*
@@ -315,9 +507,16 @@ main(void)
 		T(test_second_open_locked),
 		T(test_open_missing_directory),
 		T(test_open_not_a_database),
+		T(test_sysexit),
 		T(test_migrate_core),
+		T(test_migrate_table),
 		T(test_set_state),
 		T(test_set_state_refused),
+		T(test_rebuild_and_meta),
+		T(test_exec),
+		T(test_step_done_and_bind),
+		T(test_retryable),
+		T(test_ensure_status),
 		T(test_readonly_while_writer),
 		T(test_readonly_missing),
 		T(test_close_null),

@@ -7,6 +7,8 @@
  * A refusal's text becomes a parking reason in projector_parked, which
  * operators and websites read, so every refusal is also checked for not
  * quoting the payload.
+ *
+ * Also event_subject_ok(): only UTF-8 subjects reach projections.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -199,6 +201,24 @@ test_valid_utf8(void **state)
 	j = decode_str("\"\\ud83d\\ude00\"");
 	assert_string_equal(json_string_value(j), "\xf0\x9f\x98\x80");
 	json_decref(j);
+}
+
+/*
+ * A subject reaches projections only when it is UTF-8 (its tokens become
+ * TEXT); NATS itself takes any byte but space and control characters.
+ */
+static void
+test_subject_ok(void **state)
+{
+	(void)state;
+	assert_true(event_subject_ok("v0.rust.servers.s1.events.started"));
+	assert_true(event_subject_ok(""));
+	assert_true(event_subject_ok("v0.rust.servers.J\xc3\xbcrgen.x"));
+	assert_true(event_subject_ok("a.\xf0\x9f\x98\x80"));
+	assert_false(event_subject_ok("v0.rust.servers.\xff.events.started"));
+	assert_false(event_subject_ok("a.\xc3"));	/* cut sequence */
+	assert_false(event_subject_ok("a.\xed\xa0\x80")); /* surrogate */
+	assert_false(event_subject_ok("a.\xc0\xaf"));	/* overlong '/' */
 }
 
 /* A raw NUL byte is neither whitespace nor allowed inside a string. */
@@ -490,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_valid_utf8),
+		cmocka_unit_test(test_subject_ok),
 		cmocka_unit_test(test_raw_nul),
 		cmocka_unit_test(test_nul_escape),
 		cmocka_unit_test(test_lone_surrogates),

@@ -39,6 +39,7 @@
 
 #include "fold.h"
 #include "migrate.h"
+#include "registry.h"
 #include "testdb.h"
 #include "tmp.h"
 
@@ -818,6 +819,31 @@ test_unknown_subjects_counted(void **state)
 }
 
 /*
+ * A subject that is not UTF-8 is wanted by no projection, even one whose
+ * filters match its bytes: it counts as unknown, and its payload is never
+ * decoded (exactly as a subject no filter matches).
+ */
+static void
+test_subject_not_utf8_unknown(void **state)
+{
+	static const struct msg msgs[] = {
+		{ 1, "t.a.\xff", "{\"n\": 1}" },
+		{ 2, "t.a.\xc3\xa9", "{\"n\": 2}" },
+		{ 3, "t.both\xc3", "{}" },
+	};
+	struct fx *f = *state;
+
+	open_fold(f, alpha_only, 1);
+	batch(f, msgs, NMSGS(msgs), 3);
+	assert_int_equal(fold_stats(f->fold)->unknown, 2);
+	assert_int_equal(fold_stats(f->fold)->applied, 1);
+	assert_string_equal(rows(f, "SELECT key, value FROM projector_meta"),
+	    "unknown_events|2");
+	assert_string_equal(rows(f, "SELECT count(*) FROM seen"), "1");
+	assert_int_equal(fold_checkpoint(f->fold, "alpha"), 3);
+}
+
+/*
  * A projection that wants none of a batch's subjects still advances to the
  * batch's last sequence, unknown subjects included, so that the minimum
  * checkpoint (where the consumer restarts) moves on.
@@ -955,7 +981,7 @@ test_begin_busy_is_retry(void **state)
 static void
 test_open_errors(void **state)
 {
-	const struct projection *many[FOLD_MAX_PROJECTIONS + 1];
+	const struct projection *many[PROJECTION_MAX + 1];
 	const struct projection *const with_broken[] = {
 		&proj_alpha, &proj_broken
 	};
@@ -965,9 +991,9 @@ test_open_errors(void **state)
 	char err[512] = "";
 	size_t i;
 
-	for (i = 0; i < FOLD_MAX_PROJECTIONS + 1; i++)
+	for (i = 0; i < PROJECTION_MAX + 1; i++)
 		many[i] = &proj_alpha;
-	assert_int_equal(fold_open(f->db, many, FOLD_MAX_PROJECTIONS + 1, &out,
+	assert_int_equal(fold_open(f->db, many, PROJECTION_MAX + 1, &out,
 	    err, sizeof(err)), FOLD_ERROR);
 	assert_string_equal(err, "more than 32 projections");
 	assert_ptr_equal(out, sentinel);
@@ -1007,6 +1033,7 @@ main(void)
 		T(test_fail_full_is_retry),
 		T(test_unknown_subjects_counted),
 		T(test_unwanted_subjects_advance_checkpoint),
+		T(test_subject_not_utf8_unknown),
 		T(test_decoded_once),
 		T(test_new_projection_starts_at_zero),
 		T(test_begin_busy_is_retry),

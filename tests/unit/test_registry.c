@@ -1,6 +1,6 @@
 /*
- * test_registry.c: registry_check(), registry_find(), registry_subject_match()
- * and registry_wants().
+ * test_registry.c: registry_check(), registry_find(), registry_select(),
+ * registry_subject_match() and registry_wants().
  *
  * Subject matching decides which events reach a projection, so it is checked
  * against NATS's own rules: tokens split on '.', '*' is exactly one token,
@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "registry.h"
@@ -182,6 +183,61 @@ test_find(void **state)
 	assert_null(registry_find(empty, "payments"));
 }
 
+/*
+ * An account's projections: all of them when it names none, else the ones
+ * it names, in the table's order; an unknown name is refused and nothing is
+ * set.
+ */
+static void
+test_select(void **state)
+{
+	static const struct projection proj_c = {
+		.abi = PROJECTION_ABI,
+		.name = "c",
+		.version = 1,
+		.subjects = subjects_b,
+		.tables = tables_a,
+		.apply = fake_apply,
+	};
+	const struct projection *const table[] = { &proj_a, &proj_b, &proj_c,
+	    NULL };
+	const struct projection *const empty[] = { NULL };
+	char *reversed[] = { "c", "orders_v2" };
+	char *unknown[] = { "payments", "orders" };
+	const struct projection *out[PROJECTION_MAX];
+	char err[256] = "";
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(registry_select(table, NULL, 0, out, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 3);
+	assert_ptr_equal(out[0], &proj_a);
+	assert_ptr_equal(out[1], &proj_b);
+	assert_ptr_equal(out[2], &proj_c);
+
+	assert_int_equal(registry_select(table, reversed, 2, out, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 2);
+	assert_ptr_equal(out[0], &proj_a);
+	assert_ptr_equal(out[1], &proj_c);
+
+	out[0] = NULL;
+	n = 99;
+	assert_int_equal(registry_select(table, unknown, 2, out, &n, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "unknown projection orders");
+	assert_null(out[0]);
+	assert_int_equal(n, 99);
+
+	assert_int_equal(registry_select(empty, NULL, 0, out, &n, err,
+	    sizeof(err)), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(registry_select(empty, reversed, 1, out, &n, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "unknown projection c");
+}
+
 static void
 test_check_ok(void **state)
 {
@@ -255,6 +311,35 @@ test_check_required(void **state)
 	check_fails(table, want);
 }
 
+/* A table may hold PROJECTION_MAX projections, not one more. */
+static void
+test_check_max(void **state)
+{
+	static struct projection many[PROJECTION_MAX + 1];
+	static char names[PROJECTION_MAX + 1][16];
+	const struct projection *table[PROJECTION_MAX + 2];
+	const struct projection *out[PROJECTION_MAX];
+	char err[256] = "";
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < PROJECTION_MAX + 1; i++) {
+		snprintf(names[i], sizeof(names[i]), "p%zu", i);
+		many[i] = proj_a;
+		many[i].name = names[i];
+		table[i] = &many[i];
+	}
+	table[PROJECTION_MAX] = NULL;
+	assert_int_equal(registry_check(table, err, sizeof(err)), 0);
+	table[PROJECTION_MAX] = &many[PROJECTION_MAX];
+	table[PROJECTION_MAX + 1] = NULL;
+	check_fails(table, "more than 32 projections");
+	/* registry_select() never writes past its PROJECTION_MAX entries. */
+	assert_int_equal(registry_select(table, NULL, 0, out, &n, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "more than 32 projections");
+}
+
 static void
 test_check_duplicate(void **state)
 {
@@ -293,11 +378,13 @@ main(void)
 		cmocka_unit_test(test_match_gamingapi),
 		cmocka_unit_test(test_wants),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_check_ok),
 		cmocka_unit_test(test_check_abi),
 		cmocka_unit_test(test_check_name),
 		cmocka_unit_test(test_check_required),
 		cmocka_unit_test(test_check_duplicate),
+		cmocka_unit_test(test_check_max),
 		cmocka_unit_test(test_check_first_error),
 	};
 
