@@ -13,6 +13,7 @@
 
 #include "projections.h"
 #include "rust.h"
+#include "stmt.h"
 
 enum leaderboard_stmt {
 	LEADERBOARD_WIPE,
@@ -52,8 +53,8 @@ struct leaderboard {
 /* A kill as the contract defines it, read before anything is written. */
 struct leaderboard_kill {
 	int		 is_kill;
-	struct rust_span attacker;	/* subject's steam_id when absent */
-	struct rust_span victim;	/* absent: no death */
+	struct span	 attacker;	/* subject's steam_id when absent */
+	struct span	 victim;	/* absent: no death */
 	int		 headshot;
 	const json_t	*distance;
 };
@@ -79,7 +80,7 @@ leaderboard_init(sqlite3 *db, void **state, char *err, size_t errlen)
 		snprintf(err, errlen, "leaderboard: out of memory");
 		return -1;
 	}
-	if (rust_prepare(db, leaderboard_sql, LEADERBOARD_NSTMT, l->st, err,
+	if (stmt_prepare(db, leaderboard_sql, LEADERBOARD_NSTMT, l->st, err,
 	    errlen) == -1) {
 		free(l);
 		return -1;
@@ -95,7 +96,7 @@ leaderboard_fini(void *state)
 
 	if (l == NULL)
 		return;
-	rust_finalize(l->st, LEADERBOARD_NSTMT);
+	stmt_finalize(l->st, LEADERBOARD_NSTMT);
 	free(l);
 }
 
@@ -134,8 +135,8 @@ leaderboard_read(const struct event *ev, const struct rust_subject *sub,
 		return -1;
 	/* isKill wins over is_kill; neither (or no player_hit) is no kill. */
 	k->is_kill = json_is_true(is_kill != NULL ? is_kill : is_kill2);
-	k->attacker = aid != NULL ? rust_span_of(aid) : sub->steam_id;
-	k->victim = rust_span_of(vid);
+	k->attacker = aid != NULL ? span_json(aid) : sub->steam_id;
+	k->victim = span_json(vid);
 	k->headshot = area != NULL && json_number_value(area) == 1.0;
 	return 0;
 }
@@ -143,19 +144,19 @@ leaderboard_read(const struct event *ev, const struct rust_subject *sub,
 /* Adds to player's row in sub's server's current wipe. */
 static int
 leaderboard_add(struct leaderboard *l, const struct rust_subject *sub,
-    struct rust_span player, int kills, int deaths, int headshots,
+    struct span player, int kills, int deaths, int headshots,
     const json_t *distance, char *err, size_t errlen)
 {
 	sqlite3_stmt *st = l->st[LEADERBOARD_STATS];
 
-	rust_bind_span(st, 1, sub->server_id);
-	rust_bind_span(st, 2, player);
+	stmt_bind_span(st, 1, sub->server_id);
+	stmt_bind_span(st, 2, player);
 	sqlite3_bind_int(st, 3, kills);
 	sqlite3_bind_int(st, 4, deaths);
 	sqlite3_bind_int(st, 5, headshots);
 	if (distance != NULL)
 		sqlite3_bind_double(st, 6, json_number_value(distance));
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 static int
@@ -164,9 +165,9 @@ leaderboard_wipe(struct leaderboard *l, const struct rust_subject *sub,
 {
 	sqlite3_stmt *st = l->st[LEADERBOARD_WIPE];
 
-	rust_bind_span(st, 1, sub->server_id);
+	stmt_bind_span(st, 1, sub->server_id);
 	sqlite3_bind_text(st, 2, t->text, -1, SQLITE_STATIC);
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 static enum proj_result
@@ -196,7 +197,7 @@ leaderboard_apply(void *state, const struct event *ev, char *err,
 	if (!k.is_kill)
 		return PROJ_OK;
 	/* A player who kills themself gets a death and no kill. */
-	if (rust_span_eq(k.attacker, k.victim))
+	if (span_eq(k.attacker, k.victim))
 		return leaderboard_add(l, &sub, k.victim, 0, 1, 0, NULL, err,
 		    errlen) == -1 ? PROJ_FAIL : PROJ_OK;
 	rc = leaderboard_add(l, &sub, k.attacker, 1, 0, k.headshot, k.distance,

@@ -15,6 +15,7 @@
 
 #include "projections.h"
 #include "rust.h"
+#include "stmt.h"
 
 enum player_profiles_stmt {
 	PLAYER_PROFILES_UPSERT,
@@ -94,7 +95,7 @@ player_profiles_init(sqlite3 *db, void **state, char *err, size_t errlen)
 		snprintf(err, errlen, "player_profiles: out of memory");
 		return -1;
 	}
-	if (rust_prepare(db, player_profiles_sql, PLAYER_PROFILES_NSTMT, p->st,
+	if (stmt_prepare(db, player_profiles_sql, PLAYER_PROFILES_NSTMT, p->st,
 	    err, errlen) == -1) {
 		free(p);
 		return -1;
@@ -110,7 +111,7 @@ player_profiles_fini(void *state)
 
 	if (p == NULL)
 		return;
-	rust_finalize(p->st, PLAYER_PROFILES_NSTMT);
+	stmt_finalize(p->st, PLAYER_PROFILES_NSTMT);
 	free(p);
 }
 
@@ -176,16 +177,16 @@ player_profiles_read(const struct event *ev, enum rust_kind kind,
  * one, the counters, and for banned/unbanned the ban state.
  */
 static int
-player_profiles_upsert(struct player_profiles *p, struct rust_span steam_id,
+player_profiles_upsert(struct player_profiles *p, struct span steam_id,
     enum rust_kind kind, const struct player_profiles_facts *f,
     const struct rust_time *t, int seen, int chats, int reports, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = p->st[PLAYER_PROFILES_UPSERT];
 
-	rust_bind_span(st, 1, steam_id);
+	stmt_bind_span(st, 1, steam_id);
 	if (f != NULL && f->name != NULL) {
-		rust_bind_span(st, 2, rust_span_of(f->name));
+		stmt_bind_span(st, 2, span_json(f->name));
 		sqlite3_bind_text(st, 3, t->text, -1, SQLITE_STATIC);
 	}
 	if (seen)
@@ -195,10 +196,10 @@ player_profiles_upsert(struct player_profiles *p, struct rust_span steam_id,
 	if (kind == RUST_BANNED || kind == RUST_UNBANNED) {
 		sqlite3_bind_int(st, 7, kind == RUST_BANNED);
 		if (kind == RUST_BANNED)
-			rust_bind_span(st, 8, rust_span_of(f->ban_reason));
+			stmt_bind_span(st, 8, span_json(f->ban_reason));
 		sqlite3_bind_text(st, 9, t->text, -1, SQLITE_STATIC);
 	}
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 static enum proj_result
@@ -230,10 +231,10 @@ player_profiles_apply(void *state, const struct event *ev, char *err,
 	if (player_profiles_upsert(p, sub.steam_id, sub.kind, &f, &t, seen,
 	    sub.kind == RUST_CHATTED, 0, err, errlen) == -1)
 		return PROJ_FAIL;
-	if (f.target != NULL && player_profiles_upsert(p, rust_span_of(f.target),
+	if (f.target != NULL && player_profiles_upsert(p, span_json(f.target),
 	    RUST_UNKNOWN, NULL, &t, 0, 0, 1, err, errlen) == -1)
 		return PROJ_FAIL;
-	if (f.victim != NULL && player_profiles_upsert(p, rust_span_of(f.victim),
+	if (f.victim != NULL && player_profiles_upsert(p, span_json(f.victim),
 	    RUST_UNKNOWN, NULL, &t, 0, 0, 0, err, errlen) == -1)
 		return PROJ_FAIL;
 	return PROJ_OK;

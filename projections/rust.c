@@ -85,7 +85,7 @@ static const char *const rust_type_names[] = {
  * is empty (not a NATS subject) or there are more than RUST_MAX_TOKENS.
  */
 static size_t
-rust_split(const char *s, struct rust_span *tok)
+rust_split(const char *s, struct span *tok)
 {
 	size_t n = 0, len;
 
@@ -104,13 +104,13 @@ rust_split(const char *s, struct rust_span *tok)
 }
 
 static int
-rust_is(struct rust_span tok, const char *literal)
+rust_is(struct span tok, const char *literal)
 {
 	return tok.len == strlen(literal) && memcmp(tok.p, literal, tok.len) == 0;
 }
 
 static enum rust_kind
-rust_lookup(const struct rust_name *names, struct rust_span tok)
+rust_lookup(const struct rust_name *names, struct span tok)
 {
 	for (; names->name != NULL; names++)
 		if (rust_is(tok, names->name))
@@ -128,7 +128,7 @@ rust_lookup(const struct rust_name *names, struct rust_span tok)
 enum rust_kind
 rust_subject_parse(const char *subject, struct rust_subject *out)
 {
-	struct rust_span t[RUST_MAX_TOKENS];
+	struct span t[RUST_MAX_TOKENS];
 	size_t n;
 
 	memset(out, 0, sizeof(*out));
@@ -160,28 +160,6 @@ rust_subject_parse(const char *subject, struct rust_subject *out)
 	if (out->kind == RUST_UNKNOWN)
 		memset(out, 0, sizeof(*out));
 	return out->kind;
-}
-
-/* Returns 1 when both spans hold the same bytes (two absent ones too). */
-int
-rust_span_eq(struct rust_span a, struct rust_span b)
-{
-	if (a.p == NULL || b.p == NULL)
-		return a.p == b.p;
-	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
-}
-
-/* Returns the span of a JSON string, or an absent span for NULL. */
-struct rust_span
-rust_span_of(const json_t *string)
-{
-	struct rust_span s = { NULL, 0 };
-
-	if (string != NULL) {
-		s.p = json_string_value(string);
-		s.len = json_string_length(string);
-	}
-	return s;
 }
 
 /* Reads n ASCII digits (never the locale's) into *v. */
@@ -442,100 +420,4 @@ rust_field(const json_t *obj, const char *path, enum rust_type type,
 	}
 	*out = v;
 	return 1;
-}
-
-/*
- * Prepares the n statements of sql into st, once and for the life of the
- * projection (SQLITE_PREPARE_PERSISTENT). Returns 0, or -1 with the failing
- * statement and SQLite's reason in err, every st[i] then being NULL.
- */
-int
-rust_prepare(sqlite3 *db, const char *const *sql, size_t n, sqlite3_stmt **st,
-    char *err, size_t errlen)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		st[i] = NULL;
-	for (i = 0; i < n; i++) {
-		if (sqlite3_prepare_v3(db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-		    &st[i], NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "preparing %s: %s", sql[i],
-			    sqlite3_errmsg(db));
-			rust_finalize(st, n);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Finalizes the n statements of st and sets them to NULL. Cannot fail. */
-void
-rust_finalize(sqlite3_stmt **st, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		sqlite3_finalize(st[i]);
-		st[i] = NULL;
-	}
-}
-
-/*
- * Resets st and clears its bindings, which point into the event that is
- * about to go away (SQLITE_STATIC). Cannot fail.
- */
-void
-rust_reset(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-/*
- * Steps st. Returns 1 with a row to read, 0 when done (st still to reset),
- * or -1 with SQLite's reason in err, st reset.
- */
-int
-rust_step(sqlite3_stmt *st, char *err, size_t errlen)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	snprintf(err, errlen, "%s: %s", sqlite3_sql(st),
-	    sqlite3_errmsg(sqlite3_db_handle(st)));
-	rust_reset(st);
-	return -1;
-}
-
-/* Runs st to completion and resets it. Returns 0, or -1 with err. */
-int
-rust_done(sqlite3_stmt *st, char *err, size_t errlen)
-{
-	int rc;
-
-	while ((rc = rust_step(st, err, errlen)) == 1)
-		continue;
-	if (rc == -1)
-		return -1;
-	rust_reset(st);
-	return 0;
-}
-
-/*
- * Binds s to parameter i without copying it (SQLITE_STATIC: s outlives the
- * step, and rust_reset() clears it), or NULL when s is absent. Binding a
- * known parameter of a prepared statement cannot fail for a string under
- * the 1 MiB payload limit.
- */
-void
-rust_bind_span(sqlite3_stmt *st, int i, struct rust_span s)
-{
-	if (s.p == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
 }

@@ -3,9 +3,7 @@
  * section 2): which of the 14 subject shapes an event has, its event time,
  * and typed access to its payload. This is the one place that checks JSON
  * types and words the reasons of poison events, so that every projection
- * parks the same events for the same reasons. It also holds the few
- * statement helpers the projections share: prepare once, bind without
- * copying, step, reset.
+ * parks the same events for the same reasons.
  *
  * Memory: nothing here allocates. A struct rust_subject points into the
  * subject it was parsed from and is valid as long as that string is; the
@@ -18,6 +16,7 @@
 #include <stdint.h>
 
 #include "projection.h"
+#include "span.h"
 
 /* The subject shapes of the contract's table; the order is not meaningful. */
 enum rust_kind {
@@ -41,17 +40,11 @@ enum rust_kind {
 	RUST_NKINDS
 };
 
-/* A part of a string: p is NULL when the part is absent. */
-struct rust_span {
-	const char	*p;
-	size_t		 len;
-};
-
 struct rust_subject {
 	enum rust_kind	 kind;
-	struct rust_span server_id;
-	struct rust_span steam_id;	/* player-scoped kinds only */
-	struct rust_span item_id;	/* pickup, loot and crafted only */
+	struct span	 server_id;
+	struct span	 steam_id;	/* player-scoped kinds only */
+	struct span	 item_id;	/* pickup, loot and crafted only */
 };
 
 /* The JSON types the contract's table "Which projection reads what" names. */
@@ -72,8 +65,6 @@ struct rust_time {
 };
 
 enum rust_kind	rust_subject_parse(const char *subject, struct rust_subject *out);
-int	rust_span_eq(struct rust_span a, struct rust_span b);
-struct rust_span rust_span_of(const json_t *string);
 int	rust_time_parse(const char *s, size_t len, int64_t *ms);
 int	rust_time_format(int64_t ms, char *buf, size_t len);
 int64_t	rust_event_ms(const struct event *ev, enum rust_kind kind);
@@ -83,14 +74,5 @@ int	rust_payload_check(const struct event *ev, enum rust_kind kind,
 	    char *err, size_t errlen);
 int	rust_field(const json_t *obj, const char *path, enum rust_type type,
 	    const json_t **out, char *err, size_t errlen);
-
-/* Prepared statements kept by a projection's state. */
-int	rust_prepare(sqlite3 *db, const char *const *sql, size_t n,
-	    sqlite3_stmt **st, char *err, size_t errlen);
-void	rust_finalize(sqlite3_stmt **st, size_t n);
-int	rust_step(sqlite3_stmt *st, char *err, size_t errlen);
-void	rust_reset(sqlite3_stmt *st);
-int	rust_done(sqlite3_stmt *st, char *err, size_t errlen);
-void	rust_bind_span(sqlite3_stmt *st, int i, struct rust_span s);
 
 #endif /* RUST_H */

@@ -12,10 +12,10 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "projections.h"
 #include "rust.h"
+#include "stmt.h"
 
 enum session_history_stmt {
 	SESSION_HISTORY_SERVER,
@@ -104,14 +104,6 @@ static const char *const session_history_tables[] = {
 	NULL
 };
 
-static struct rust_span
-session_history_span(const char *s)
-{
-	struct rust_span span = { s, strlen(s) };
-
-	return span;
-}
-
 static int
 session_history_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
@@ -121,7 +113,7 @@ session_history_init(sqlite3 *db, void **state, char *err, size_t errlen)
 		snprintf(err, errlen, "session_history: out of memory");
 		return -1;
 	}
-	if (rust_prepare(db, session_history_sql, SESSION_HISTORY_NSTMT, s->st,
+	if (stmt_prepare(db, session_history_sql, SESSION_HISTORY_NSTMT, s->st,
 	    err, errlen) == -1) {
 		free(s);
 		return -1;
@@ -137,7 +129,7 @@ session_history_fini(void *state)
 
 	if (s == NULL)
 		return;
-	rust_finalize(s->st, SESSION_HISTORY_NSTMT);
+	stmt_finalize(s->st, SESSION_HISTORY_NSTMT);
 	free(s);
 }
 
@@ -151,7 +143,7 @@ session_history_server(struct session_history *s,
 {
 	sqlite3_stmt *st = s->st[SESSION_HISTORY_SERVER];
 
-	rust_bind_span(st, 1, sub->server_id);
+	stmt_bind_span(st, 1, sub->server_id);
 	if (sub->kind == RUST_STARTED) {
 		sqlite3_bind_text(st, 2, "online", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, t->text, -1, SQLITE_STATIC);
@@ -159,7 +151,7 @@ session_history_server(struct session_history *s,
 		sqlite3_bind_text(st, 2, "offline", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, t->text, -1, SQLITE_STATIC);
 	}
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 /* Reads a stored TEXT time back into milliseconds. */
@@ -180,7 +172,7 @@ session_history_column_ms(sqlite3_stmt *st, int col, int64_t *ms, char *err,
 /* Closes session seq, which connected at connected_ms, at t for reason. */
 static int
 session_history_close(struct session_history *s, int64_t seq,
-    int64_t connected_ms, const struct rust_time *t, struct rust_span reason,
+    int64_t connected_ms, const struct rust_time *t, struct span reason,
     char *err, size_t errlen)
 {
 	sqlite3_stmt *st = s->st[SESSION_HISTORY_CLOSE];
@@ -188,8 +180,8 @@ session_history_close(struct session_history *s, int64_t seq,
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, t->text, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 3, (double)(t->ms - connected_ms) / 1000.0);
-	rust_bind_span(st, 4, reason);
-	return rust_done(st, err, errlen);
+	stmt_bind_span(st, 4, reason);
+	return stmt_done(st, err, errlen);
 }
 
 /*
@@ -209,21 +201,21 @@ session_history_close_open(struct session_history *s,
 	int rc;
 
 	for (;;) {
-		rust_bind_span(sel, 1, sub->server_id);
+		stmt_bind_span(sel, 1, sub->server_id);
 		if (pair)
-			rust_bind_span(sel, 2, sub->steam_id);
+			stmt_bind_span(sel, 2, sub->steam_id);
 		sqlite3_bind_text(sel, 3, t->text, -1, SQLITE_STATIC);
-		if ((rc = rust_step(sel, err, errlen)) == -1)
+		if ((rc = stmt_step(sel, err, errlen)) == -1)
 			return -1;
 		if (rc == 0) {
-			rust_reset(sel);
+			stmt_reset(sel);
 			return 0;
 		}
 		seq = sqlite3_column_int64(sel, 0);
 		rc = session_history_column_ms(sel, 1, &connected_ms, err, errlen);
-		rust_reset(sel);
+		stmt_reset(sel);
 		if (rc == -1 || session_history_close(s, seq, connected_ms, t,
-		    session_history_span(reason), err, errlen) == -1)
+		    span_str(reason), err, errlen) == -1)
 			return -1;
 	}
 }
@@ -242,26 +234,25 @@ session_history_disconnect(struct session_history *s,
 	int64_t seq, connected_ms;
 	int rc, closable;
 
-	rust_bind_span(sel, 1, sub->server_id);
-	rust_bind_span(sel, 2, sub->steam_id);
+	stmt_bind_span(sel, 1, sub->server_id);
+	stmt_bind_span(sel, 2, sub->steam_id);
 	sqlite3_bind_text(sel, 3, t->text, -1, SQLITE_STATIC);
-	if ((rc = rust_step(sel, err, errlen)) == -1)
+	if ((rc = stmt_step(sel, err, errlen)) == -1)
 		return -1;
 	if (rc == 0) {
-		rust_reset(sel);
+		stmt_reset(sel);
 		return 0;
 	}
 	seq = sqlite3_column_int64(sel, 0);
 	closable = sqlite3_column_int(sel, 2);
 	rc = session_history_column_ms(sel, 1, &connected_ms, err, errlen);
-	rust_reset(sel);
+	stmt_reset(sel);
 	if (rc == -1)
 		return -1;
 	if (!closable)
 		return 0;
 	return session_history_close(s, seq, connected_ms, t, reason != NULL ?
-	    rust_span_of(reason) : session_history_span("disconnected"), err,
-	    errlen);
+	    span_json(reason) : span_str("disconnected"), err, errlen);
 }
 
 /* Rule 1: supersede the pair's open sessions, then open one at t. */
@@ -277,11 +268,11 @@ session_history_connect(struct session_history *s, const struct event *ev,
 		return -1;
 	/* The stream sequence orders sessions that connected at once. */
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->seq);
-	rust_bind_span(st, 2, sub->server_id);
-	rust_bind_span(st, 3, sub->steam_id);
-	rust_bind_span(st, 4, rust_span_of(name));
+	stmt_bind_span(st, 2, sub->server_id);
+	stmt_bind_span(st, 3, sub->steam_id);
+	stmt_bind_span(st, 4, span_json(name));
 	sqlite3_bind_text(st, 5, t->text, -1, SQLITE_STATIC);
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 /*

@@ -23,7 +23,7 @@
  *     it reads (rust_field()), all before the first write, so that a poison
  *     event writes nothing; then resolve the event time (rust_event_time())
  *     and write. Bind the subject's spans and payload strings with
- *     rust_bind_span() (no copy, no malloc) and run with rust_done().
+ *     stmt_bind_span() (no copy, no malloc) and run with stmt_done().
  *     Return PROJ_POISON for bad input, PROJ_FAIL for SQLite errors.
  *  6. If its tables keep something of events parked for it (from the subject
  *     alone), write a parked() hook, as session_history does.
@@ -38,6 +38,7 @@
 
 #include "projections.h"
 #include "rust.h"
+#include "stmt.h"
 
 enum template_stmt {
 	TEMPLATE_NOOP,
@@ -75,7 +76,7 @@ template_init(sqlite3 *db, void **state, char *err, size_t errlen)
 		snprintf(err, errlen, "template: out of memory");
 		return -1;
 	}
-	if (rust_prepare(db, template_sql, TEMPLATE_NSTMT, t->st, err,
+	if (stmt_prepare(db, template_sql, TEMPLATE_NSTMT, t->st, err,
 	    errlen) == -1) {
 		free(t);
 		return -1;
@@ -91,7 +92,7 @@ template_fini(void *state)
 
 	if (t == NULL)
 		return;
-	rust_finalize(t->st, TEMPLATE_NSTMT);
+	stmt_finalize(t->st, TEMPLATE_NSTMT);
 	free(t);
 }
 
@@ -110,9 +111,9 @@ template_apply(void *state, const struct event *ev, char *err, size_t errlen)
 	if (rust_payload_check(ev, sub.kind, err, errlen) == -1 ||
 	    rust_event_time(ev, sub.kind, &t, err, errlen) == -1)
 		return PROJ_POISON;
-	rust_bind_span(st, 1, sub.server_id);
+	stmt_bind_span(st, 1, sub.server_id);
 	sqlite3_bind_text(st, 2, t.text, -1, SQLITE_STATIC);
-	return rust_done(st, err, errlen) == -1 ? PROJ_FAIL : PROJ_OK;
+	return stmt_done(st, err, errlen) == -1 ? PROJ_FAIL : PROJ_OK;
 }
 
 const struct projection proj_template = {

@@ -42,6 +42,7 @@
 #include "projections.h"
 #include "registry.h"
 #include "rust.h"
+#include "stmt.h"
 
 #define FUZZ_APPLY_NPROJS	3
 /* The stored time of event i (from 1) when its subject line gives none. */
@@ -488,8 +489,8 @@ fuzz_apply_record(struct fuzz_apply_db *d, const struct fuzz_apply_event *ev,
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
 		sqlite3_bind_int(st, 2, ev[i].sub.kind);
-		rust_bind_span(st, 3, ev[i].sub.server_id);
-		rust_bind_span(st, 4, ev[i].sub.steam_id);
+		stmt_bind_span(st, 3, ev[i].sub.server_id);
+		stmt_bind_span(st, 4, ev[i].sub.steam_id);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			fuzz_apply_fail("recording events", sqlite3_errmsg(d->db));
 		sqlite3_reset(st);

@@ -1,7 +1,7 @@
 /*
  * test_rust.c: the GamingAPI helpers the projections share
  * (projections/rust.c): subject shapes, event times, payload and field
- * checks, statement helpers (read-model.md section 2).
+ * checks (read-model.md section 2).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +52,7 @@ static const struct {
 };
 
 static void
-assert_span(struct rust_span s, const char *want)
+assert_span(struct span s, const char *want)
 {
 	if (want == NULL) {
 		assert_null(s.p);
@@ -131,23 +131,6 @@ test_subject_unknown(void **state)
 		assert_null(sub.steam_id.p);
 		assert_null(sub.item_id.p);
 	}
-}
-
-static void
-test_span_eq(void **state)
-{
-	struct rust_span a = { "765", 3 }, b = { "7650", 3 }, c = { "76", 2 };
-	struct rust_span none = { NULL, 0 };
-	json_t *s = json_string("765");
-
-	(void)state;
-	assert_true(rust_span_eq(a, b));
-	assert_false(rust_span_eq(a, c));
-	assert_false(rust_span_eq(a, none));
-	assert_true(rust_span_eq(none, none));
-	assert_true(rust_span_eq(a, rust_span_of(s)));
-	assert_null(rust_span_of(NULL).p);
-	json_decref(s);
 }
 
 /* The text s parses to the time want (as formatted). */
@@ -581,68 +564,12 @@ test_field(void **state)
 	testdb_event_release(&te);
 }
 
-static void
-test_statements(void **state)
-{
-	static const char *const good[] = {
-		"CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)",
-	};
-	static const char *const sql[] = {
-		"INSERT INTO t (k, v) VALUES (?1, ?2)",
-		"SELECT v FROM t WHERE k = ?1",
-		"SELECT nonsense FROM t",
-	};
-	sqlite3_stmt *st[3], *ddl[1];
-	struct rust_span k = { "key-and-more", 3 };
-	char err[256];
-	sqlite3 *db;
-
-	(void)state;
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	assert_int_equal(rust_prepare(db, good, 1, ddl, err, sizeof(err)), 0);
-	assert_int_equal(rust_done(ddl[0], err, sizeof(err)), 0);
-	rust_finalize(ddl, 1);
-	assert_null(ddl[0]);
-
-	/* A statement that does not prepare leaves none prepared. */
-	st[0] = st[1] = st[2] = (sqlite3_stmt *)err;
-	assert_int_equal(rust_prepare(db, sql, 3, st, err, sizeof(err)), -1);
-	assert_string_equal(err, "preparing SELECT nonsense FROM t:"
-	    " no such column: nonsense");
-	assert_null(st[0]);
-	assert_null(st[1]);
-	assert_null(st[2]);
-
-	assert_int_equal(rust_prepare(db, sql, 2, st, err, sizeof(err)), 0);
-	rust_bind_span(st[0], 1, k);
-	sqlite3_bind_int(st[0], 2, 7);
-	assert_int_equal(rust_done(st[0], err, sizeof(err)), 0);
-	rust_bind_span(st[1], 1, k);
-	assert_int_equal(rust_step(st[1], err, sizeof(err)), 1);
-	assert_int_equal(sqlite3_column_int(st[1], 0), 7);
-	rust_reset(st[1]);
-	/* Bindings are cleared by the reset: NULL matches nothing. */
-	assert_int_equal(rust_step(st[1], err, sizeof(err)), 0);
-	rust_reset(st[1]);
-	/* An SQLite error comes back with its reason. */
-	rust_bind_span(st[0], 1, k);
-	assert_int_equal(rust_done(st[0], err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "NOT NULL constraint failed: t.v"));
-	rust_bind_span(st[0], 1, k);
-	sqlite3_bind_int(st[0], 2, 8);
-	assert_int_equal(rust_done(st[0], err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "UNIQUE constraint failed: t.k"));
-	rust_finalize(st, 2);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_subject_shapes),
 		cmocka_unit_test(test_subject_unknown),
-		cmocka_unit_test(test_span_eq),
 		cmocka_unit_test(test_time_forms),
 		cmocka_unit_test(test_time_not_iso),
 		cmocka_unit_test(test_time_format),
@@ -651,7 +578,6 @@ main(void)
 		cmocka_unit_test(test_event_time_resolved),
 		cmocka_unit_test(test_payload_check),
 		cmocka_unit_test(test_field),
-		cmocka_unit_test(test_statements),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
