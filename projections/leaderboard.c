@@ -12,7 +12,10 @@
 #include <string.h>
 
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
+#include "span.h"
 #include "stmt.h"
 
 enum leaderboard_stmt {
@@ -114,23 +117,23 @@ leaderboard_read(const struct event *ev, const struct rust_subject *sub,
 	const json_t *area;
 
 	memset(k, 0, sizeof(*k));
-	if (rust_field(ev->json, "player_hit", RUST_OBJECT, &hit, err,
+	if (rust_event_field(ev->json, "player_hit", RUST_OBJECT, &hit, err,
 	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.isKill", RUST_BOOLEAN, &is_kill, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.is_kill", RUST_BOOLEAN, &is_kill2, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.attacker", RUST_OBJECT, &attacker, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.victim", RUST_OBJECT, &victim, err,
-	    errlen) == -1 ||
-	    rust_field(attacker, "player_hit.attacker.steam_id", RUST_STRING,
-	    &aid, err, errlen) == -1 ||
-	    rust_field(victim, "player_hit.victim.steam_id", RUST_STRING, &vid,
+	    rust_event_field(hit, "player_hit.isKill", RUST_BOOLEAN,
+	    &is_kill, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.is_kill", RUST_BOOLEAN,
+	    &is_kill2, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.attacker", RUST_OBJECT,
+	    &attacker, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.victim", RUST_OBJECT, &victim,
 	    err, errlen) == -1 ||
-	    rust_field(hit, "player_hit.hit_area_id", RUST_NUMBER, &area, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.hit_distance", RUST_NUMBER,
+	    rust_event_field(attacker, "player_hit.attacker.steam_id",
+	    RUST_STRING, &aid, err, errlen) == -1 ||
+	    rust_event_field(victim, "player_hit.victim.steam_id",
+	    RUST_STRING, &vid, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.hit_area_id", RUST_NUMBER,
+	    &area, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.hit_distance", RUST_NUMBER,
 	    &k->distance, err, errlen) == -1)
 		return -1;
 	/* isKill wins over is_kill; neither (or no player_hit) is no kill. */
@@ -183,7 +186,7 @@ leaderboard_apply(void *state, const struct event *ev, char *err,
 	rust_subject_parse(ev->subject, &sub);
 	if (sub.kind != RUST_WIPED && sub.kind != RUST_HIT)
 		return PROJ_OK;
-	if (rust_payload_check(ev, sub.kind, err, errlen) == -1)
+	if (rust_event_check(ev, sub.kind, err, errlen) == -1)
 		return PROJ_POISON;
 	if (sub.kind == RUST_WIPED) {
 		if (rust_event_time(ev, sub.kind, &t, err, errlen) == -1)

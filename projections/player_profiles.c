@@ -14,7 +14,10 @@
 #include <string.h>
 
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
+#include "span.h"
 #include "stmt.h"
 
 enum player_profiles_stmt {
@@ -127,38 +130,38 @@ player_profiles_read(const struct event *ev, enum rust_kind kind,
 	const json_t *player, *hit, *victim, *is_kill, *is_kill2, *id;
 
 	memset(f, 0, sizeof(*f));
-	if (rust_payload_check(ev, kind, err, errlen) == -1)
+	if (rust_event_check(ev, kind, err, errlen) == -1)
 		return -1;
 	switch (kind) {
 	case RUST_CONNECTED:
-		if (rust_field(ev->json, "player", RUST_OBJECT, &player, err,
-		    errlen) == -1 || rust_field(player, "player.name",
-		    RUST_STRING, &f->name, err, errlen) == -1)
+		if (rust_event_field(ev->json, "player", RUST_OBJECT, &player,
+		    err, errlen) == -1 || rust_event_field(player,
+		    "player.name", RUST_STRING, &f->name, err, errlen) == -1)
 			return -1;
 		break;
 	case RUST_CHATTED:
-		return rust_field(ev->json, "player_name", RUST_STRING, &f->name,
-		    err, errlen) == -1 ? -1 : 0;
+		return rust_event_field(ev->json, "player_name", RUST_STRING,
+		    &f->name, err, errlen) == -1 ? -1 : 0;
 	case RUST_BANNED:
-		if (rust_field(ev->json, "player_name", RUST_STRING, &f->name,
-		    err, errlen) == -1 || rust_field(ev->json, "reason",
-		    RUST_STRING, &f->ban_reason, err, errlen) == -1)
+		if (rust_event_field(ev->json, "player_name", RUST_STRING,
+		    &f->name, err, errlen) == -1 || rust_event_field(ev->json,
+		    "reason", RUST_STRING, &f->ban_reason, err, errlen) == -1)
 			return -1;
 		break;
 	case RUST_REPORTED:
-		return rust_field(ev->json, "reported_target_steam_id",
+		return rust_event_field(ev->json, "reported_target_steam_id",
 		    RUST_STRING, &f->target, err, errlen) == -1 ? -1 : 0;
 	case RUST_HIT:
-		if (rust_field(ev->json, "player_hit", RUST_OBJECT, &hit, err,
-		    errlen) == -1 ||
-		    rust_field(hit, "player_hit.isKill", RUST_BOOLEAN, &is_kill,
+		if (rust_event_field(ev->json, "player_hit", RUST_OBJECT, &hit,
 		    err, errlen) == -1 ||
-		    rust_field(hit, "player_hit.is_kill", RUST_BOOLEAN, &is_kill2,
-		    err, errlen) == -1 ||
-		    rust_field(hit, "player_hit.victim", RUST_OBJECT, &victim, err,
-		    errlen) == -1 ||
-		    rust_field(victim, "player_hit.victim.steam_id", RUST_STRING,
-		    &id, err, errlen) == -1)
+		    rust_event_field(hit, "player_hit.isKill", RUST_BOOLEAN,
+		    &is_kill, err, errlen) == -1 ||
+		    rust_event_field(hit, "player_hit.is_kill", RUST_BOOLEAN,
+		    &is_kill2, err, errlen) == -1 ||
+		    rust_event_field(hit, "player_hit.victim", RUST_OBJECT,
+		    &victim, err, errlen) == -1 ||
+		    rust_event_field(victim, "player_hit.victim.steam_id",
+		    RUST_STRING, &id, err, errlen) == -1)
 			return -1;
 		/* isKill wins over is_kill; neither means no kill. */
 		if (is_kill == NULL)

@@ -14,7 +14,10 @@
 #include <stdlib.h>
 
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
+#include "span.h"
 #include "stmt.h"
 
 enum session_history_stmt {
@@ -303,15 +306,15 @@ session_history_apply(void *state, const struct event *ev, char *err,
 			return PROJ_FAIL;
 		return PROJ_OK;
 	}
-	if (rust_payload_check(ev, sub.kind, err, errlen) == -1)
+	if (rust_event_check(ev, sub.kind, err, errlen) == -1)
 		return PROJ_POISON;
 	if (sub.kind == RUST_CONNECTED &&
-	    (rust_field(ev->json, "player", RUST_OBJECT, &player, err,
-	    errlen) == -1 || rust_field(player, "player.name", RUST_STRING,
-	    &name, err, errlen) == -1))
+	    (rust_event_field(ev->json, "player", RUST_OBJECT, &player, err,
+	    errlen) == -1 || rust_event_field(player, "player.name",
+	    RUST_STRING, &name, err, errlen) == -1))
 		return PROJ_POISON;
-	if (sub.kind == RUST_DISCONNECTED && rust_field(ev->json, "reason",
-	    RUST_STRING, &reason, err, errlen) == -1)
+	if (sub.kind == RUST_DISCONNECTED && rust_event_field(ev->json,
+	    "reason", RUST_STRING, &reason, err, errlen) == -1)
 		return PROJ_POISON;
 	if (rust_event_time(ev, sub.kind, &t, err, errlen) == -1)
 		return PROJ_POISON;

@@ -19,12 +19,13 @@
  *     UPSERTs (INSERT ... ON CONFLICT DO UPDATE) rather than a SELECT and
  *     a branch. They are prepared once, in init(); apply() never prepares.
  *  5. In apply(): classify the subject (rust_subject_parse()), check the
- *     payload of each kind it reads (rust_payload_check()) and every field
- *     it reads (rust_field()), all before the first write, so that a poison
- *     event writes nothing; then resolve the event time (rust_event_time())
- *     and write. Bind the subject's spans and payload strings with
- *     stmt_bind_span() (no copy, no malloc) and run with stmt_done().
- *     Return PROJ_POISON for bad input, PROJ_FAIL for SQLite errors.
+ *     payload of each kind it reads (rust_event_check()) and every field
+ *     it reads (rust_event_field()), all before the first write, so that a
+ *     poison event writes nothing; then resolve the event time
+ *     (rust_event_time()) and write. Bind the subject's spans and payload
+ *     strings with stmt_bind_span() (no copy, no malloc) and run with
+ *     stmt_done(). Return PROJ_POISON for bad input, PROJ_FAIL for SQLite
+ *     errors.
  *  6. If its tables keep something of events parked for it (from the subject
  *     alone), write a parked() hook, as session_history does.
  *  7. Add &proj_example to projections.h and to projections_builtin in
@@ -37,7 +38,9 @@
 #include <stdlib.h>
 
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
 #include "stmt.h"
 
 enum template_stmt {
@@ -108,7 +111,7 @@ template_apply(void *state, const struct event *ev, char *err, size_t errlen)
 	if (rust_subject_parse(ev->subject, &sub) != RUST_STARTED)
 		return PROJ_OK;
 	/* Everything it reads is checked before the first write. */
-	if (rust_payload_check(ev, sub.kind, err, errlen) == -1 ||
+	if (rust_event_check(ev, sub.kind, err, errlen) == -1 ||
 	    rust_event_time(ev, sub.kind, &t, err, errlen) == -1)
 		return PROJ_POISON;
 	stmt_bind_span(st, 1, sub.server_id);

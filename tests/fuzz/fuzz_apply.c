@@ -19,7 +19,7 @@
  * - event_decode() accepts a payload exactly when it is JSON within the
  *   contract's limits, and what it accepts survives a round trip;
  * - the engine's subject matching (registry.c) and the projections' subject
- *   parser (rust.c) agree on which subjects are recognised;
+ *   parser (rust_subject.c) agree on which subjects are recognised;
  * - every TEXT value of the contract's queries is UTF-8
  *   (FUZZ_APPLY_CHECK_UTF8; subjects that are not UTF-8 are unknown).
  *
@@ -41,7 +41,7 @@
 #include "migrate.h"
 #include "projections.h"
 #include "registry.h"
-#include "rust.h"
+#include "rust_subject.h"
 #include "stmt.h"
 
 #define FUZZ_APPLY_NPROJS	3
@@ -429,9 +429,9 @@ fuzz_apply_check_decode(const struct fuzz_apply_event *ev)
 }
 
 /*
- * rust.c and registry.c must agree on which subjects are the feed's, among
- * those the engine hands to projections at all: UTF-8 ones (projection.h;
- * the parser has set others to RUST_UNKNOWN).
+ * rust_subject.c and registry.c must agree on which subjects are the feed's,
+ * among those the engine hands to projections at all: UTF-8 ones
+ * (projection.h; the parser has set others to RUST_UNKNOWN).
  */
 static void
 fuzz_apply_check_subject(const struct fuzz_apply_event *ev)
@@ -442,9 +442,9 @@ fuzz_apply_check_subject(const struct fuzz_apply_event *ev)
 	for (i = 0; i < FUZZ_APPLY_NPROJS; i++)
 		wanted |= registry_wants(projections_builtin[i], ev->subject);
 	if (wanted != known)
-		fuzz_apply_fail(wanted ? "registry wants a subject rust.c does"
-		    " not know" : "rust.c knows a subject no projection wants",
-		    ev->subject);
+		fuzz_apply_fail(wanted ? "registry wants a subject rust_subject.c"
+		    " does not know" : "rust_subject.c knows a subject no"
+		    " projection wants", ev->subject);
 }
 
 static void
