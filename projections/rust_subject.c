@@ -44,6 +44,33 @@ static const struct rust_subject_name rust_subject_items[] = {
 };
 
 /*
+ * The NATS filter of each kind ('*' is one token), in the order of enum
+ * rust_kind. They say again what rust_subject_parse() says in code, so
+ * test_rust_subject checks that the two agree: a subject the parser
+ * recognises matches exactly one filter, one it does not matches none, and
+ * the subjects of each filter parse as a kind of their own.
+ */
+const char *const rust_subjects[] = {
+	"v0.rust.servers.*.events.started",
+	"v0.rust.servers.*.events.stopped",
+	"v0.rust.servers.*.events.wiped",
+	"v0.rust.servers.*.events.command",
+	"v0.rust.servers.*.events.player.*.chatted",
+	"v0.rust.servers.*.players.*.events.connected",
+	"v0.rust.servers.*.players.*.events.disconnected",
+	"v0.rust.servers.*.players.*.events.respawned",
+	"v0.rust.servers.*.players.*.events.combat.hit",
+	"v0.rust.servers.*.players.*.events.gatheredResources",
+	"v0.rust.servers.*.players.*.events.items.*.pickup",
+	"v0.rust.servers.*.players.*.events.items.*.loot",
+	"v0.rust.servers.*.players.*.events.items.*.crafted",
+	"v0.rust.servers.*.players.*.events.reported",
+	"v0.rust.servers.*.players.*.events.banned",
+	"v0.rust.servers.*.players.*.events.unbanned",
+	NULL
+};
+
+/*
  * Splits s on '.' into tok. Returns the number of tokens, or 0 when a token
  * is empty (not a NATS subject) or there are more than RUST_SUBJECT_MAX_TOKENS.
  */

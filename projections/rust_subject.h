@@ -1,11 +1,13 @@
 /*
  * rust_subject.h: the subjects of the GamingAPI Rust feed (read-model.md
  * section 2): which of the contract's 14 subject shapes a subject has, with
- * its server, player and item ids. The subject is all a projection knows of
- * an event before it reads the payload, and all it may use of a parked one.
+ * its server, player and item ids, and the NATS filters of those shapes.
+ * The subject is all a projection knows of an event before it reads the
+ * payload, and all it may use of a parked one.
  *
  * Memory: nothing here allocates. A struct rust_subject points into the
- * subject it was parsed from and is valid as long as that string is.
+ * subject it was parsed from and is valid as long as that string is;
+ * rust_subjects is a static constant.
  */
 #ifndef RUST_SUBJECT_H
 #define RUST_SUBJECT_H
@@ -43,6 +45,13 @@ struct rust_subject {
 	struct span	 steam_id;	/* player-scoped kinds only */
 	struct span	 item_id;	/* pickup, loot and crafted only */
 };
+
+/*
+ * The NATS filters of every kind rust_subject_parse() recognises, one per
+ * kind, NULL-terminated: the .subjects of a projection that wants the whole
+ * feed.
+ */
+extern const char *const rust_subjects[];
 
 enum rust_kind	rust_subject_parse(const char *subject, struct rust_subject *out);
 

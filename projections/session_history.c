@@ -3,12 +3,12 @@
  * session_history table and the servers view but for current_wipe_id
  * (read-model.md section 3), kept in server_state.
  *
- * It subscribes to every recognised subject, because servers has one row per
- * server_id of any recognised event, parked or not; it reads the payload of
- * started, stopped, connected and disconnected only, so only those can be
- * poison for it. Session times are the contract's TEXT times, which compare
- * as strings; durations are computed in C from milliseconds, so that they
- * are exact to the millisecond.
+ * It subscribes to every recognised subject (rust_subjects), because servers
+ * has one row per server_id of any recognised event, parked or not; it reads
+ * the payload of started, stopped, connected and disconnected only, so only
+ * those can be poison for it. Session times are the contract's TEXT times,
+ * which compare as strings; durations are computed in C from milliseconds,
+ * so that they are exact to the millisecond.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,26 +79,6 @@ static const char *const session_history_sql[SESSION_HISTORY_NSTMT] = {
 
 struct session_history {
 	sqlite3_stmt	*st[SESSION_HISTORY_NSTMT];
-};
-
-static const char *const session_history_subjects[] = {
-	"v0.rust.servers.*.events.started",
-	"v0.rust.servers.*.events.stopped",
-	"v0.rust.servers.*.events.wiped",
-	"v0.rust.servers.*.events.command",
-	"v0.rust.servers.*.events.player.*.chatted",
-	"v0.rust.servers.*.players.*.events.connected",
-	"v0.rust.servers.*.players.*.events.disconnected",
-	"v0.rust.servers.*.players.*.events.respawned",
-	"v0.rust.servers.*.players.*.events.combat.hit",
-	"v0.rust.servers.*.players.*.events.gatheredResources",
-	"v0.rust.servers.*.players.*.events.items.*.pickup",
-	"v0.rust.servers.*.players.*.events.items.*.loot",
-	"v0.rust.servers.*.players.*.events.items.*.crafted",
-	"v0.rust.servers.*.players.*.events.reported",
-	"v0.rust.servers.*.players.*.events.banned",
-	"v0.rust.servers.*.players.*.events.unbanned",
-	NULL
 };
 
 static const char *const session_history_tables[] = {
@@ -363,7 +343,7 @@ const struct projection proj_session_history = {
 	.abi = PROJECTION_ABI,
 	.name = "session_history",
 	.version = 1,
-	.subjects = session_history_subjects,
+	.subjects = rust_subjects,
 	.tables = session_history_tables,
 	.init = session_history_init,
 	.apply = session_history_apply,
