@@ -7,8 +7,6 @@
  * server's current wipe when it is applied, also in stream order, so that
  * neither depends on the event times the plugin gets wrong.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "projections.h"
@@ -49,10 +47,6 @@ static const char *const leaderboard_sql[LEADERBOARD_NSTMT] = {
 	    "  ELSE longest_kill_m END"
 };
 
-struct leaderboard {
-	sqlite3_stmt	*st[LEADERBOARD_NSTMT];
-};
-
 /* A kill as the contract defines it, read before anything is written. */
 struct leaderboard_kill {
 	int		 is_kill;
@@ -77,30 +71,8 @@ static const char *const leaderboard_tables[] = {
 static int
 leaderboard_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct leaderboard *l;
-
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		snprintf(err, errlen, "leaderboard: out of memory");
-		return -1;
-	}
-	if (stmt_prepare(db, leaderboard_sql, LEADERBOARD_NSTMT, l->st, err,
-	    errlen) == -1) {
-		free(l);
-		return -1;
-	}
-	*state = l;
-	return 0;
-}
-
-static void
-leaderboard_fini(void *state)
-{
-	struct leaderboard *l = state;
-
-	if (l == NULL)
-		return;
-	stmt_finalize(l->st, LEADERBOARD_NSTMT);
-	free(l);
+	return stmt_state_new(db, leaderboard_sql, LEADERBOARD_NSTMT, state,
+	    err, errlen);
 }
 
 /*
@@ -146,11 +118,11 @@ leaderboard_read(const struct event *ev, const struct rust_subject *sub,
 
 /* Adds to player's row in sub's server's current wipe. */
 static int
-leaderboard_add(struct leaderboard *l, const struct rust_subject *sub,
+leaderboard_add(struct stmt_state *l, const struct rust_subject *sub,
     struct span player, int kills, int deaths, int headshots,
     const json_t *distance, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = l->st[LEADERBOARD_STATS];
+	sqlite3_stmt *st = stmt_state_at(l, LEADERBOARD_STATS);
 
 	stmt_bind_span(st, 1, sub->server_id);
 	stmt_bind_span(st, 2, player);
@@ -163,10 +135,10 @@ leaderboard_add(struct leaderboard *l, const struct rust_subject *sub,
 }
 
 static int
-leaderboard_wipe(struct leaderboard *l, const struct rust_subject *sub,
+leaderboard_wipe(struct stmt_state *l, const struct rust_subject *sub,
     const struct rust_time *t, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = l->st[LEADERBOARD_WIPE];
+	sqlite3_stmt *st = stmt_state_at(l, LEADERBOARD_WIPE);
 
 	stmt_bind_span(st, 1, sub->server_id);
 	sqlite3_bind_text(st, 2, t->text, -1, SQLITE_STATIC);
@@ -177,7 +149,7 @@ static enum proj_result
 leaderboard_apply(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct leaderboard *l = state;
+	struct stmt_state *l = state;
 	struct leaderboard_kill k;
 	struct rust_subject sub;
 	struct rust_time t;
@@ -220,5 +192,5 @@ const struct projection proj_leaderboard = {
 	.init = leaderboard_init,
 	.apply = leaderboard_apply,
 	.parked = NULL,
-	.fini = leaderboard_fini
+	.fini = stmt_state_free
 };

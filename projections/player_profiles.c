@@ -9,8 +9,6 @@
  * latest event time (ties: the later event in the stream, so that it wins
  * with >=), first and last seen by least and greatest time, and counters.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "projections.h"
@@ -56,10 +54,6 @@ static const char *const player_profiles_sql[PLAYER_PROFILES_NSTMT] = {
 	    "  ELSE ban_at END"
 };
 
-struct player_profiles {
-	sqlite3_stmt	*st[PLAYER_PROFILES_NSTMT];
-};
-
 /* What one event says about its players, read before anything is written. */
 struct player_profiles_facts {
 	const json_t	*name;		/* player.name or player_name */
@@ -92,30 +86,8 @@ static const char *const player_profiles_tables[] = {
 static int
 player_profiles_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct player_profiles *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		snprintf(err, errlen, "player_profiles: out of memory");
-		return -1;
-	}
-	if (stmt_prepare(db, player_profiles_sql, PLAYER_PROFILES_NSTMT, p->st,
-	    err, errlen) == -1) {
-		free(p);
-		return -1;
-	}
-	*state = p;
-	return 0;
-}
-
-static void
-player_profiles_fini(void *state)
-{
-	struct player_profiles *p = state;
-
-	if (p == NULL)
-		return;
-	stmt_finalize(p->st, PLAYER_PROFILES_NSTMT);
-	free(p);
+	return stmt_state_new(db, player_profiles_sql, PLAYER_PROFILES_NSTMT,
+	    state, err, errlen);
 }
 
 /*
@@ -180,12 +152,12 @@ player_profiles_read(const struct event *ev, enum rust_kind kind,
  * one, the counters, and for banned/unbanned the ban state.
  */
 static int
-player_profiles_upsert(struct player_profiles *p, struct span steam_id,
+player_profiles_upsert(struct stmt_state *p, struct span steam_id,
     enum rust_kind kind, const struct player_profiles_facts *f,
     const struct rust_time *t, int seen, int chats, int reports, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = p->st[PLAYER_PROFILES_UPSERT];
+	sqlite3_stmt *st = stmt_state_at(p, PLAYER_PROFILES_UPSERT);
 
 	stmt_bind_span(st, 1, steam_id);
 	if (f != NULL && f->name != NULL) {
@@ -209,7 +181,7 @@ static enum proj_result
 player_profiles_apply(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct player_profiles *p = state;
+	struct stmt_state *p = state;
 	struct player_profiles_facts f;
 	struct rust_subject sub;
 	struct rust_time t;
@@ -252,5 +224,5 @@ const struct projection proj_player_profiles = {
 	.init = player_profiles_init,
 	.apply = player_profiles_apply,
 	.parked = NULL,
-	.fini = player_profiles_fini
+	.fini = stmt_state_free
 };

@@ -11,7 +11,6 @@
  * so that they are exact to the millisecond.
  */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "projections.h"
 #include "rust_event.h"
@@ -77,10 +76,6 @@ static const char *const session_history_sql[SESSION_HISTORY_NSTMT] = {
 	    " connected_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 };
 
-struct session_history {
-	sqlite3_stmt	*st[SESSION_HISTORY_NSTMT];
-};
-
 static const char *const session_history_tables[] = {
 	"server_state",
 	"session_history",
@@ -90,41 +85,19 @@ static const char *const session_history_tables[] = {
 static int
 session_history_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct session_history *s;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		snprintf(err, errlen, "session_history: out of memory");
-		return -1;
-	}
-	if (stmt_prepare(db, session_history_sql, SESSION_HISTORY_NSTMT, s->st,
-	    err, errlen) == -1) {
-		free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
-}
-
-static void
-session_history_fini(void *state)
-{
-	struct session_history *s = state;
-
-	if (s == NULL)
-		return;
-	stmt_finalize(s->st, SESSION_HISTORY_NSTMT);
-	free(s);
+	return stmt_state_new(db, session_history_sql, SESSION_HISTORY_NSTMT,
+	    state, err, errlen);
 }
 
 /*
  * Registers sub's server; status and t come with started and stopped only.
  */
 static int
-session_history_server(struct session_history *s,
+session_history_server(struct stmt_state *s,
     const struct rust_subject *sub, const struct rust_time *t, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = s->st[SESSION_HISTORY_SERVER];
+	sqlite3_stmt *st = stmt_state_at(s, SESSION_HISTORY_SERVER);
 
 	stmt_bind_span(st, 1, sub->server_id);
 	if (sub->kind == RUST_STARTED) {
@@ -154,11 +127,11 @@ session_history_column_ms(sqlite3_stmt *st, int col, int64_t *ms, char *err,
 
 /* Closes session seq, which connected at connected_ms, at t for reason. */
 static int
-session_history_close(struct session_history *s, int64_t seq,
+session_history_close(struct stmt_state *s, int64_t seq,
     int64_t connected_ms, const struct rust_time *t, struct span reason,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = s->st[SESSION_HISTORY_CLOSE];
+	sqlite3_stmt *st = stmt_state_at(s, SESSION_HISTORY_CLOSE);
 
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, t->text, -1, SQLITE_STATIC);
@@ -174,12 +147,12 @@ session_history_close(struct session_history *s, int64_t seq,
  * no statement reads rows while they change.
  */
 static int
-session_history_close_open(struct session_history *s,
+session_history_close_open(struct stmt_state *s,
     const struct rust_subject *sub, int pair, const struct rust_time *t,
     const char *reason, char *err, size_t errlen)
 {
-	sqlite3_stmt *sel = s->st[pair ? SESSION_HISTORY_OPEN_PAIR :
-	    SESSION_HISTORY_OPEN_SERVER];
+	sqlite3_stmt *sel = stmt_state_at(s, pair ? SESSION_HISTORY_OPEN_PAIR :
+	    SESSION_HISTORY_OPEN_SERVER);
 	int64_t seq, connected_ms;
 	int rc;
 
@@ -209,11 +182,11 @@ session_history_close_open(struct session_history *s,
  * or after t (the disconnect was only late); otherwise it changes nothing.
  */
 static int
-session_history_disconnect(struct session_history *s,
+session_history_disconnect(struct stmt_state *s,
     const struct rust_subject *sub, const struct rust_time *t,
     const json_t *reason, char *err, size_t errlen)
 {
-	sqlite3_stmt *sel = s->st[SESSION_HISTORY_LAST];
+	sqlite3_stmt *sel = stmt_state_at(s, SESSION_HISTORY_LAST);
 	int64_t seq, connected_ms;
 	int rc, closable;
 
@@ -240,11 +213,11 @@ session_history_disconnect(struct session_history *s,
 
 /* Rule 1: supersede the pair's open sessions, then open one at t. */
 static int
-session_history_connect(struct session_history *s, const struct event *ev,
+session_history_connect(struct stmt_state *s, const struct event *ev,
     const struct rust_subject *sub, const struct rust_time *t,
     const json_t *name, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = s->st[SESSION_HISTORY_INSERT];
+	sqlite3_stmt *st = stmt_state_at(s, SESSION_HISTORY_INSERT);
 
 	if (session_history_close_open(s, sub, 1, t, "superseded", err,
 	    errlen) == -1)
@@ -266,7 +239,7 @@ static enum proj_result
 session_history_apply(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct session_history *s = state;
+	struct stmt_state *s = state;
 	struct rust_subject sub;
 	struct rust_time t;
 	const json_t *player = NULL, *name = NULL, *reason = NULL;
@@ -328,7 +301,7 @@ static enum proj_result
 session_history_parked(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct session_history *s = state;
+	struct stmt_state *s = state;
 	struct rust_subject sub;
 
 	if (rust_subject_parse(ev->subject, &sub) == RUST_UNKNOWN)
@@ -348,5 +321,5 @@ const struct projection proj_session_history = {
 	.init = session_history_init,
 	.apply = session_history_apply,
 	.parked = session_history_parked,
-	.fini = session_history_fini
+	.fini = stmt_state_free
 };

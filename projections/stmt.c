@@ -2,9 +2,16 @@
  * stmt.c: a projection's prepared statements, and running them (see
  * stmt.h).
  */
+#include <assert.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "stmt.h"
+
+struct stmt_state {
+	size_t		 n;
+	sqlite3_stmt	*st[];		/* n of them */
+};
 
 /*
  * Prepares the n statements of sql into st, once and for the life of the
@@ -100,4 +107,56 @@ stmt_bind_span(sqlite3_stmt *st, int i, struct span s)
 		sqlite3_bind_null(st, i);
 	else
 		sqlite3_bind_text(st, i, s.p, (int)s.len, SQLITE_STATIC);
+}
+
+/*
+ * Allocates a state holding the n statements of sql, prepared as
+ * stmt_prepare() does, and sets *state to it: the whole init() of a
+ * projection whose state is only its statements. state is a void ** so
+ * that init() hands its own over. Returns 0, or -1 with err and *state
+ * unchanged.
+ */
+int
+stmt_state_new(sqlite3 *db, const char *const *sql, size_t n, void **state,
+    char *err, size_t errlen)
+{
+	struct stmt_state *s;
+
+	if ((s = calloc(1, sizeof(*s) + n * sizeof(s->st[0]))) == NULL) {
+		snprintf(err, errlen, "out of memory for %zu statements", n);
+		return -1;
+	}
+	s->n = n;
+	if (stmt_prepare(db, sql, n, s->st, err, errlen) == -1) {
+		free(s);
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
+/*
+ * Returns statement i of s, the i-th of the sql it was made from; i must be
+ * below their number. Cannot fail.
+ */
+sqlite3_stmt *
+stmt_state_at(const struct stmt_state *s, size_t i)
+{
+	assert(i < s->n);
+	return s->st[i];
+}
+
+/*
+ * Finalizes the statements of state, a struct stmt_state, and frees it; a
+ * void * so that it serves as a projection's fini as it is. Accepts NULL.
+ */
+void
+stmt_state_free(void *state)
+{
+	struct stmt_state *s = state;
+
+	if (s == NULL)
+		return;
+	stmt_finalize(s->st, s->n);
+	free(s);
 }

@@ -17,7 +17,10 @@
  *     section 2).
  *  4. Write its statements in example_sql, one enum value each, with
  *     UPSERTs (INSERT ... ON CONFLICT DO UPDATE) rather than a SELECT and
- *     a branch. They are prepared once, in init(); apply() never prepares.
+ *     a branch. They are prepared once, in init() (stmt_state_new()), and
+ *     finalized by fini (stmt_state_free); apply() takes each with
+ *     stmt_state_at() and never prepares. A state that holds more than
+ *     statements keeps them with stmt_prepare() and stmt_finalize().
  *  5. In apply(): classify the subject (rust_subject_parse()), check the
  *     payload of each kind it reads (rust_event_check()) and every field
  *     it reads (rust_event_field()), all before the first write, so that a
@@ -34,9 +37,6 @@
  *  8. Add the contract's rules to the tests, including every poison case,
  *     and run them under valgrind and the sanitizers.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "projections.h"
 #include "rust_event.h"
 #include "rust_subject.h"
@@ -57,10 +57,6 @@ static const char *const template_sql[TEMPLATE_NSTMT] = {
 	[TEMPLATE_NOOP] = "SELECT ?1, ?2"
 };
 
-struct template {
-	sqlite3_stmt	*st[TEMPLATE_NSTMT];
-};
-
 static const char *const template_subjects[] = {
 	"v0.rust.servers.*.events.started",
 	NULL
@@ -73,37 +69,14 @@ static const char *const template_tables[] = {
 static int
 template_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct template *t;
-
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		snprintf(err, errlen, "template: out of memory");
-		return -1;
-	}
-	if (stmt_prepare(db, template_sql, TEMPLATE_NSTMT, t->st, err,
-	    errlen) == -1) {
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static void
-template_fini(void *state)
-{
-	struct template *t = state;
-
-	if (t == NULL)
-		return;
-	stmt_finalize(t->st, TEMPLATE_NSTMT);
-	free(t);
+	return stmt_state_new(db, template_sql, TEMPLATE_NSTMT, state, err,
+	    errlen);
 }
 
 static enum proj_result
 template_apply(void *state, const struct event *ev, char *err, size_t errlen)
 {
-	struct template *tp = state;
-	sqlite3_stmt *st = tp->st[TEMPLATE_NOOP];
+	sqlite3_stmt *st = stmt_state_at(state, TEMPLATE_NOOP);
 	struct rust_subject sub;
 	struct rust_time t;
 
@@ -128,5 +101,5 @@ const struct projection proj_template = {
 	.init = template_init,
 	.apply = template_apply,
 	.parked = NULL,
-	.fini = template_fini
+	.fini = stmt_state_free
 };

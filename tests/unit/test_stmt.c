@@ -1,6 +1,7 @@
 /*
  * test_stmt.c: a projection's prepared statements, and running them
- * (projections/stmt.c).
+ * (projections/stmt.c): prepare once, step, reset, bind without a copy,
+ * and the state of a projection that holds only its statements.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "projection.h"
 #include "stmt.h"
 
 static void
@@ -67,11 +69,78 @@ test_statements(void **state)
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
+/* The init() of a projection whose state is only its statements. */
+static const char *const state_sql[] = {
+	"INSERT INTO t (k, v) VALUES (?1, ?2)",
+	"SELECT v FROM t WHERE k = ?1",
+};
+
+static int
+state_init(sqlite3 *db, void **state, char *err, size_t errlen)
+{
+	return stmt_state_new(db, state_sql, 2, state, err, errlen);
+}
+
+static void
+test_state(void **state)
+{
+	static const char *const bad[] = {
+		"SELECT 1",
+		"SELECT nonsense FROM t",
+	};
+	/* It is a projection's init() and fini() as they are. */
+	const struct projection p = {
+		.init = state_init,
+		.fini = stmt_state_free,
+	};
+	void *s = NULL, *none = &none;
+	struct span k = { "key", 3 };
+	char err[256];
+	sqlite3 *db;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "CREATE TABLE t (k TEXT PRIMARY KEY,"
+	    " v INTEGER NOT NULL)", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(p.init(db, &s, err, sizeof(err)), 0);
+	assert_non_null(s);
+	/* Statement i is sql[i], prepared. */
+	for (i = 0; i < 2; i++)
+		assert_string_equal(sqlite3_sql(stmt_state_at(s, i)),
+		    state_sql[i]);
+	stmt_bind_span(stmt_state_at(s, 0), 1, k);
+	sqlite3_bind_int(stmt_state_at(s, 0), 2, 7);
+	assert_int_equal(stmt_done(stmt_state_at(s, 0), err, sizeof(err)), 0);
+	stmt_bind_span(stmt_state_at(s, 1), 1, k);
+	assert_int_equal(stmt_step(stmt_state_at(s, 1), err, sizeof(err)), 1);
+	assert_int_equal(sqlite3_column_int(stmt_state_at(s, 1), 0), 7);
+	stmt_reset(stmt_state_at(s, 1));
+	p.fini(s);
+	p.fini(NULL);
+
+	/* A statement that does not prepare: no state, none left prepared. */
+	assert_int_equal(stmt_state_new(db, bad, 2, &none, err, sizeof(err)),
+	    -1);
+	assert_string_equal(err, "preparing SELECT nonsense FROM t:"
+	    " no such column: nonsense");
+	assert_ptr_equal(none, &none);
+	assert_null(sqlite3_next_stmt(db, NULL));
+
+	/* No statements at all is a state too. */
+	assert_int_equal(stmt_state_new(db, bad, 0, &s, err, sizeof(err)), 0);
+	assert_non_null(s);
+	stmt_state_free(s);
+	/* Every statement was finalized: the database closes. */
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_statements),
+		cmocka_unit_test(test_state),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
