@@ -3,11 +3,12 @@
  * which the player_profiles view completes with sessions and playtime_s from
  * session_history (read-model.md section 3).
  *
- * A row is created for the steam_id of every player-scoped subject, for a
- * kill victim and for a reported target. Every change is one UPSERT that
- * merges what an event says into the row: the name and the ban state by
- * latest event time (ties: the later event in the stream, so that it wins
- * with >=), first and last seen by least and greatest time, and counters.
+ * A row is created for the steam_id of every player-scoped subject (it
+ * wants those, rust_subjects + RUST_SUBJECTS_PLAYER), for a kill victim and
+ * for a reported target. Every change is one UPSERT that merges what an
+ * event says into the row: the name and the ban state by latest event time
+ * (ties: the later event in the stream, so that it wins with >=), first and
+ * last seen by least and greatest time, and counters.
  */
 #include <string.h>
 
@@ -60,22 +61,6 @@ struct player_profiles_facts {
 	const json_t	*ban_reason;
 	const json_t	*target;	/* reported_target_steam_id */
 	const json_t	*victim;	/* a kill's player_hit.victim.steam_id */
-};
-
-static const char *const player_profiles_subjects[] = {
-	"v0.rust.servers.*.events.player.*.chatted",
-	"v0.rust.servers.*.players.*.events.connected",
-	"v0.rust.servers.*.players.*.events.disconnected",
-	"v0.rust.servers.*.players.*.events.respawned",
-	"v0.rust.servers.*.players.*.events.combat.hit",
-	"v0.rust.servers.*.players.*.events.gatheredResources",
-	"v0.rust.servers.*.players.*.events.items.*.pickup",
-	"v0.rust.servers.*.players.*.events.items.*.loot",
-	"v0.rust.servers.*.players.*.events.items.*.crafted",
-	"v0.rust.servers.*.players.*.events.reported",
-	"v0.rust.servers.*.players.*.events.banned",
-	"v0.rust.servers.*.players.*.events.unbanned",
-	NULL
 };
 
 static const char *const player_profiles_tables[] = {
@@ -219,7 +204,7 @@ const struct projection proj_player_profiles = {
 	.abi = PROJECTION_ABI,
 	.name = "player_profiles",
 	.version = 1,
-	.subjects = player_profiles_subjects,
+	.subjects = rust_subjects + RUST_SUBJECTS_PLAYER,
 	.tables = player_profiles_tables,
 	.init = player_profiles_init,
 	.apply = player_profiles_apply,

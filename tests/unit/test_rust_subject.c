@@ -246,6 +246,9 @@ test_subjects_table(void **state)
 		if (seen[kind]++)
 			fail_msg("%s: a second filter of kind %d",
 			    rust_subjects[i], kind);
+		/* Player-scoped from RUST_SUBJECTS_PLAYER on, and only there. */
+		if ((sub.steam_id.p != NULL) != (i >= RUST_SUBJECTS_PLAYER))
+			fail_msg("%s is at %zu", rust_subjects[i], i);
 	}
 	assert_int_equal(i, RUST_NKINDS - 1);
 }
