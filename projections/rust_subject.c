@@ -45,12 +45,12 @@ static const struct rust_subject_name rust_subject_items[] = {
 
 /*
  * The NATS filter of each kind ('*' is one token), in the order of enum
- * rust_kind, the RUST_SUBJECTS_PLAYER server-scoped ones first. They say
- * again what rust_subject_parse() says in code, so test_rust_subject checks
- * that the two agree: a subject the parser recognises matches exactly one
- * filter, one it does not matches none, and the subjects of each filter
- * parse as a kind of their own, with a steam_id from RUST_SUBJECTS_PLAYER
- * on and without one before.
+ * rust_kind: the server-scoped ones (RUST_SUBJECTS_PLAYER of them), then the
+ * player-scoped ones. They say again what rust_subject_parse() says in code,
+ * so test_rust_subject checks that the two agree: a subject the parser
+ * recognises matches exactly one filter, one it does not matches none, and
+ * the subjects of each filter parse as a kind of their own, with a steam_id
+ * from RUST_SUBJECTS_PLAYER on and without one before.
  */
 const char *const rust_subjects[] = {
 	"v0.rust.servers.*.events.started",
@@ -74,7 +74,8 @@ const char *const rust_subjects[] = {
 
 /*
  * Splits s on '.' into tok. Returns the number of tokens, or 0 when a token
- * is empty (not a NATS subject) or there are more than RUST_SUBJECT_MAX_TOKENS.
+ * is empty (not a NATS subject) or there are more than
+ * RUST_SUBJECT_MAX_TOKENS.
  */
 static size_t
 rust_subject_split(const char *s, struct span *tok)

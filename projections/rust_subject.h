@@ -50,14 +50,15 @@ struct rust_subject {
  * The NATS filters of every kind rust_subject_parse() recognises, one per
  * kind, NULL-terminated: the .subjects of a projection that wants the whole
  * feed. Those of the player-scoped kinds (a steam_id in the subject) come
- * last, from index RUST_SUBJECTS_PLAYER: rust_subjects +
- * RUST_SUBJECTS_PLAYER is the .subjects of a projection that wants every
- * player's events.
+ * last, from index RUST_SUBJECTS_PLAYER on, so that
+ * `rust_subjects + RUST_SUBJECTS_PLAYER` is the .subjects of a projection
+ * that wants every player's events.
  */
 #define RUST_SUBJECTS_PLAYER	4
 
 extern const char *const rust_subjects[];
 
-enum rust_kind	rust_subject_parse(const char *subject, struct rust_subject *out);
+enum rust_kind	rust_subject_parse(const char *subject,
+	    struct rust_subject *out);
 
 #endif /* RUST_SUBJECT_H */

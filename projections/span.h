@@ -2,11 +2,12 @@
  * span.h: a part of a string, borrowed instead of copied. The subject
  * parser hands out a subject's ids as spans (rust_subject.h), payload
  * strings are read as spans (span_json()), and statements bind spans
- * without a copy (stmt_bind_span(), stmt.h). The type has this small file
- * of its own because both sides use it: in stmt.h, the subject parser would
- * depend on the statement helpers; in rust_subject.h, the statement
- * helpers, which know nothing of the Rust feed, would depend on the feed's
- * subjects. Here every arrow points to one leaf.
+ * without a copy (stmt_bind_span(), stmt.h). The type has a file of its
+ * own because both sides use it: put in stmt.h, it would make the subject
+ * parser depend on the statement helpers; put in rust_subject.h, it would
+ * make the statement helpers, which know nothing of the Rust feed, depend
+ * on the feed's subjects. Here both depend on one leaf, and the arrows
+ * between them stay one-way.
  *
  * Memory: a span owns nothing. It points into a string that must outlive
  * it (a subject, a string of the payload, a literal).

@@ -4,7 +4,6 @@
  * recognised with its ids, nothing else is, and rust_subjects[] lists the
  * same shapes as NATS filters.
  */
-#include <stdio.h>
 #include <string.h>
 
 #include <stdarg.h>
@@ -172,20 +171,19 @@ nats_matches(const char *subject)
 	return n;
 }
 
-/* A subject of filter, with token in place of each '*'. */
-static const char *
+/* Writes into buf a subject of filter, with token in place of each '*'. */
+static void
 nats_subject(const char *filter, const char *token, char *buf, size_t len)
 {
-	size_t off = 0;
+	size_t off = 0, n;
 
 	for (; *filter != '\0'; filter++) {
-		if (*filter == '*')
-			off += (size_t)snprintf(buf + off, len - off, "%s", token);
-		else
-			off += (size_t)snprintf(buf + off, len - off, "%c", *filter);
-		assert_true(off < len);
+		n = *filter == '*' ? strlen(token) : 1;
+		assert_true(off + n < len);
+		memcpy(buf + off, *filter == '*' ? token : filter, n);
+		off += n;
 	}
-	return buf;
+	buf[off] = '\0';
 }
 
 static void
@@ -217,7 +215,8 @@ test_subjects_table(void **state)
 	memset(seen, 0, sizeof(seen));
 	for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
 		if ((n = nats_matches(shapes[i].subject)) != 1)
-			fail_msg("%s matches %zu filters", shapes[i].subject, n);
+			fail_msg("%s matches %zu filters", shapes[i].subject,
+			    n);
 		seen[shapes[i].kind] = 1;
 	}
 	for (kind = RUST_UNKNOWN + 1; kind < RUST_NKINDS; kind++)
@@ -246,9 +245,10 @@ test_subjects_table(void **state)
 		if (seen[kind]++)
 			fail_msg("%s: a second filter of kind %d",
 			    rust_subjects[i], kind);
-		/* Player-scoped from RUST_SUBJECTS_PLAYER on, and only there. */
+		/* Player-scoped from RUST_SUBJECTS_PLAYER on, only there. */
 		if ((sub.steam_id.p != NULL) != (i >= RUST_SUBJECTS_PLAYER))
-			fail_msg("%s is at %zu", rust_subjects[i], i);
+			fail_msg("%s is at %zu, on the wrong side of"
+			    " RUST_SUBJECTS_PLAYER", rust_subjects[i], i);
 	}
 	assert_int_equal(i, RUST_NKINDS - 1);
 }
