@@ -14,7 +14,8 @@
  *  3. List those tables in example_tables (registry_check() wants at least
  *     one; this template owns none) and the NATS filters it needs in
  *     example_subjects ('*' is one token; the shapes are in read-model.md
- *     section 2).
+ *     section 2, and their filters in rust_subjects, which .subjects may
+ *     use whole or from RUST_SUBJECTS_PLAYER on).
  *  4. Write its statements in example_sql, one enum value each, with
  *     UPSERTs (INSERT ... ON CONFLICT DO UPDATE) rather than a SELECT and
  *     a branch. They are prepared once, in init() (stmt_state_new()), and
