@@ -7,12 +7,14 @@
  * server's current wipe when it is applied, also in stream order, so that
  * neither depends on the event times the plugin gets wrong.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
+#include "span.h"
+#include "stmt.h"
 
 enum leaderboard_stmt {
 	LEADERBOARD_WIPE,
@@ -45,15 +47,11 @@ static const char *const leaderboard_sql[LEADERBOARD_NSTMT] = {
 	    "  ELSE longest_kill_m END"
 };
 
-struct leaderboard {
-	sqlite3_stmt	*st[LEADERBOARD_NSTMT];
-};
-
 /* A kill as the contract defines it, read before anything is written. */
 struct leaderboard_kill {
 	int		 is_kill;
-	struct rust_span attacker;	/* subject's steam_id when absent */
-	struct rust_span victim;	/* absent: no death */
+	struct span	 attacker;	/* subject's steam_id when absent */
+	struct span	 victim;	/* absent: no death */
 	int		 headshot;
 	const json_t	*distance;
 };
@@ -73,30 +71,8 @@ static const char *const leaderboard_tables[] = {
 static int
 leaderboard_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct leaderboard *l;
-
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		snprintf(err, errlen, "leaderboard: out of memory");
-		return -1;
-	}
-	if (rust_prepare(db, leaderboard_sql, LEADERBOARD_NSTMT, l->st, err,
-	    errlen) == -1) {
-		free(l);
-		return -1;
-	}
-	*state = l;
-	return 0;
-}
-
-static void
-leaderboard_fini(void *state)
-{
-	struct leaderboard *l = state;
-
-	if (l == NULL)
-		return;
-	rust_finalize(l->st, LEADERBOARD_NSTMT);
-	free(l);
+	return stmt_state_new(db, leaderboard_sql, LEADERBOARD_NSTMT, state,
+	    err, errlen);
 }
 
 /*
@@ -113,67 +89,67 @@ leaderboard_read(const struct event *ev, const struct rust_subject *sub,
 	const json_t *area;
 
 	memset(k, 0, sizeof(*k));
-	if (rust_field(ev->json, "player_hit", RUST_OBJECT, &hit, err,
+	if (rust_event_field(ev->json, "player_hit", RUST_OBJECT, &hit, err,
 	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.isKill", RUST_BOOLEAN, &is_kill, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.is_kill", RUST_BOOLEAN, &is_kill2, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.attacker", RUST_OBJECT, &attacker, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.victim", RUST_OBJECT, &victim, err,
-	    errlen) == -1 ||
-	    rust_field(attacker, "player_hit.attacker.steam_id", RUST_STRING,
-	    &aid, err, errlen) == -1 ||
-	    rust_field(victim, "player_hit.victim.steam_id", RUST_STRING, &vid,
+	    rust_event_field(hit, "player_hit.isKill", RUST_BOOLEAN,
+	    &is_kill, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.is_kill", RUST_BOOLEAN,
+	    &is_kill2, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.attacker", RUST_OBJECT,
+	    &attacker, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.victim", RUST_OBJECT, &victim,
 	    err, errlen) == -1 ||
-	    rust_field(hit, "player_hit.hit_area_id", RUST_NUMBER, &area, err,
-	    errlen) == -1 ||
-	    rust_field(hit, "player_hit.hit_distance", RUST_NUMBER,
+	    rust_event_field(attacker, "player_hit.attacker.steam_id",
+	    RUST_STRING, &aid, err, errlen) == -1 ||
+	    rust_event_field(victim, "player_hit.victim.steam_id",
+	    RUST_STRING, &vid, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.hit_area_id", RUST_NUMBER,
+	    &area, err, errlen) == -1 ||
+	    rust_event_field(hit, "player_hit.hit_distance", RUST_NUMBER,
 	    &k->distance, err, errlen) == -1)
 		return -1;
 	/* isKill wins over is_kill; neither (or no player_hit) is no kill. */
 	k->is_kill = json_is_true(is_kill != NULL ? is_kill : is_kill2);
-	k->attacker = aid != NULL ? rust_span_of(aid) : sub->steam_id;
-	k->victim = rust_span_of(vid);
+	k->attacker = aid != NULL ? span_json(aid) : sub->steam_id;
+	k->victim = span_json(vid);
 	k->headshot = area != NULL && json_number_value(area) == 1.0;
 	return 0;
 }
 
 /* Adds to player's row in sub's server's current wipe. */
 static int
-leaderboard_add(struct leaderboard *l, const struct rust_subject *sub,
-    struct rust_span player, int kills, int deaths, int headshots,
+leaderboard_add(struct stmt_state *l, const struct rust_subject *sub,
+    struct span player, int kills, int deaths, int headshots,
     const json_t *distance, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = l->st[LEADERBOARD_STATS];
+	sqlite3_stmt *st = stmt_state_at(l, LEADERBOARD_STATS);
 
-	rust_bind_span(st, 1, sub->server_id);
-	rust_bind_span(st, 2, player);
+	stmt_bind_span(st, 1, sub->server_id);
+	stmt_bind_span(st, 2, player);
 	sqlite3_bind_int(st, 3, kills);
 	sqlite3_bind_int(st, 4, deaths);
 	sqlite3_bind_int(st, 5, headshots);
 	if (distance != NULL)
 		sqlite3_bind_double(st, 6, json_number_value(distance));
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 static int
-leaderboard_wipe(struct leaderboard *l, const struct rust_subject *sub,
+leaderboard_wipe(struct stmt_state *l, const struct rust_subject *sub,
     const struct rust_time *t, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = l->st[LEADERBOARD_WIPE];
+	sqlite3_stmt *st = stmt_state_at(l, LEADERBOARD_WIPE);
 
-	rust_bind_span(st, 1, sub->server_id);
+	stmt_bind_span(st, 1, sub->server_id);
 	sqlite3_bind_text(st, 2, t->text, -1, SQLITE_STATIC);
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 static enum proj_result
 leaderboard_apply(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct leaderboard *l = state;
+	struct stmt_state *l = state;
 	struct leaderboard_kill k;
 	struct rust_subject sub;
 	struct rust_time t;
@@ -182,7 +158,7 @@ leaderboard_apply(void *state, const struct event *ev, char *err,
 	rust_subject_parse(ev->subject, &sub);
 	if (sub.kind != RUST_WIPED && sub.kind != RUST_HIT)
 		return PROJ_OK;
-	if (rust_payload_check(ev, sub.kind, err, errlen) == -1)
+	if (rust_event_check(ev, sub.kind, err, errlen) == -1)
 		return PROJ_POISON;
 	if (sub.kind == RUST_WIPED) {
 		if (rust_event_time(ev, sub.kind, &t, err, errlen) == -1)
@@ -196,7 +172,7 @@ leaderboard_apply(void *state, const struct event *ev, char *err,
 	if (!k.is_kill)
 		return PROJ_OK;
 	/* A player who kills themself gets a death and no kill. */
-	if (rust_span_eq(k.attacker, k.victim))
+	if (span_eq(k.attacker, k.victim))
 		return leaderboard_add(l, &sub, k.victim, 0, 1, 0, NULL, err,
 		    errlen) == -1 ? PROJ_FAIL : PROJ_OK;
 	rc = leaderboard_add(l, &sub, k.attacker, 1, 0, k.headshot, k.distance,
@@ -216,5 +192,5 @@ const struct projection proj_leaderboard = {
 	.init = leaderboard_init,
 	.apply = leaderboard_apply,
 	.parked = NULL,
-	.fini = leaderboard_fini
+	.fini = stmt_state_free
 };

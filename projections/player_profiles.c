@@ -3,18 +3,21 @@
  * which the player_profiles view completes with sessions and playtime_s from
  * session_history (read-model.md section 3).
  *
- * A row is created for the steam_id of every player-scoped subject, for a
- * kill victim and for a reported target. Every change is one UPSERT that
- * merges what an event says into the row: the name and the ban state by
- * latest event time (ties: the later event in the stream, so that it wins
- * with >=), first and last seen by least and greatest time, and counters.
+ * A row is created for the steam_id of every player-scoped subject (it
+ * wants those, rust_subjects + RUST_SUBJECTS_PLAYER), for a kill victim and
+ * for a reported target. Every change is one UPSERT that merges what an
+ * event says into the row: the name and the ban state by latest event time
+ * (ties: the later event in the stream, so that it wins with >=), first and
+ * last seen by least and greatest time, and counters.
  */
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
+#include "span.h"
+#include "stmt.h"
 
 enum player_profiles_stmt {
 	PLAYER_PROFILES_UPSERT,
@@ -52,32 +55,12 @@ static const char *const player_profiles_sql[PLAYER_PROFILES_NSTMT] = {
 	    "  ELSE ban_at END"
 };
 
-struct player_profiles {
-	sqlite3_stmt	*st[PLAYER_PROFILES_NSTMT];
-};
-
 /* What one event says about its players, read before anything is written. */
 struct player_profiles_facts {
 	const json_t	*name;		/* player.name or player_name */
 	const json_t	*ban_reason;
 	const json_t	*target;	/* reported_target_steam_id */
 	const json_t	*victim;	/* a kill's player_hit.victim.steam_id */
-};
-
-static const char *const player_profiles_subjects[] = {
-	"v0.rust.servers.*.events.player.*.chatted",
-	"v0.rust.servers.*.players.*.events.connected",
-	"v0.rust.servers.*.players.*.events.disconnected",
-	"v0.rust.servers.*.players.*.events.respawned",
-	"v0.rust.servers.*.players.*.events.combat.hit",
-	"v0.rust.servers.*.players.*.events.gatheredResources",
-	"v0.rust.servers.*.players.*.events.items.*.pickup",
-	"v0.rust.servers.*.players.*.events.items.*.loot",
-	"v0.rust.servers.*.players.*.events.items.*.crafted",
-	"v0.rust.servers.*.players.*.events.reported",
-	"v0.rust.servers.*.players.*.events.banned",
-	"v0.rust.servers.*.players.*.events.unbanned",
-	NULL
 };
 
 static const char *const player_profiles_tables[] = {
@@ -88,30 +71,8 @@ static const char *const player_profiles_tables[] = {
 static int
 player_profiles_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct player_profiles *p;
-
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
-		snprintf(err, errlen, "player_profiles: out of memory");
-		return -1;
-	}
-	if (rust_prepare(db, player_profiles_sql, PLAYER_PROFILES_NSTMT, p->st,
-	    err, errlen) == -1) {
-		free(p);
-		return -1;
-	}
-	*state = p;
-	return 0;
-}
-
-static void
-player_profiles_fini(void *state)
-{
-	struct player_profiles *p = state;
-
-	if (p == NULL)
-		return;
-	rust_finalize(p->st, PLAYER_PROFILES_NSTMT);
-	free(p);
+	return stmt_state_new(db, player_profiles_sql, PLAYER_PROFILES_NSTMT,
+	    state, err, errlen);
 }
 
 /*
@@ -126,38 +87,38 @@ player_profiles_read(const struct event *ev, enum rust_kind kind,
 	const json_t *player, *hit, *victim, *is_kill, *is_kill2, *id;
 
 	memset(f, 0, sizeof(*f));
-	if (rust_payload_check(ev, kind, err, errlen) == -1)
+	if (rust_event_check(ev, kind, err, errlen) == -1)
 		return -1;
 	switch (kind) {
 	case RUST_CONNECTED:
-		if (rust_field(ev->json, "player", RUST_OBJECT, &player, err,
-		    errlen) == -1 || rust_field(player, "player.name",
-		    RUST_STRING, &f->name, err, errlen) == -1)
+		if (rust_event_field(ev->json, "player", RUST_OBJECT, &player,
+		    err, errlen) == -1 || rust_event_field(player,
+		    "player.name", RUST_STRING, &f->name, err, errlen) == -1)
 			return -1;
 		break;
 	case RUST_CHATTED:
-		return rust_field(ev->json, "player_name", RUST_STRING, &f->name,
-		    err, errlen) == -1 ? -1 : 0;
+		return rust_event_field(ev->json, "player_name", RUST_STRING,
+		    &f->name, err, errlen) == -1 ? -1 : 0;
 	case RUST_BANNED:
-		if (rust_field(ev->json, "player_name", RUST_STRING, &f->name,
-		    err, errlen) == -1 || rust_field(ev->json, "reason",
-		    RUST_STRING, &f->ban_reason, err, errlen) == -1)
+		if (rust_event_field(ev->json, "player_name", RUST_STRING,
+		    &f->name, err, errlen) == -1 || rust_event_field(ev->json,
+		    "reason", RUST_STRING, &f->ban_reason, err, errlen) == -1)
 			return -1;
 		break;
 	case RUST_REPORTED:
-		return rust_field(ev->json, "reported_target_steam_id",
+		return rust_event_field(ev->json, "reported_target_steam_id",
 		    RUST_STRING, &f->target, err, errlen) == -1 ? -1 : 0;
 	case RUST_HIT:
-		if (rust_field(ev->json, "player_hit", RUST_OBJECT, &hit, err,
-		    errlen) == -1 ||
-		    rust_field(hit, "player_hit.isKill", RUST_BOOLEAN, &is_kill,
+		if (rust_event_field(ev->json, "player_hit", RUST_OBJECT, &hit,
 		    err, errlen) == -1 ||
-		    rust_field(hit, "player_hit.is_kill", RUST_BOOLEAN, &is_kill2,
-		    err, errlen) == -1 ||
-		    rust_field(hit, "player_hit.victim", RUST_OBJECT, &victim, err,
-		    errlen) == -1 ||
-		    rust_field(victim, "player_hit.victim.steam_id", RUST_STRING,
-		    &id, err, errlen) == -1)
+		    rust_event_field(hit, "player_hit.isKill", RUST_BOOLEAN,
+		    &is_kill, err, errlen) == -1 ||
+		    rust_event_field(hit, "player_hit.is_kill", RUST_BOOLEAN,
+		    &is_kill2, err, errlen) == -1 ||
+		    rust_event_field(hit, "player_hit.victim", RUST_OBJECT,
+		    &victim, err, errlen) == -1 ||
+		    rust_event_field(victim, "player_hit.victim.steam_id",
+		    RUST_STRING, &id, err, errlen) == -1)
 			return -1;
 		/* isKill wins over is_kill; neither means no kill. */
 		if (is_kill == NULL)
@@ -176,16 +137,16 @@ player_profiles_read(const struct event *ev, enum rust_kind kind,
  * one, the counters, and for banned/unbanned the ban state.
  */
 static int
-player_profiles_upsert(struct player_profiles *p, struct rust_span steam_id,
+player_profiles_upsert(struct stmt_state *p, struct span steam_id,
     enum rust_kind kind, const struct player_profiles_facts *f,
     const struct rust_time *t, int seen, int chats, int reports, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = p->st[PLAYER_PROFILES_UPSERT];
+	sqlite3_stmt *st = stmt_state_at(p, PLAYER_PROFILES_UPSERT);
 
-	rust_bind_span(st, 1, steam_id);
+	stmt_bind_span(st, 1, steam_id);
 	if (f != NULL && f->name != NULL) {
-		rust_bind_span(st, 2, rust_span_of(f->name));
+		stmt_bind_span(st, 2, span_json(f->name));
 		sqlite3_bind_text(st, 3, t->text, -1, SQLITE_STATIC);
 	}
 	if (seen)
@@ -195,17 +156,17 @@ player_profiles_upsert(struct player_profiles *p, struct rust_span steam_id,
 	if (kind == RUST_BANNED || kind == RUST_UNBANNED) {
 		sqlite3_bind_int(st, 7, kind == RUST_BANNED);
 		if (kind == RUST_BANNED)
-			rust_bind_span(st, 8, rust_span_of(f->ban_reason));
+			stmt_bind_span(st, 8, span_json(f->ban_reason));
 		sqlite3_bind_text(st, 9, t->text, -1, SQLITE_STATIC);
 	}
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 static enum proj_result
 player_profiles_apply(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct player_profiles *p = state;
+	struct stmt_state *p = state;
 	struct player_profiles_facts f;
 	struct rust_subject sub;
 	struct rust_time t;
@@ -230,10 +191,10 @@ player_profiles_apply(void *state, const struct event *ev, char *err,
 	if (player_profiles_upsert(p, sub.steam_id, sub.kind, &f, &t, seen,
 	    sub.kind == RUST_CHATTED, 0, err, errlen) == -1)
 		return PROJ_FAIL;
-	if (f.target != NULL && player_profiles_upsert(p, rust_span_of(f.target),
+	if (f.target != NULL && player_profiles_upsert(p, span_json(f.target),
 	    RUST_UNKNOWN, NULL, &t, 0, 0, 1, err, errlen) == -1)
 		return PROJ_FAIL;
-	if (f.victim != NULL && player_profiles_upsert(p, rust_span_of(f.victim),
+	if (f.victim != NULL && player_profiles_upsert(p, span_json(f.victim),
 	    RUST_UNKNOWN, NULL, &t, 0, 0, 0, err, errlen) == -1)
 		return PROJ_FAIL;
 	return PROJ_OK;
@@ -243,10 +204,10 @@ const struct projection proj_player_profiles = {
 	.abi = PROJECTION_ABI,
 	.name = "player_profiles",
 	.version = 1,
-	.subjects = player_profiles_subjects,
+	.subjects = rust_subjects + RUST_SUBJECTS_PLAYER,
 	.tables = player_profiles_tables,
 	.init = player_profiles_init,
 	.apply = player_profiles_apply,
 	.parked = NULL,
-	.fini = player_profiles_fini
+	.fini = stmt_state_free
 };

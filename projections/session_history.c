@@ -3,19 +3,21 @@
  * session_history table and the servers view but for current_wipe_id
  * (read-model.md section 3), kept in server_state.
  *
- * It subscribes to every recognised subject, because servers has one row per
- * server_id of any recognised event, parked or not; it reads the payload of
- * started, stopped, connected and disconnected only, so only those can be
- * poison for it. Session times are the contract's TEXT times, which compare
- * as strings; durations are computed in C from milliseconds, so that they
- * are exact to the millisecond.
+ * It subscribes to every recognised subject (rust_subjects), because servers
+ * has one row per server_id of any recognised event, parked or not; it reads
+ * the payload of started, stopped, connected and disconnected only, so only
+ * those can be poison for it. Session times are the contract's TEXT times,
+ * which compare as strings; durations are computed in C from milliseconds,
+ * so that they are exact to the millisecond.
  */
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
+#include "span.h"
+#include "stmt.h"
 
 enum session_history_stmt {
 	SESSION_HISTORY_SERVER,
@@ -74,84 +76,30 @@ static const char *const session_history_sql[SESSION_HISTORY_NSTMT] = {
 	    " connected_at) VALUES (?1, ?2, ?3, ?4, ?5)"
 };
 
-struct session_history {
-	sqlite3_stmt	*st[SESSION_HISTORY_NSTMT];
-};
-
-static const char *const session_history_subjects[] = {
-	"v0.rust.servers.*.events.started",
-	"v0.rust.servers.*.events.stopped",
-	"v0.rust.servers.*.events.wiped",
-	"v0.rust.servers.*.events.command",
-	"v0.rust.servers.*.events.player.*.chatted",
-	"v0.rust.servers.*.players.*.events.connected",
-	"v0.rust.servers.*.players.*.events.disconnected",
-	"v0.rust.servers.*.players.*.events.respawned",
-	"v0.rust.servers.*.players.*.events.combat.hit",
-	"v0.rust.servers.*.players.*.events.gatheredResources",
-	"v0.rust.servers.*.players.*.events.items.*.pickup",
-	"v0.rust.servers.*.players.*.events.items.*.loot",
-	"v0.rust.servers.*.players.*.events.items.*.crafted",
-	"v0.rust.servers.*.players.*.events.reported",
-	"v0.rust.servers.*.players.*.events.banned",
-	"v0.rust.servers.*.players.*.events.unbanned",
-	NULL
-};
-
 static const char *const session_history_tables[] = {
 	"server_state",
 	"session_history",
 	NULL
 };
 
-static struct rust_span
-session_history_span(const char *s)
-{
-	struct rust_span span = { s, strlen(s) };
-
-	return span;
-}
-
 static int
 session_history_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct session_history *s;
-
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		snprintf(err, errlen, "session_history: out of memory");
-		return -1;
-	}
-	if (rust_prepare(db, session_history_sql, SESSION_HISTORY_NSTMT, s->st,
-	    err, errlen) == -1) {
-		free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
-}
-
-static void
-session_history_fini(void *state)
-{
-	struct session_history *s = state;
-
-	if (s == NULL)
-		return;
-	rust_finalize(s->st, SESSION_HISTORY_NSTMT);
-	free(s);
+	return stmt_state_new(db, session_history_sql, SESSION_HISTORY_NSTMT,
+	    state, err, errlen);
 }
 
 /*
  * Registers sub's server; status and t come with started and stopped only.
  */
 static int
-session_history_server(struct session_history *s,
+session_history_server(struct stmt_state *s,
     const struct rust_subject *sub, const struct rust_time *t, char *err,
     size_t errlen)
 {
-	sqlite3_stmt *st = s->st[SESSION_HISTORY_SERVER];
+	sqlite3_stmt *st = stmt_state_at(s, SESSION_HISTORY_SERVER);
 
-	rust_bind_span(st, 1, sub->server_id);
+	stmt_bind_span(st, 1, sub->server_id);
 	if (sub->kind == RUST_STARTED) {
 		sqlite3_bind_text(st, 2, "online", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, t->text, -1, SQLITE_STATIC);
@@ -159,7 +107,7 @@ session_history_server(struct session_history *s,
 		sqlite3_bind_text(st, 2, "offline", -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, t->text, -1, SQLITE_STATIC);
 	}
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 /* Reads a stored TEXT time back into milliseconds. */
@@ -179,17 +127,17 @@ session_history_column_ms(sqlite3_stmt *st, int col, int64_t *ms, char *err,
 
 /* Closes session seq, which connected at connected_ms, at t for reason. */
 static int
-session_history_close(struct session_history *s, int64_t seq,
-    int64_t connected_ms, const struct rust_time *t, struct rust_span reason,
+session_history_close(struct stmt_state *s, int64_t seq,
+    int64_t connected_ms, const struct rust_time *t, struct span reason,
     char *err, size_t errlen)
 {
-	sqlite3_stmt *st = s->st[SESSION_HISTORY_CLOSE];
+	sqlite3_stmt *st = stmt_state_at(s, SESSION_HISTORY_CLOSE);
 
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_text(st, 2, t->text, -1, SQLITE_STATIC);
 	sqlite3_bind_double(st, 3, (double)(t->ms - connected_ms) / 1000.0);
-	rust_bind_span(st, 4, reason);
-	return rust_done(st, err, errlen);
+	stmt_bind_span(st, 4, reason);
+	return stmt_done(st, err, errlen);
 }
 
 /*
@@ -199,31 +147,31 @@ session_history_close(struct session_history *s, int64_t seq,
  * no statement reads rows while they change.
  */
 static int
-session_history_close_open(struct session_history *s,
+session_history_close_open(struct stmt_state *s,
     const struct rust_subject *sub, int pair, const struct rust_time *t,
     const char *reason, char *err, size_t errlen)
 {
-	sqlite3_stmt *sel = s->st[pair ? SESSION_HISTORY_OPEN_PAIR :
-	    SESSION_HISTORY_OPEN_SERVER];
+	sqlite3_stmt *sel = stmt_state_at(s, pair ? SESSION_HISTORY_OPEN_PAIR :
+	    SESSION_HISTORY_OPEN_SERVER);
 	int64_t seq, connected_ms;
 	int rc;
 
 	for (;;) {
-		rust_bind_span(sel, 1, sub->server_id);
+		stmt_bind_span(sel, 1, sub->server_id);
 		if (pair)
-			rust_bind_span(sel, 2, sub->steam_id);
+			stmt_bind_span(sel, 2, sub->steam_id);
 		sqlite3_bind_text(sel, 3, t->text, -1, SQLITE_STATIC);
-		if ((rc = rust_step(sel, err, errlen)) == -1)
+		if ((rc = stmt_step(sel, err, errlen)) == -1)
 			return -1;
 		if (rc == 0) {
-			rust_reset(sel);
+			stmt_reset(sel);
 			return 0;
 		}
 		seq = sqlite3_column_int64(sel, 0);
 		rc = session_history_column_ms(sel, 1, &connected_ms, err, errlen);
-		rust_reset(sel);
+		stmt_reset(sel);
 		if (rc == -1 || session_history_close(s, seq, connected_ms, t,
-		    session_history_span(reason), err, errlen) == -1)
+		    span_str(reason), err, errlen) == -1)
 			return -1;
 	}
 }
@@ -234,54 +182,53 @@ session_history_close_open(struct session_history *s,
  * or after t (the disconnect was only late); otherwise it changes nothing.
  */
 static int
-session_history_disconnect(struct session_history *s,
+session_history_disconnect(struct stmt_state *s,
     const struct rust_subject *sub, const struct rust_time *t,
     const json_t *reason, char *err, size_t errlen)
 {
-	sqlite3_stmt *sel = s->st[SESSION_HISTORY_LAST];
+	sqlite3_stmt *sel = stmt_state_at(s, SESSION_HISTORY_LAST);
 	int64_t seq, connected_ms;
 	int rc, closable;
 
-	rust_bind_span(sel, 1, sub->server_id);
-	rust_bind_span(sel, 2, sub->steam_id);
+	stmt_bind_span(sel, 1, sub->server_id);
+	stmt_bind_span(sel, 2, sub->steam_id);
 	sqlite3_bind_text(sel, 3, t->text, -1, SQLITE_STATIC);
-	if ((rc = rust_step(sel, err, errlen)) == -1)
+	if ((rc = stmt_step(sel, err, errlen)) == -1)
 		return -1;
 	if (rc == 0) {
-		rust_reset(sel);
+		stmt_reset(sel);
 		return 0;
 	}
 	seq = sqlite3_column_int64(sel, 0);
 	closable = sqlite3_column_int(sel, 2);
 	rc = session_history_column_ms(sel, 1, &connected_ms, err, errlen);
-	rust_reset(sel);
+	stmt_reset(sel);
 	if (rc == -1)
 		return -1;
 	if (!closable)
 		return 0;
 	return session_history_close(s, seq, connected_ms, t, reason != NULL ?
-	    rust_span_of(reason) : session_history_span("disconnected"), err,
-	    errlen);
+	    span_json(reason) : span_str("disconnected"), err, errlen);
 }
 
 /* Rule 1: supersede the pair's open sessions, then open one at t. */
 static int
-session_history_connect(struct session_history *s, const struct event *ev,
+session_history_connect(struct stmt_state *s, const struct event *ev,
     const struct rust_subject *sub, const struct rust_time *t,
     const json_t *name, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = s->st[SESSION_HISTORY_INSERT];
+	sqlite3_stmt *st = stmt_state_at(s, SESSION_HISTORY_INSERT);
 
 	if (session_history_close_open(s, sub, 1, t, "superseded", err,
 	    errlen) == -1)
 		return -1;
 	/* The stream sequence orders sessions that connected at once. */
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)ev->seq);
-	rust_bind_span(st, 2, sub->server_id);
-	rust_bind_span(st, 3, sub->steam_id);
-	rust_bind_span(st, 4, rust_span_of(name));
+	stmt_bind_span(st, 2, sub->server_id);
+	stmt_bind_span(st, 3, sub->steam_id);
+	stmt_bind_span(st, 4, span_json(name));
 	sqlite3_bind_text(st, 5, t->text, -1, SQLITE_STATIC);
-	return rust_done(st, err, errlen);
+	return stmt_done(st, err, errlen);
 }
 
 /*
@@ -292,7 +239,7 @@ static enum proj_result
 session_history_apply(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct session_history *s = state;
+	struct stmt_state *s = state;
 	struct rust_subject sub;
 	struct rust_time t;
 	const json_t *player = NULL, *name = NULL, *reason = NULL;
@@ -312,15 +259,15 @@ session_history_apply(void *state, const struct event *ev, char *err,
 			return PROJ_FAIL;
 		return PROJ_OK;
 	}
-	if (rust_payload_check(ev, sub.kind, err, errlen) == -1)
+	if (rust_event_check(ev, sub.kind, err, errlen) == -1)
 		return PROJ_POISON;
 	if (sub.kind == RUST_CONNECTED &&
-	    (rust_field(ev->json, "player", RUST_OBJECT, &player, err,
-	    errlen) == -1 || rust_field(player, "player.name", RUST_STRING,
-	    &name, err, errlen) == -1))
+	    (rust_event_field(ev->json, "player", RUST_OBJECT, &player, err,
+	    errlen) == -1 || rust_event_field(player, "player.name",
+	    RUST_STRING, &name, err, errlen) == -1))
 		return PROJ_POISON;
-	if (sub.kind == RUST_DISCONNECTED && rust_field(ev->json, "reason",
-	    RUST_STRING, &reason, err, errlen) == -1)
+	if (sub.kind == RUST_DISCONNECTED && rust_event_field(ev->json,
+	    "reason", RUST_STRING, &reason, err, errlen) == -1)
 		return PROJ_POISON;
 	if (rust_event_time(ev, sub.kind, &t, err, errlen) == -1)
 		return PROJ_POISON;
@@ -354,7 +301,7 @@ static enum proj_result
 session_history_parked(void *state, const struct event *ev, char *err,
     size_t errlen)
 {
-	struct session_history *s = state;
+	struct stmt_state *s = state;
 	struct rust_subject sub;
 
 	if (rust_subject_parse(ev->subject, &sub) == RUST_UNKNOWN)
@@ -369,10 +316,10 @@ const struct projection proj_session_history = {
 	.abi = PROJECTION_ABI,
 	.name = "session_history",
 	.version = 1,
-	.subjects = session_history_subjects,
+	.subjects = rust_subjects,
 	.tables = session_history_tables,
 	.init = session_history_init,
 	.apply = session_history_apply,
 	.parked = session_history_parked,
-	.fini = session_history_fini
+	.fini = stmt_state_free
 };

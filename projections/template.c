@@ -14,17 +14,22 @@
  *  3. List those tables in example_tables (registry_check() wants at least
  *     one; this template owns none) and the NATS filters it needs in
  *     example_subjects ('*' is one token; the shapes are in read-model.md
- *     section 2).
+ *     section 2, and their filters in rust_subjects, which .subjects may
+ *     use whole or from RUST_SUBJECTS_PLAYER on).
  *  4. Write its statements in example_sql, one enum value each, with
  *     UPSERTs (INSERT ... ON CONFLICT DO UPDATE) rather than a SELECT and
- *     a branch. They are prepared once, in init(); apply() never prepares.
+ *     a branch. They are prepared once, in init() (stmt_state_new()), and
+ *     finalized by fini (stmt_state_free); apply() takes each with
+ *     stmt_state_at() and never prepares. A state that holds more than
+ *     statements keeps them with stmt_prepare() and stmt_finalize().
  *  5. In apply(): classify the subject (rust_subject_parse()), check the
- *     payload of each kind it reads (rust_payload_check()) and every field
- *     it reads (rust_field()), all before the first write, so that a poison
- *     event writes nothing; then resolve the event time (rust_event_time())
- *     and write. Bind the subject's spans and payload strings with
- *     rust_bind_span() (no copy, no malloc) and run with rust_done().
- *     Return PROJ_POISON for bad input, PROJ_FAIL for SQLite errors.
+ *     payload of each kind it reads (rust_event_check()) and every field
+ *     it reads (rust_event_field()), all before the first write, so that a
+ *     poison event writes nothing; then resolve the event time
+ *     (rust_event_time()) and write. Bind the subject's spans and payload
+ *     strings with stmt_bind_span() (no copy, no malloc) and run with
+ *     stmt_done(). Return PROJ_POISON for bad input, PROJ_FAIL for SQLite
+ *     errors.
  *  6. If its tables keep something of events parked for it (from the subject
  *     alone), write a parked() hook, as session_history does.
  *  7. Add &proj_example to projections.h and to projections_builtin in
@@ -33,11 +38,11 @@
  *  8. Add the contract's rules to the tests, including every poison case,
  *     and run them under valgrind and the sanitizers.
  */
-#include <stdio.h>
-#include <stdlib.h>
-
 #include "projections.h"
-#include "rust.h"
+#include "rust_event.h"
+#include "rust_subject.h"
+#include "rust_time.h"
+#include "stmt.h"
 
 enum template_stmt {
 	TEMPLATE_NOOP,
@@ -53,10 +58,6 @@ static const char *const template_sql[TEMPLATE_NSTMT] = {
 	[TEMPLATE_NOOP] = "SELECT ?1, ?2"
 };
 
-struct template {
-	sqlite3_stmt	*st[TEMPLATE_NSTMT];
-};
-
 static const char *const template_subjects[] = {
 	"v0.rust.servers.*.events.started",
 	NULL
@@ -69,37 +70,14 @@ static const char *const template_tables[] = {
 static int
 template_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	struct template *t;
-
-	if ((t = calloc(1, sizeof(*t))) == NULL) {
-		snprintf(err, errlen, "template: out of memory");
-		return -1;
-	}
-	if (rust_prepare(db, template_sql, TEMPLATE_NSTMT, t->st, err,
-	    errlen) == -1) {
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static void
-template_fini(void *state)
-{
-	struct template *t = state;
-
-	if (t == NULL)
-		return;
-	rust_finalize(t->st, TEMPLATE_NSTMT);
-	free(t);
+	return stmt_state_new(db, template_sql, TEMPLATE_NSTMT, state, err,
+	    errlen);
 }
 
 static enum proj_result
 template_apply(void *state, const struct event *ev, char *err, size_t errlen)
 {
-	struct template *tp = state;
-	sqlite3_stmt *st = tp->st[TEMPLATE_NOOP];
+	sqlite3_stmt *st = stmt_state_at(state, TEMPLATE_NOOP);
 	struct rust_subject sub;
 	struct rust_time t;
 
@@ -107,12 +85,12 @@ template_apply(void *state, const struct event *ev, char *err, size_t errlen)
 	if (rust_subject_parse(ev->subject, &sub) != RUST_STARTED)
 		return PROJ_OK;
 	/* Everything it reads is checked before the first write. */
-	if (rust_payload_check(ev, sub.kind, err, errlen) == -1 ||
+	if (rust_event_check(ev, sub.kind, err, errlen) == -1 ||
 	    rust_event_time(ev, sub.kind, &t, err, errlen) == -1)
 		return PROJ_POISON;
-	rust_bind_span(st, 1, sub.server_id);
+	stmt_bind_span(st, 1, sub.server_id);
 	sqlite3_bind_text(st, 2, t.text, -1, SQLITE_STATIC);
-	return rust_done(st, err, errlen) == -1 ? PROJ_FAIL : PROJ_OK;
+	return stmt_done(st, err, errlen) == -1 ? PROJ_FAIL : PROJ_OK;
 }
 
 const struct projection proj_template = {
@@ -124,5 +102,5 @@ const struct projection proj_template = {
 	.init = template_init,
 	.apply = template_apply,
 	.parked = NULL,
-	.fini = template_fini
+	.fini = stmt_state_free
 };

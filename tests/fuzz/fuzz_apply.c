@@ -19,7 +19,7 @@
  * - event_decode() accepts a payload exactly when it is JSON within the
  *   contract's limits, and what it accepts survives a round trip;
  * - the engine's subject matching (registry.c) and the projections' subject
- *   parser (rust.c) agree on which subjects are recognised;
+ *   parser (rust_subject.c) agree on which subjects are recognised;
  * - every TEXT value of the contract's queries is UTF-8
  *   (FUZZ_APPLY_CHECK_UTF8; subjects that are not UTF-8 are unknown).
  *
@@ -41,7 +41,8 @@
 #include "migrate.h"
 #include "projections.h"
 #include "registry.h"
-#include "rust.h"
+#include "rust_subject.h"
+#include "stmt.h"
 
 #define FUZZ_APPLY_NPROJS	3
 /* The stored time of event i (from 1) when its subject line gives none. */
@@ -428,10 +429,10 @@ fuzz_apply_check_decode(const struct fuzz_apply_event *ev)
 }
 
 /*
- * rust.c and registry.c must agree on which subjects are the feed's, among
- * those the engine hands to projections at all: UTF-8 ones (projection.h;
- * the engine asks event_subject_ok(), the parser has set others to
- * RUST_UNKNOWN).
+ * rust_subject.c and registry.c must agree on which subjects are the feed's,
+ * among those the engine hands to projections at all: UTF-8 ones
+ * (projection.h; the engine asks event_subject_ok(), the parser has set
+ * others to RUST_UNKNOWN).
  */
 static void
 fuzz_apply_check_subject(const struct fuzz_apply_event *ev)
@@ -442,9 +443,9 @@ fuzz_apply_check_subject(const struct fuzz_apply_event *ev)
 	for (i = 0; i < FUZZ_APPLY_NPROJS && event_subject_ok(ev->subject); i++)
 		wanted |= registry_wants(projections_builtin[i], ev->subject);
 	if (wanted != known)
-		fuzz_apply_fail(wanted ? "registry wants a subject rust.c does"
-		    " not know" : "rust.c knows a subject no projection wants",
-		    ev->subject);
+		fuzz_apply_fail(wanted ? "registry wants a subject rust_subject.c"
+		    " does not know" : "rust_subject.c knows a subject no"
+		    " projection wants", ev->subject);
 }
 
 static void
@@ -489,8 +490,8 @@ fuzz_apply_record(struct fuzz_apply_db *d, const struct fuzz_apply_event *ev,
 	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)(first + i));
 		sqlite3_bind_int(st, 2, ev[i].sub.kind);
-		rust_bind_span(st, 3, ev[i].sub.server_id);
-		rust_bind_span(st, 4, ev[i].sub.steam_id);
+		stmt_bind_span(st, 3, ev[i].sub.server_id);
+		stmt_bind_span(st, 4, ev[i].sub.steam_id);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			fuzz_apply_fail("recording events", sqlite3_errmsg(d->db));
 		sqlite3_reset(st);

@@ -16,7 +16,7 @@ time outside years 0000-9999 (the C side parks an event whose time falls
 back to one, since no TEXT time can spell it; the oracle formats it anyway).
 
 One point the contract leaves open is read as the C side does
-(projections/rust.c, rust_time_parse): an ISO string whose UTC time falls
+(projections/rust_time.c, rust_time_parse): an ISO string whose UTC time falls
 outside years 0000-9999 ("9999-12-31T23:59:59-00:01") is not ISO, so the
 event time falls back to the stored time; model.py takes it as a time and
 writes "10000-01-01T...". The oracle's parse_iso_ms is wrapped here to
@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import model  # noqa: E402
 
 SEP = b"\n----\n"
-# The times "YYYY-MM-DDTHH:MM:SS.sssZ" can spell (projections/rust.c).
+# The times "YYYY-MM-DDTHH:MM:SS.sssZ" can spell (projections/rust_time.c).
 MS_MIN, MS_MAX = -62167219200000, 253402300799999
 
 _parse_iso_ms = model.parse_iso_ms

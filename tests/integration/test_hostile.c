@@ -53,7 +53,7 @@
 #include "itest.h"
 #include "probe.h"
 #include "publish.h"
-#include "rust.h"
+#include "rust_subject.h"
 #include "tmp.h"
 
 #define HOSTILE_SERVER		"900"
