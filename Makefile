@@ -14,10 +14,11 @@
 #   make headers    compile each src/*.h on its own
 #   make clean
 
-PKGS	= libnats sqlite3 yaml-0.1 jansson
+PKGS	= libnats sqlite3 yaml-0.1 jansson libzstd zlib
+# libxxhash-dev: the tests' xxhash.h, inlined (tests/support/zframe.c).
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
-	  libcmocka-dev sqlite3 python3 libssl-dev openssl \
-	  $(FUZZ_DEBS) $(VALGRIND_DEBS)
+	  libzstd-dev zlib1g-dev libcmocka-dev sqlite3 python3 libssl-dev \
+	  openssl libxxhash-dev $(FUZZ_DEBS) $(VALGRIND_DEBS)
 
 CC	?= cc
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,

@@ -10,6 +10,12 @@
 # and replay rates, peak RSS, and end-to-end latency, and prints one table
 # (tests/bench/bench.c says how). A missed target is reported, not a
 # failure; the target fails only when something breaks.
+#
+#   make bench-blocks [BLOCKS_FLAGS='-n 300000 -f']
+#
+# The archive's block codec alone on the same mix (tests/bench/blocks.c):
+# ratio, pack and unpack speed per zstd level and block size, the numbers
+# behind the defaults in src/archive_block.h. No nats-server.
 
 N		?= 1000000
 LAT_SECONDS	?= 30
@@ -26,7 +32,7 @@ BENCH_SUPPORT	= tests/support/natsd.c tests/support/proc.c \
 		  tests/support/publish.c tests/support/tmp.c
 BENCH_OBJ	= $(BENCH_SRC:%.c=$(B)/%.o) $(BENCH_SUPPORT:%.c=$(B)/%.o)
 
-.PHONY: bench
+.PHONY: bench bench-blocks
 bench: deps
 	@$(MAKE) --no-print-directory $(B)/projector $(B)/bench/bench \
 	    $(B)/bench/ceiling
@@ -39,5 +45,19 @@ $(B)/bench/bench: $(BENCH_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
 $(B)/bench/ceiling: $(B)/tests/bench/ceiling.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+BLOCKS_FLAGS	?=
+BLOCKS_OBJ	= $(B)/tests/bench/blocks.o $(B)/tests/bench/gen.o \
+		  $(B)/tests/bench/feed.o $(B)/tests/bench/late.o \
+		  $(B)/tests/bench/roster.o $(B)/src/archive_block.o \
+		  $(B)/src/xmalloc.o
+
+bench-blocks: deps
+	@$(MAKE) --no-print-directory $(B)/bench/blocks
+	@$(B)/bench/blocks $(BLOCKS_FLAGS)
+
+$(B)/bench/blocks: $(BLOCKS_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)

@@ -34,10 +34,36 @@
  * environment, the answer of the six contract queries is printed on stdout,
  * one JSON object a line, for a look at what an input makes.
  *
+ * fuzz_archive_one(): the bytes are unpacked as an archive block (as they
+ * are, and with both CRCs recomputed so that mutations get past them);
+ * then as the content of a block forged around them with every checksum
+ * right (tests/support/zframe.h), its header's count (less one) in their
+ * first 2 bytes and its first and last sequences in the next 16
+ * (little-endian); then read as records, packed into a block and unpacked
+ * again. The records' format, binary since a fuzzer mutates bytes:
+ *
+ *	GAP TIME SUBJECT\n
+ *	PAYLOAD
+ *	\n--\n
+ *	GAP TIME SUBJECT\n
+ *	PAYLOAD
+ *	...
+ *
+ * Records are separated by FUZZ_ARCHIVE_SEPARATOR. GAP is one byte g: the
+ * sequence is the previous one's (0 before the first) plus g + 1 when g is
+ * below 0xf0, else plus 2^(4 (g - 0xf0)) + 1, which reaches the ends of
+ * 64 bits (a sequence that would overflow ends the list). TIME is one byte
+ * t: the stored time moves by t (signed) seconds from the previous one
+ * (0 before the first), except 0x7f and 0x80, which set it to INT64_MAX and
+ * INT64_MIN. The subject runs to the first newline, the payload is every
+ * byte after it (NUL bytes included; no newline: no payload). Missing bytes
+ * count as 0.
+ *
  * Memory: the harnesses copy what they keep. fuzz_apply_one() keeps its
  * databases between calls (built on the first call); fuzz_apply_release()
  * closes them, for a leak check at the end of a test. fuzz_config_one()
- * keeps a temp file, removed at exit.
+ * keeps a temp file, removed at exit. fuzz_archive_one() keeps two
+ * workspaces and a buffer, which fuzz_archive_release() frees.
  */
 #ifndef FUZZ_H
 #define FUZZ_H
@@ -47,9 +73,12 @@
 
 #define FUZZ_APPLY_MAX		64
 #define FUZZ_APPLY_SEPARATOR	"\n----\n"
+#define FUZZ_ARCHIVE_SEPARATOR	"\n--\n"
 
 void	fuzz_config_one(const uint8_t *data, size_t size);
 void	fuzz_apply_one(const uint8_t *data, size_t size);
 void	fuzz_apply_release(void);
+void	fuzz_archive_one(const uint8_t *data, size_t size);
+void	fuzz_archive_release(void);
 
 #endif /* FUZZ_H */

@@ -10,6 +10,9 @@
 # The targets (tests/fuzz/fuzz.h says what each checks):
 #   fuzz_config   bytes -> the configuration file -> load, validate, free
 #   fuzz_apply    bytes -> a few events -> the fold with every projection
+#   fuzz_archive  bytes -> an archive block, or a forged block's content ->
+#                 unpack; bytes -> records -> pack -> unpack
+#                 (src/archive_block.c)
 #
 # Each run starts from the seeds (tests/fuzz/corpus/TARGET/) and the
 # regression inputs (tests/fuzz/regress/TARGET/), copied into
@@ -21,7 +24,11 @@
 # with every `make test`.
 #
 # Also here: tests/fuzz/seeds.py writes the seed corpora (run it after
-# changing the fixture or test_config.c), and tests/fuzz/oracle_diff.py
+# changing the fixture or test_config.c; the archive's block seeds, made from
+# its record seeds by the harness, are rewritten by
+#   FUZZ_ARCHIVE_BLOCKS=tests/fuzz/corpus/archive $(B)/fuzz/fuzz_archive \
+#       tests/fuzz/corpus/archive/rec-*
+# after a change to the block format), and tests/fuzz/oracle_diff.py
 # compares the C fold with the Python oracle (tests/oracle/model.py) on any
 # corpus, e.g. the one a run grew:
 #   python3 tests/fuzz/oracle_diff.py $(B)/fuzz/fuzz_apply $(B)/fuzz/corpus/apply
@@ -36,9 +43,11 @@ FUZZ_SECONDS	= 60
 # Seconds one input may take: more is a hang.
 FUZZ_TIMEOUT	= 10
 FUZZ_RSS_MB	= 2048
-FUZZ_TARGETS	= config apply
+FUZZ_TARGETS	= config apply archive
 FUZZ_MAX_LEN_config = 8192
 FUZZ_MAX_LEN_apply  = 32768
+# Blocks of up to ~4,000 small records; larger ones only run slower.
+FUZZ_MAX_LEN_archive = 16384
 FUZZ_SAN	= -fsanitize=address,undefined -fno-sanitize-recover=all
 # A 16 MiB quarantine (not 256) doubles the executions per second of
 # fuzz_apply, whose SQLite allocates a lot; freed memory is still poisoned.
@@ -52,9 +61,10 @@ FUZZ_BIN	= $(FUZZ_TARGETS:%=$(B)/fuzz_%)
 FUZZ_HARNESS_OBJ = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/fuzz_%.o)
 # Only the modules the harnesses drive, not the whole engine: no NATS. By
 # prefix, so that a module split into several files (config_yaml.c) follows.
-FUZZ_MODULES	= config db event fold log migrate registry xmalloc
+FUZZ_MODULES	= archive_block config db event fold log migrate registry xmalloc
 FUZZ_LINK_OBJ	= $(filter $(FUZZ_MODULES:%=$(B)/src/%%),$(ENGINE_OBJ)) \
-		  $(PROJ_OBJ) $(MIGR_OBJ) $(B)/tests/support/contract.o
+		  $(PROJ_OBJ) $(MIGR_OBJ) $(B)/tests/support/contract.o \
+		  $(B)/tests/support/zframe.o
 
 .PHONY: fuzz fuzz-build fuzz-bin fuzz-run
 
@@ -79,6 +89,7 @@ fuzz-run: $(FUZZ_BIN)
 		done; \
 		echo "== fuzz_$$t for $(FUZZ_SECONDS) s (log: $(B)/fuzz_$$t.log)"; \
 		case $$t in config) max=$(FUZZ_MAX_LEN_config);; \
+		    archive) max=$(FUZZ_MAX_LEN_archive);; \
 		    *) max=$(FUZZ_MAX_LEN_apply);; esac; \
 		if ! ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) \
 		    UBSAN_OPTIONS=$(FUZZ_UBSAN_OPTIONS) \

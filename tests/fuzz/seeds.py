@@ -9,8 +9,13 @@ and a few hostile ones. corpus/apply/: events of
 tests/fixtures/gamingapi-small/events.jsonl in the input format of
 tests/fuzz/fuzz.h (two of each subject shape, every parked one, a few runs
 of consecutive events), sequences for the session rules, kills and bans,
-and hostile payloads and subjects. The output is the same on every run, so
-the committed corpus can be regenerated and compared.
+and hostile payloads and subjects. corpus/archive/rec-*: records in the
+format of fuzz.h (runs of fixture events, gaps up to 64 bits, both ends of
+the time, NUL bytes, empty fields, a large payload); content-*: block
+contents as fuzz.h's forged blocks take them, written here from the format
+of src/archive_block.h; its block-* files are packed from the rec-* files
+by the harness (tests/fuzz/fuzz.mk says how) and kept as they are. The output is the same on every run, so the committed corpus can be
+regenerated and compared.
 """
 
 import hashlib
@@ -18,17 +23,22 @@ import json
 import os
 import re
 import shutil
+import struct
 import sys
 
 SEP = b"\n----\n"
 FIXTURE = "tests/fixtures/gamingapi-small/events.jsonl"
 
 
-def write_dir(path, seeds):
-    """Replaces path's files with seeds: a list of (name, bytes)."""
+def write_dir(path, seeds, keep=None):
+    """Replaces path's files with seeds: a list of (name, bytes). Files
+    whose name starts with keep, when given, stay."""
     if os.path.isdir(path):
-        shutil.rmtree(path)
-    os.makedirs(path)
+        for name in os.listdir(path):
+            if keep is None or not name.startswith(keep):
+                os.remove(os.path.join(path, name))
+    else:
+        os.makedirs(path)
     seen = set()
     for name, data in seeds:
         digest = hashlib.sha1(data).hexdigest()
@@ -414,6 +424,102 @@ def hostile_seeds():
     ]
 
 
+# ---- archive blocks -----------------------------------------------------
+
+ASEP = b"\n--\n"
+
+
+def arecord(subject, payload, gap=0, dt=1):
+    """A record of fuzz_archive's input: sequence gap code, time code (one
+    byte each), subject, newline, payload."""
+    if isinstance(subject, str):
+        subject = subject.encode("utf-8")
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8")
+    return bytes([gap, dt & 0xFF]) + subject + b"\n" + payload
+
+
+def archive_seeds():
+    with open(FIXTURE, "r", encoding="utf-8") as f:
+        events = [json.loads(line) for line in f if line.strip()]
+    seeds = []
+    for start, n in ((0, 40), (200, 50), (500, 24)):
+        seeds.append(("rec-fixture-%03d-%03d" % (start + 1, start + n),
+                      ASEP.join(arecord(e["subject"], e["payload"],
+                                        gap=i % 3, dt=i % 5)
+                                for i, e in enumerate(events[start:start + n]))))
+    e = events[:16]
+    seeds += [
+        ("rec-one", arecord(e[0]["subject"], e[0]["payload"])),
+        ("rec-empty", b""),
+        ("rec-separator", ASEP),
+        ("rec-empty-fields", ASEP.join([b"", b"\x00", b"\x00\x00",
+                                         b"\x00\x00\n"])),
+        ("rec-gaps", ASEP.join(arecord(x["subject"], x["payload"],
+                                       gap=0xF0 + i, dt=0)
+                               for i, x in enumerate(e))),
+        ("rec-gap-overflow", ASEP.join(arecord("a", "1", gap=0xFF)
+                                       for _ in range(20))),
+        ("rec-times", ASEP.join(arecord(x["subject"], x["payload"], gap=0,
+                                        dt=(0x7F, 0x80, 0xFF, 0x01)[i % 4])
+                                for i, x in enumerate(e))),
+        ("rec-nul", ASEP.join([arecord(b"\x00" * 8, b"\x00" * 40),
+                               arecord(b"a\x00b", b"{\"a\":\"\x00\"}"),
+                               arecord(b"\xff\xfe", bytes(range(256)))])),
+        ("rec-large", arecord("v0.rust.servers.7.events.big",
+                              b"".join(b"%08d," % (i * 7919 % 100000)
+                                       for i in range(1500)))),
+        ("rec-many-small", ASEP.join(arecord("s", "", gap=0, dt=0)
+                                     for _ in range(1000))),
+    ]
+    return seeds + content_seeds(events)
+
+
+def varint(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append(v & 0x7F | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+
+
+def content(records):
+    """fuzz_archive's forged-block input: count - 1, first and last
+    sequences, then the content of archive_block.h: for each record, the
+    sequence's and the time's deltas (zigzag), then the subject and the
+    payload, each with its length before and a 0 byte after."""
+    out, seq, ms = bytearray(), 0, 0
+    for s, t, subject, payload in records:
+        d = (t - ms) & 0xFFFFFFFFFFFFFFFF
+        zz = (d << 1 & 0xFFFFFFFFFFFFFFFF) ^ (0xFFFFFFFFFFFFFFFF if d >> 63
+                                               else 0)
+        out += varint(s - seq) + varint(zz)
+        out += varint(len(subject)) + subject + b"\0"
+        out += varint(len(payload)) + payload + b"\0"
+        seq, ms = s, t
+    head = struct.pack("<HQQ", len(records) - 1, records[0][0],
+                       records[-1][0])
+    return head + bytes(out)
+
+
+def content_seeds(events):
+    enc = lambda e: (e["subject"].encode("utf-8"),
+                     e["payload"].encode("utf-8"))
+    t0 = 1793534400000
+    run = [(i + 1, t0 + 7 * i) + enc(e) for i, e in enumerate(events[:30])]
+    gaps = [(1000 + 3 * i, t0 - 1000 * i) + enc(e)
+            for i, e in enumerate(events[100:120])]
+    return [
+        ("content-fixture-001-030", content(run)),
+        ("content-gaps", content(gaps)),
+        ("content-one", content([(1, t0) + enc(events[0])])),
+        ("content-extremes", content([
+            (0, 2 ** 63 - 1, b"a", b""), (1, -2 ** 63, b"", b"\0"),
+            (2 ** 64 - 1, -1, b"\xff" * 3, b"x")])),
+    ]
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     os.chdir(os.path.join(here, "..", ".."))
@@ -421,7 +527,9 @@ def main():
     m = write_dir("tests/fuzz/corpus/apply",
                   fixture_seeds() + rule_seeds() + wrong_type_seeds() +
                   hostile_seeds())
-    print("corpus/config: %d files, corpus/apply: %d files" % (n, m))
+    a = write_dir("tests/fuzz/corpus/archive", archive_seeds(), keep="block-")
+    print("corpus/config: %d files, corpus/apply: %d files, "
+          "corpus/archive: %d record files" % (n, m, a))
     return 0
 
 

@@ -91,12 +91,23 @@ test_apply_inputs(void **state)
 	fuzz_apply_release();
 }
 
+static void
+test_archive_inputs(void **state)
+{
+	(void)state;
+	replay_dir("tests/fuzz/regress/archive", fuzz_archive_one);
+	assert_true(replay_dir("tests/fuzz/corpus/archive",
+	    fuzz_archive_one) > 0);
+	fuzz_archive_release();
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_config_inputs),
 		cmocka_unit_test(test_apply_inputs),
+		cmocka_unit_test(test_archive_inputs),
 	};
 
 	signal(SIGABRT, on_abort);
