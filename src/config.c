@@ -38,10 +38,10 @@ static const char *const tls_keys[] = {
 static const char *const batch_keys[] = { "max_events", "max_wait_ms", NULL };
 static const char *const account_keys[] = {
 	"name", "auth", "stream", "subjects", "consumer", "database",
-	"projections", NULL
+	"archive", "projections", NULL
 };
 enum { ACC_NAME, ACC_AUTH, ACC_STREAM, ACC_SUBJECTS, ACC_CONSUMER,
-	ACC_DATABASE, ACC_PROJECTIONS };
+	ACC_DATABASE, ACC_ARCHIVE, ACC_PROJECTIONS };
 static const char *const auth_keys[] = {
 	"user", "password_file", "token_file", "nkey", "nkey_seed_file",
 	"creds_file", NULL
@@ -183,6 +183,25 @@ config_auth(struct config_loader *ld, struct config_account *a)
 	return 0;
 }
 
+/*
+ * archive: a path, or a plain false (no archive); a plain true, or no key,
+ * is the default file beside the database (set once the account is read).
+ */
+static int
+config_archive(struct config_loader *ld, struct config_account *a)
+{
+	const yaml_event_t *ev = ld->ev;
+	const char *v = (const char *)ev->data.scalar.value;
+
+	if (ev->type == YAML_SCALAR_EVENT &&
+	    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    (strcmp(v, "false") == 0 || strcmp(v, "true") == 0)) {
+		a->archive_off = strcmp(v, "false") == 0;
+		return 0;
+	}
+	return config_yaml_path(ld, "archive", &a->archive);
+}
+
 static int
 config_account_key(struct config_loader *ld, int k, void *arg)
 {
@@ -209,6 +228,9 @@ config_account_key(struct config_loader *ld, int k, void *arg)
 	case ACC_DATABASE:
 		m->database = pos;
 		return config_yaml_path(ld, key, &a->database);
+	case ACC_ARCHIVE:
+		m->archive = pos;
+		return config_archive(ld, a);
 	}
 	if (config_yaml_list(ld, key, 0, &a->projections, &a->nprojections,
 	    &m->projections) == -1)
@@ -253,6 +275,9 @@ config_account(struct config_loader *ld)
 		if (!(seen & (1u << required[i])))
 			return config_yaml_lerr(ld, start, "account is missing"
 			    " required key '%s'", account_keys[required[i]]);
+	if (a->archive == NULL && !a->archive_off)
+		a->archive = xasprintf("%s%s", a->database,
+		    CONFIG_ARCHIVE_SUFFIX);
 	if (!(seen & (1u << ACC_SUBJECTS))) {
 		a->subjects = xcalloc(1, sizeof(*a->subjects));
 		a->subjects[a->nsubjects++] = xstrdup(CONFIG_DEFAULT_SUBJECT);
@@ -430,6 +455,27 @@ config_load(const char *path, struct config **out, char *err, size_t errlen)
 }
 
 /*
+ * Returns the line of the account whose database or archive, among the
+ * accounts before i and account i's own database, is path; 0 when none is
+ * (or path is NULL).
+ */
+static int
+config_taken(const struct config *cfg, size_t i, const char *path)
+{
+	size_t j;
+
+	if (path == NULL)
+		return 0;
+	for (j = 0; j <= i; j++)
+		if (strcmp(path, cfg->accounts[j].database) == 0 ||
+		    (j < i && cfg->accounts[j].archive != NULL &&
+		    strcmp(path, cfg->accounts[j].archive) == 0))
+			return cfg->accounts[j].line > 0 ?
+			    cfg->accounts[j].line : 1;
+	return 0;
+}
+
+/*
  * Checks what config_load() cannot see key by key: that there is something
  * to do, that names and databases are unique, that values are in range and
  * that projections exist. known_projections is a NULL-terminated list of
@@ -486,6 +532,11 @@ config_validate(const struct config *cfg,
 				    m->database, "database '%s' is already used"
 				    " by account '%s'", a->database,
 				    cfg->accounts[j].name);
+		if ((p.line = config_taken(cfg, i, a->archive)) != 0)
+			return config_yaml_ferr(err, errlen, cfg->path,
+			    m->archive.line != 0 ? m->archive : m->database,
+			    "archive '%s' is already used (line %d); give each"
+			    " account an archive of its own", a->archive, p.line);
 		if (a->nsubjects == 0)
 			return config_yaml_ferr(err, errlen, cfg->path,
 			    m->subjects,
@@ -548,6 +599,7 @@ config_free(struct config *cfg)
 		config_strv_free(a->subjects, a->nsubjects);
 		free(a->consumer);
 		free(a->database);
+		free(a->archive);
 		config_strv_free(a->projections, a->nprojections);
 		if (cfg->marks != NULL)
 			free(cfg->marks->account[i].projections);

@@ -27,6 +27,8 @@
 #define CONFIG_DEFAULT_MAX_WAIT_MS	50
 #define CONFIG_MAX_EVENTS_LIMIT		100000
 #define CONFIG_MAX_WAIT_MS_LIMIT	60000
+/* The default archive is the database's path and this. */
+#define CONFIG_ARCHIVE_SUFFIX		"-archive"
 
 enum config_auth {
 	CONFIG_AUTH_NONE = 0,
@@ -47,6 +49,8 @@ struct config_account {
 	size_t		  nsubjects;
 	char		 *consumer;	/* durable name */
 	char		 *database;	/* SQLite file, unique */
+	char		 *archive;	/* its event archive, unique; NULL: none */
+	int		  archive_off;	/* archive: false was said */
 	char		**projections;	/* names; NULL and 0 = all built-in ones */
 	size_t		  nprojections;
 	int		  line;		/* where the entry starts, for later errors */

@@ -22,7 +22,7 @@ struct config_pos {
 };
 
 struct config_account_marks {
-	struct config_pos  name, subjects, database;
+	struct config_pos  name, subjects, database, archive;
 	struct config_pos *projections;	/* one per projections[i] */
 };
 

@@ -106,6 +106,28 @@ db_init(void)
 	return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK ? 0 : -1;
 }
 
+/* Opens path for writing, creating it, with the worker's pragmas. */
+static enum db_error
+open_conn(struct db *d, const char *path, char *err, size_t errlen)
+{
+	int rc;
+
+	rc = sqlite3_open_v2(path, &d->conn, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    d->conn != NULL ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
+		return DB_ECREATE;
+	}
+	sqlite3_extended_result_codes(d->conn, 1);
+	sqlite3_busy_timeout(d->conn, DB_BUSY_TIMEOUT_MS);
+	sqlite3_db_config(d->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	/* The first write is where a bad file or directory shows. */
+	if (db_exec(d->conn, pragmas_sql, path, err, errlen) == -1)
+		return DB_ECREATE;
+	return DB_OK;
+}
+
 /*
  * Opens (creating when missing) the database at path for writing, locked for
  * this process, with the worker's pragmas. Returns DB_OK and sets *out, or an
@@ -116,33 +138,39 @@ db_open(const char *path, struct db **out, char *err, size_t errlen)
 {
 	struct db *d;
 	enum db_error e;
-	int rc;
 
 	d = xcalloc(1, sizeof(*d));
 	d->lockfd = -1;
-	if ((e = lock(path, &d->lockfd, err, errlen)) != DB_OK)
+	if ((e = lock(path, &d->lockfd, err, errlen)) != DB_OK ||
+	    (e = open_conn(d, path, err, errlen)) != DB_OK)
 		goto fail;
-	rc = sqlite3_open_v2(path, &d->conn, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		    d->conn != NULL ? sqlite3_errmsg(d->conn) : sqlite3_errstr(rc));
-		e = DB_ECREATE;
-		goto fail;
-	}
-	sqlite3_extended_result_codes(d->conn, 1);
-	sqlite3_busy_timeout(d->conn, DB_BUSY_TIMEOUT_MS);
-	sqlite3_db_config(d->conn, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
-	if (db_exec(d->conn, pragmas_sql, path, err, errlen) == -1) {
-		/* The first write is where a bad file or directory shows. */
-		e = DB_ECREATE;
-		goto fail;
-	}
 	*out = d;
 	return DB_OK;
 fail:
 	db_close(d);
 	return e;
+}
+
+/*
+ * Opens (creating when missing) a file that belongs to a database this
+ * process has opened with db_open(), such as its archive: for writing, with
+ * the same pragmas, under that database's lock rather than one of its own.
+ * Returns DB_OK and sets *out, or an error with the reason in err.
+ */
+enum db_error
+db_open_beside(const char *path, struct db **out, char *err, size_t errlen)
+{
+	struct db *d;
+	enum db_error e;
+
+	d = xcalloc(1, sizeof(*d));
+	d->lockfd = -1;
+	if ((e = open_conn(d, path, err, errlen)) != DB_OK) {
+		db_close(d);
+		return e;
+	}
+	*out = d;
+	return DB_OK;
 }
 
 /* Lends the connection; it stays owned by d. Cannot fail. */

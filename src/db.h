@@ -10,6 +10,9 @@
  * survives a crash, not the consumer's ack floor, says where to resume; a
  * busy timeout; defensive settings for a file others can open.
  *
+ * db_open_beside() opens a file that belongs to a database already opened
+ * (the archive beside it) the same way, under the database's lock.
+ *
  * db_set_bulk() relaxes durability for a shadow copy being rebuilt, which
  * can always be built again: no fsync, a larger cache. db_unlink() removes a
  * database file with its -wal, -shm and .lock companions.
@@ -53,6 +56,8 @@ struct db;
 
 int	db_init(void);
 enum db_error db_open(const char *path, struct db **out, char *err,
+	    size_t errlen);
+enum db_error db_open_beside(const char *path, struct db **out, char *err,
 	    size_t errlen);
 sqlite3	*db_handle(struct db *d);
 int	db_migrate(struct db *d, const struct projection *const *table,

@@ -5,6 +5,7 @@
 #include <sysexits.h>
 
 #include <stddef.h>
+#include <string.h>
 
 #include "feed.h"
 
@@ -20,6 +21,8 @@ feed_sysexit(enum feed_result r)
 		return EX_NOPERM;
 	case FEED_ECONFIG:
 		return EX_CONFIG;
+	case FEED_EDAMAGED:
+		return EX_DATAERR;
 	default:
 		return 0;
 	}
@@ -102,4 +105,56 @@ feed_close(struct feed *f)
 {
 	if (f != NULL)
 		f->ops->close(f);
+}
+
+/*
+ * Adds the hole from_seq to to_seq (in order after those already there) to
+ * pos: listed while there is room, counted in any case. Cannot fail.
+ */
+void
+feed_pos_hole(struct feed_pos *pos, uint64_t from_seq, uint64_t to_seq)
+{
+	if (to_seq < from_seq)
+		return;
+	if (pos->nholes < FEED_POS_HOLES) {
+		pos->holes[pos->nholes].from_seq = from_seq;
+		pos->holes[pos->nholes].to_seq = to_seq;
+		pos->nholes++;
+	}
+	pos->missing += to_seq - from_seq + 1;
+}
+
+/*
+ * Returns how many sequences from from_seq on fall in the holes pos lists,
+ * and sets *first to the first of them, cut to start at from_seq (both 0
+ * when there is none). Cannot fail.
+ */
+uint64_t
+feed_pos_missing(const struct feed_pos *pos, uint64_t from_seq,
+    struct feed_hole *first)
+{
+	uint64_t n = 0, f;
+	size_t i;
+
+	memset(first, 0, sizeof(*first));
+	for (i = 0; i < pos->nholes; i++) {
+		if (pos->holes[i].to_seq < from_seq)
+			continue;
+		f = pos->holes[i].from_seq > from_seq ? pos->holes[i].from_seq :
+		    from_seq;
+		if (first->from_seq == 0) {
+			first->from_seq = f;
+			first->to_seq = pos->holes[i].to_seq;
+		}
+		n += pos->holes[i].to_seq - f + 1;
+	}
+	/* Beyond the listed holes: all of them start after the last listed. */
+	if (pos->nholes == FEED_POS_HOLES) {
+		uint64_t listed = 0;
+
+		for (i = 0; i < pos->nholes; i++)
+			listed += pos->holes[i].to_seq - pos->holes[i].from_seq + 1;
+		n += pos->missing - listed;
+	}
+	return n;
 }

@@ -38,18 +38,30 @@ struct feed_msg {
 	size_t		 len;
 };
 
+/* A range of sequences a feed no longer holds. */
+struct feed_hole {
+	uint64_t	from_seq;
+	uint64_t	to_seq;
+};
+
+#define FEED_POS_HOLES	8
+
 /*
  * What positioning found: what the feed holds from start_seq on. A hole is
  * a range of sequences the feed no longer holds (expired from the stream
- * before they were read, say): folding on without them gives a view that a
- * replay of the whole history would not.
+ * before they were read, say): the feed skips it, and folding on without
+ * it gives a view that a replay of the whole history would not.
  */
 struct feed_pos {
-	uint64_t	last_seq;	/* the newest message it holds */
-	uint64_t	hole_from;	/* the first hole from start_seq on; */
-	uint64_t	hole_to;	/*   both 0 when there is none */
-	uint64_t	missing;	/* sequences in all holes from start_seq */
-	int		recreated;	/* the backend's cursor was made anew (a
+	uint64_t	 last_seq;	/* the newest message it holds */
+	int		 backwards;	/* its source now ends before what it
+					   held or delivered: it was deleted,
+					   purged or replaced */
+	uint64_t	 pending;	/* messages it holds from start_seq on */
+	struct feed_hole holes[FEED_POS_HOLES];	/* the first holes, in order */
+	size_t		 nholes;
+	uint64_t	 missing;	/* sequences in all its holes */
+	int		 recreated;	/* the backend's cursor was made anew (a
 					   durable consumer that disagreed) */
 };
 
@@ -61,7 +73,8 @@ enum feed_result {
 	FEED_REPOSITION,	/* deliveries lost, consumer or connection
 				   gone: position again */
 	FEED_EPERM,		/* refused by the server: EX_NOPERM */
-	FEED_ECONFIG		/* unusable configuration or secret: EX_CONFIG */
+	FEED_ECONFIG,		/* unusable configuration or secret: EX_CONFIG */
+	FEED_EDAMAGED		/* stored history failed its check: EX_DATAERR */
 };
 
 struct feed;
@@ -96,5 +109,8 @@ enum feed_result feed_ack(struct feed *f, size_t i, char *err, size_t errlen);
 enum feed_result feed_drained(struct feed *f, uint64_t folded, int *drained,
 	    char *err, size_t errlen);
 void	feed_close(struct feed *f);
+void	feed_pos_hole(struct feed_pos *pos, uint64_t from_seq, uint64_t to_seq);
+uint64_t feed_pos_missing(const struct feed_pos *pos, uint64_t from_seq,
+	    struct feed_hole *first);
 
 #endif /* FEED_H */

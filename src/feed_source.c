@@ -49,6 +49,21 @@ result(struct feed_source *fs, enum source_result r,
 	}
 }
 
+/*
+ * Reads the state of the consumer read from: the durable one by its name
+ * (libnats 3.4.1 answers Invalid Subscription when asked through a pull
+ * subscription bound to a durable), the ephemeral one through its
+ * subscription (it has no name of ours).
+ */
+static enum source_result
+consumer_info(struct feed_source *fs, struct source_consumer_info *ci,
+    char *err, size_t errlen)
+{
+	if (fs->mode == FEED_SOURCE_DURABLE)
+		return source_consumer_info(fs->source, ci, err, errlen);
+	return source_sub_info(fs->source, ci, err, errlen);
+}
+
 static enum feed_result
 fs_connect(struct feed *f, char *err, size_t errlen)
 {
@@ -66,6 +81,7 @@ fs_position(struct feed *f, uint64_t start_seq, struct feed_pos *pos,
 {
 	struct feed_source *fs = (struct feed_source *)f;
 	struct source_stream_info si;
+	struct source_consumer_info ci;
 	enum source_result r;
 
 	memset(pos, 0, sizeof(*pos));
@@ -76,18 +92,22 @@ fs_position(struct feed *f, uint64_t start_seq, struct feed_pos *pos,
 	if ((r = source_stream_info(fs->source, &si, err, errlen)) != SOURCE_OK)
 		return result(fs, r, FEED_RETRY);
 	pos->last_seq = si.last_seq;
-	if (si.first_seq > start_seq) {
-		/* Expired or purged: the stream starts later now. */
-		pos->hole_from = start_seq;
-		pos->hole_to = si.first_seq - 1;
-		pos->missing = si.first_seq - start_seq;
-	}
+	pos->backwards = si.last_seq + 1 < start_seq;
+	/* Expired or purged: the stream starts later now. */
+	if (si.first_seq > start_seq)
+		feed_pos_hole(pos, start_seq, si.first_seq - 1);
 	if (fs->mode == FEED_SOURCE_EPHEMERAL)
 		r = source_position_ephemeral(fs->source, start_seq, err, errlen);
 	else
 		r = source_position(fs->source, start_seq, &pos->recreated, err,
 		    errlen);
-	return result(fs, r, FEED_RETRY);
+	if (r != SOURCE_OK)
+		return result(fs, r, FEED_RETRY);
+	/* A new or reset consumer counts what it has to deliver. */
+	if ((r = consumer_info(fs, &ci, err, errlen)) != SOURCE_OK)
+		return result(fs, r, FEED_RETRY);
+	pos->pending = ci.num_pending;
+	return FEED_OK;
 }
 
 static enum feed_result
@@ -132,7 +152,7 @@ fs_drained(struct feed *f, uint64_t folded, int *drained, char *err,
 		snprintf(err, errlen, "not connected");
 		return FEED_RETRY;
 	}
-	if ((r = source_sub_info(fs->source, &ci, err, errlen)) != SOURCE_OK)
+	if ((r = consumer_info(fs, &ci, err, errlen)) != SOURCE_OK)
 		return result(fs, r, FEED_RETRY);
 	*drained = ci.num_pending == 0 && ci.delivered_seq <= folded;
 	return FEED_OK;

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "archive.h"
 #include "config.h"
 #include "db.h"
 #include "log.h"
@@ -273,10 +274,11 @@ static int
 cmd_migrate(const struct config *cfg, const struct options *o)
 {
 	char err[1024];
+	struct archive *ar = NULL;
 	struct db *d;
 	enum db_error e;
 	size_t i;
-	int applied;
+	int applied, more = 0;
 
 	(void)o;
 	for (i = 0; i < cfg->naccounts; i++) {
@@ -292,8 +294,20 @@ cmd_migrate(const struct config *cfg, const struct options *o)
 			db_close(d);
 			return EX_IOERR;
 		}
-		printf("%s: %d migration%s applied to %s\n", a->name, applied,
-		    applied == 1 ? "" : "s", a->database);
+		/* The archive, under the database's lock. */
+		if (a->archive != NULL && archive_open(a->archive, 0, &more, &ar,
+		    err, sizeof(err)) != ARCHIVE_OK) {
+			fprintf(stderr, "projector: account %s: %s\n", a->name, err);
+			db_close(d);
+			return EX_IOERR;
+		}
+		applied += a->archive != NULL ? more : 0;
+		printf("%s: %d migration%s applied to %s%s%s\n", a->name, applied,
+		    applied == 1 ? "" : "s", a->database,
+		    a->archive != NULL ? " and " : "",
+		    a->archive != NULL ? a->archive : "");
+		archive_close(ar);
+		ar = NULL;
 		db_close(d);
 	}
 	return 0;

@@ -145,23 +145,25 @@ unavailable(struct reader *r, enum feed_result fr, const char *what,
 static enum reader_next
 position(struct reader *r, struct reader_out *out, char *err, size_t errlen)
 {
-	uint64_t cp = fold_min_checkpoint(r->p->fold);
+	uint64_t start = fold_min_checkpoint(r->p->fold) + 1;
 	enum feed_result fr;
 
+	if (r->p->start != NULL)
+		start = r->p->start(r->p->arg, start);
 	if ((fr = feed_connect(r->p->feed, err, errlen)) != FEED_OK)
 		return unavailable(r, fr, "cannot connect", out, err, errlen);
-	fr = feed_position(r->p->feed, cp + 1, &out->pos, err, errlen);
+	fr = feed_position(r->p->feed, start, &out->pos, err, errlen);
 	if (fr != FEED_OK)
 		return unavailable(r, fr, "cannot position the consumer", out,
 		    err, errlen);
-	out->start_seq = cp + 1;
+	out->start_seq = start;
 	r->positioned = 1;
 	r->idle = 0;
 	r->away_since_ms = 0;
 	recovered(r);
-	/* Nothing after the checkpoint: whatever was pending is gone. */
-	r->pending = out->pos.last_seq <= cp ? 0 : UINT64_MAX;
-	r->behind = out->pos.last_seq > cp ? out->pos.last_seq - cp : 0;
+	/* Nothing to deliver: whatever was pending is gone. */
+	r->pending = out->pos.pending == 0 ? 0 : UINT64_MAX;
+	r->behind = out->pos.pending;
 	if (out->pos.last_seq > r->stream_last)
 		r->stream_last = out->pos.last_seq;
 	return READER_POSITIONED;

@@ -5,8 +5,8 @@
  *
  * reader_step() does the next thing that needs doing and says what it was:
  * - not positioned: connect the feed and position it at the fold's
- *   checkpoint + 1 (READER_POSITIONED, with what the feed holds; the caller
- *   judges a gap or a stream that went backwards);
+ *   checkpoint + 1, or where start says (READER_POSITIONED, with what the
+ *   feed holds; the caller judges a gap or a stream that went backwards);
  * - a batch in hand that did not commit (SQLite busy or full): fold it
  *   again;
  * - otherwise fetch the next batch and fold it in one transaction, the
@@ -53,6 +53,13 @@ typedef enum fold_result reader_commit_fn(void *arg, struct feed *feed,
 		    size_t count, char *err, size_t errlen);
 /* Says whether the reader's owner wants it to stop (ends pauses). */
 typedef int	reader_stop_fn(void *arg);
+/*
+ * Says where to position the feed, given the fold's checkpoint + 1 (the
+ * default): the live worker starts lower while its archive lags behind the
+ * checkpoint, so that what the archive lacks comes again (the fold skips
+ * what it has).
+ */
+typedef uint64_t reader_start_fn(void *arg, uint64_t next_seq);
 
 struct reader_params {
 	struct feed		*feed;
@@ -65,8 +72,9 @@ struct reader_params {
 	int			 give_up_ms;	  /* unavailable this long:
 						     stop; 0: never */
 	reader_commit_fn	*before_commit;	  /* optional */
+	reader_start_fn		*start;		  /* optional */
 	reader_stop_fn		*stopping;
-	void			*arg;		  /* of both functions */
+	void			*arg;		  /* of the functions */
 };
 
 enum reader_next {

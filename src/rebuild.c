@@ -185,7 +185,7 @@ step(struct rebuild *r, char *err, size_t errlen)
 	switch (reader_step(r->reader, &o, err, errlen)) {
 	case READER_POSITIONED:
 		cp = o.start_seq - 1;
-		if (o.pos.last_seq < cp) {
+		if (o.pos.backwards) {
 			snprintf(err, errlen, "the stream's last seq %llu is below"
 			    " the shadow's checkpoint %llu",
 			    (unsigned long long)o.pos.last_seq,

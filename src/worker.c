@@ -9,12 +9,14 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "db.h"
 #include "fault.h"
+#include "feed_archive.h"
 #include "feed_source.h"
 #include "fold.h"
 #include "log.h"
@@ -30,7 +32,8 @@
  * the message says what to check.
  */
 static int
-accept_gap(struct worker *w, uint64_t cp, const struct feed_pos *pos)
+accept_gap(struct worker *w, uint64_t cp, const struct feed_hole *hole,
+    uint64_t missing)
 {
 	char err[WORKER_ERR_LEN];
 
@@ -40,41 +43,43 @@ accept_gap(struct worker *w, uint64_t cp, const struct feed_pos *pos)
 		    " applied (checkpoint %llu). Run with --accept-gap to go on"
 		    " without them, or replay to rebuild from what the stream"
 		    " holds", w->p->acct->stream,
-		    (unsigned long long)pos->hole_from,
-		    (unsigned long long)pos->hole_to, (unsigned long long)cp);
+		    (unsigned long long)hole->from_seq,
+		    (unsigned long long)hole->to_seq, (unsigned long long)cp);
 		log_error("events expired before they were applied", "account=%s"
 		    " checkpoint=%llu missing_from=%llu missing_to=%llu error=%s",
 		    w->name, (unsigned long long)cp,
-		    (unsigned long long)pos->hole_from,
-		    (unsigned long long)pos->hole_to, err);
+		    (unsigned long long)hole->from_seq,
+		    (unsigned long long)hole->to_seq, err);
 		worker_set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
 	log_warn("events expired before they were applied; going on"
 	    " (--accept-gap)", "account=%s checkpoint=%llu missing_from=%llu"
 	    " missing_to=%llu missing=%llu", w->name, (unsigned long long)cp,
-	    (unsigned long long)pos->hole_from,
-	    (unsigned long long)pos->hole_to,
-	    (unsigned long long)pos->missing);
-	if (db_add_meta(w->db, "gap_events", pos->missing, err,
-	    sizeof(err)) == -1)
+	    (unsigned long long)hole->from_seq,
+	    (unsigned long long)hole->to_seq, (unsigned long long)missing);
+	if (db_add_meta(w->db, "gap_events", missing, err, sizeof(err)) == -1)
 		log_warn("cannot record the gap", "account=%s error=%s", w->name,
 		    err);
 	return 0;
 }
 
 /*
- * The feed was positioned at the checkpoint + 1: compares what the stream
- * holds with the checkpoint. Returns 0 to go on, or an exit code.
+ * The feed was positioned: compares what it holds with the checkpoint.
+ * Returns 0 to go on, or an exit code.
  */
 static int
 positioned(struct worker *w, const struct reader_out *o)
 {
 	char err[WORKER_ERR_LEN];
-	uint64_t cp = o->start_seq - 1;
+	struct feed_hole hole;
+	uint64_t cp = fold_min_checkpoint(w->fold), missing;
 	int code;
 
-	if (o->pos.last_seq < cp) {
+	if (!o->pos.backwards && w->archive != NULL &&
+	    (code = worker_archive_lost(w, &o->pos)) != 0)
+		return code;
+	if (o->pos.backwards) {
 		/* Folding on would mix two histories in one view. */
 		snprintf(err, sizeof(err), "stream %s went backwards: the"
 		    " database has applied up to seq %llu but the stream's last"
@@ -89,7 +94,8 @@ positioned(struct worker *w, const struct reader_out *o)
 		worker_set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
-	if (o->pos.missing > 0 && (code = accept_gap(w, cp, &o->pos)) != 0)
+	missing = feed_pos_missing(&o->pos, cp + 1, &hole);
+	if (missing > 0 && (code = accept_gap(w, cp, &hole, missing)) != 0)
 		return code;
 	if (!w->have_target) {
 		w->target = o->pos.last_seq;
@@ -105,18 +111,28 @@ positioned(struct worker *w, const struct reader_out *o)
 	return 0;
 }
 
-/* The before_commit hook of the live reader: a fault point, for tests. */
+/*
+ * The live reader's last step before COMMIT: the batch goes into the
+ * archive first. The fault point lies between the two commits.
+ */
 static enum fold_result
 before_commit(void *arg, struct feed *feed, size_t count, char *err,
     size_t errlen)
 {
-	(void)arg;
-	(void)feed;
-	(void)count;
-	(void)err;
-	(void)errlen;
+	struct worker *w = arg;
+	enum fold_result r;
+
+	if (w->archive != NULL &&
+	    (r = worker_archive_batch(w, feed, count, err, errlen)) != FOLD_OK)
+		return r;
 	fault_point("before_commit");
 	return FOLD_OK;
+}
+
+static uint64_t
+start(void *arg, uint64_t next_seq)
+{
+	return worker_archive_start(arg, next_seq);
 }
 
 static int
@@ -128,14 +144,20 @@ stopping(void *arg)
 }
 
 /*
- * Opens the account's durable feed (not connected yet) and the reader that
- * folds it into the live fold. Cannot fail.
+ * Opens the account's durable feed (not connected yet), behind its archive
+ * when it has one, and the reader that folds it into the live fold. Cannot
+ * fail.
  */
 static void
 open_reader(struct worker *w)
 {
 	w->feed = feed_source_new(w->p->cfg, w->p->acct, FEED_SOURCE_DURABLE,
 	    worker_on_conn, w);
+	/* The history the archive holds comes first, then the stream. */
+	if (w->archive != NULL) {
+		w->feed = feed_archive_new(w->p->acct->archive, w->feed);
+		w->rp.start = start;
+	}
 	w->rp.feed = w->feed;
 	w->rp.fold = w->fold;
 	w->rp.batch = w->p->cfg->max_events;
@@ -276,7 +298,8 @@ worker_run(const struct worker_params *p)
 	}
 	worker_check_secret(&w);
 	w.tty = isatty(STDERR_FILENO);
-	if ((code = worker_open_db(&w)) != 0)
+	if ((code = worker_open_db(&w)) != 0 ||
+	    (code = worker_open_archive(&w)) != 0)
 		goto done;
 	open_reader(&w);
 	if ((code = worker_rebuild_start(&w)) != 0)
@@ -306,6 +329,8 @@ done:
 	feed_close(w.feed);
 	reader_free(w.reader);
 	fold_close(w.fold);
+	archive_close(w.archive);
+	free(w.arecs);
 	db_close(w.db);
 	return code;
 }

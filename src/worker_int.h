@@ -1,8 +1,9 @@
 /*
  * worker_int.h: what the files of the worker module share, and no other
  * module may use: worker.c (the loop: the feed and its reader, and what
- * each step means to a live account), worker_open.c (choosing the
- * projections, opening the database and the live fold), worker_rebuild.c (looking after a
+ * each step means to a live account), worker_archive.c (keeping the
+ * archive), worker_open.c (choosing the projections, opening the database,
+ * its archive and the live fold), worker_rebuild.c (looking after a
  * background rebuild) and worker_report.c (logging, states, progress). The
  * public interface is worker.h.
  */
@@ -12,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive.h"
 #include "feed.h"
 #include "fold.h"
 #include "reader.h"
@@ -45,6 +47,10 @@ struct worker {
 	struct worker_proj		 projs[PROJECTION_MAX];
 	size_t				 nprojs;
 	struct db			*db;
+	struct archive			*archive;	/* NULL: archive: false */
+	uint64_t			 archive_mark;	/* as last written */
+	struct archive_rec		*arecs;		/* a batch, for the archive */
+	size_t				 narecs;	/* capacity */
 	struct fold			*fold;		/* the live projections */
 	struct feed			*feed;
 	struct reader			*reader;
@@ -73,8 +79,15 @@ void	worker_progress(struct worker *w, int force);
 int	worker_select(struct worker *w, char *err, size_t errlen);
 void	worker_check_secret(struct worker *w);
 int	worker_open_db(struct worker *w);
+int	worker_open_archive(struct worker *w);
 int	worker_fold_live(struct worker *w);
 size_t	worker_nlive(const struct worker *w);
+
+/* worker_archive.c */
+enum fold_result worker_archive_batch(struct worker *w, struct feed *feed,
+	    size_t count, char *err, size_t errlen);
+uint64_t worker_archive_start(struct worker *w, uint64_t next_seq);
+int	worker_archive_lost(struct worker *w, const struct feed_pos *pos);
 
 /* worker_rebuild.c */
 int	worker_rebuild_start(struct worker *w);

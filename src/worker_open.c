@@ -112,6 +112,29 @@ worker_open_db(struct worker *w)
 	return open_fold(w);
 }
 
+/*
+ * Opens the account's archive for writing, once the database's lock is
+ * ours (it covers the archive too), and reads its mark. Returns 0 or an
+ * exit code.
+ */
+int
+worker_open_archive(struct worker *w)
+{
+	char err[WORKER_ERR_LEN];
+
+	if (w->p->acct->archive == NULL)
+		return 0;
+	if (archive_open(w->p->acct->archive, 0, NULL, &w->archive, err,
+	    sizeof(err)) != ARCHIVE_OK ||
+	    archive_mark(w->archive, &w->archive_mark, err,
+	    sizeof(err)) != ARCHIVE_OK) {
+		log_error("cannot open the archive", "account=%s error=%s",
+		    w->name, err);
+		return EX_IOERR;
+	}
+	return 0;
+}
+
 void
 worker_check_secret(struct worker *w)
 {

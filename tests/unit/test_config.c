@@ -315,7 +315,8 @@ test_unknown_keys(void **state)
 	    " max_wait_ms)");
 	load_fails(ACCOUNT "    durable: x\n",
 	    "t.yaml:5:5: unknown key 'durable' in an account (allowed: name,"
-	    " auth, stream, subjects, consumer, database, projections)");
+	    " auth, stream, subjects, consumer, database, archive,"
+	    " projections)");
 	load_fails(ACCOUNT "    auth:\n      username: u\n",
 	    "t.yaml:6:7: unknown key 'username' in auth (allowed: user,"
 	    " password_file, token_file, nkey, nkey_seed_file, creds_file)");
@@ -502,6 +503,61 @@ test_paths(void **state)
 	assert_string_equal(cfg->accounts[0].database, "data/ga-1.db");
 	assert_string_equal(cfg->accounts[0].secret_file, "secrets/t");
 	config_free(cfg);
+}
+
+/*
+ * archive: a file beside the database by default, a path relative to the
+ * configuration's folder, or false; each account's own.
+ */
+static void
+test_archive(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok(ACCOUNT);
+	assert_string_equal(cfg->accounts[0].archive,
+	    "/etc/projector/data/ga-1.db-archive");
+	config_free(cfg);
+	cfg = load_ok(ACCOUNT "    archive: history/ga-1.archive\n");
+	assert_string_equal(cfg->accounts[0].archive,
+	    "/etc/projector/history/ga-1.archive");
+	config_free(cfg);
+	cfg = load_ok(ACCOUNT "    archive: true\n");
+	assert_string_equal(cfg->accounts[0].archive,
+	    "/etc/projector/data/ga-1.db-archive");
+	config_free(cfg);
+	cfg = load_ok(ACCOUNT "    archive: false\n");
+	assert_null(cfg->accounts[0].archive);
+	config_free(cfg);
+	/* Quoted, "false" is a file called false. */
+	cfg = load_ok(ACCOUNT "    archive: \"false\"\n");
+	assert_string_equal(cfg->accounts[0].archive, "/etc/projector/false");
+	config_free(cfg);
+	load_fails(ACCOUNT "    archive: [a]\n",
+	    "t.yaml:5:14: 'archive' must be a string, not a list");
+	validate_fails(ACCOUNT "    archive: data/ga-1.db\n",
+	    "t.yaml:5:14: archive '/etc/projector/data/ga-1.db' is already"
+	    " used (line 2); give each account an archive of its own");
+	validate_fails(ACCOUNT "    archive: h.db\n"
+	    "  - name: ga-2\n"
+	    "    stream: everything\n"
+	    "    database: data/ga-2.db\n"
+	    "    archive: h.db\n",
+	    "t.yaml:9:14: archive '/etc/projector/h.db' is already used"
+	    " (line 2); give each account an archive of its own");
+	validate_fails(ACCOUNT
+	    "  - name: ga-2\n"
+	    "    stream: everything\n"
+	    "    database: data/ga-2.db\n"
+	    "    archive: data/ga-1.db\n",
+	    "t.yaml:8:14: archive '/etc/projector/data/ga-1.db' is already used"
+	    " (line 2); give each account an archive of its own");
+	validate_ok(ACCOUNT "    archive: false\n"
+	    "  - name: ga-2\n"
+	    "    stream: everything\n"
+	    "    database: data/ga-2.db\n"
+	    "    archive: false\n");
 }
 
 static void
@@ -736,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_batch_ranges),
 		cmocka_unit_test(test_projections),
+		cmocka_unit_test(test_archive),
 		cmocka_unit_test(test_subjects_empty),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_syntax_errors),
