@@ -125,36 +125,36 @@ feed_pos_hole(struct feed_pos *pos, uint64_t from_seq, uint64_t to_seq)
 }
 
 /*
- * Returns how many sequences from from_seq on fall in the holes pos lists,
- * and sets *first to the first of them, cut to start at from_seq (both 0
- * when there is none). Cannot fail.
+ * Returns how many sequences from from_seq to to_seq fall in pos's holes,
+ * and sets *first to the first such hole, cut to that range (both 0 when
+ * there is none). Holes pos counts but could not list lie after the listed
+ * ones: they count when the last listed hole ends before to_seq. Cannot
+ * fail.
  */
 uint64_t
 feed_pos_missing(const struct feed_pos *pos, uint64_t from_seq,
-    struct feed_hole *first)
+    uint64_t to_seq, struct feed_hole *first)
 {
-	uint64_t n = 0, f;
+	uint64_t n = 0, listed = 0, f, t;
 	size_t i;
 
 	memset(first, 0, sizeof(*first));
 	for (i = 0; i < pos->nholes; i++) {
-		if (pos->holes[i].to_seq < from_seq)
+		const struct feed_hole *h = &pos->holes[i];
+
+		listed += h->to_seq - h->from_seq + 1;
+		if (h->to_seq < from_seq || h->from_seq > to_seq)
 			continue;
-		f = pos->holes[i].from_seq > from_seq ? pos->holes[i].from_seq :
-		    from_seq;
+		f = h->from_seq > from_seq ? h->from_seq : from_seq;
+		t = h->to_seq < to_seq ? h->to_seq : to_seq;
 		if (first->from_seq == 0) {
 			first->from_seq = f;
-			first->to_seq = pos->holes[i].to_seq;
+			first->to_seq = t;
 		}
-		n += pos->holes[i].to_seq - f + 1;
+		n += t - f + 1;
 	}
-	/* Beyond the listed holes: all of them start after the last listed. */
-	if (pos->nholes == FEED_POS_HOLES) {
-		uint64_t listed = 0;
-
-		for (i = 0; i < pos->nholes; i++)
-			listed += pos->holes[i].to_seq - pos->holes[i].from_seq + 1;
+	if (pos->missing > listed && (pos->nholes == 0 ||
+	    pos->holes[pos->nholes - 1].to_seq < to_seq))
 		n += pos->missing - listed;
-	}
 	return n;
 }

@@ -111,6 +111,6 @@ enum feed_result feed_drained(struct feed *f, uint64_t folded, int *drained,
 void	feed_close(struct feed *f);
 void	feed_pos_hole(struct feed_pos *pos, uint64_t from_seq, uint64_t to_seq);
 uint64_t feed_pos_missing(const struct feed_pos *pos, uint64_t from_seq,
-	    struct feed_hole *first);
+	    uint64_t to_seq, struct feed_hole *first);
 
 #endif /* FEED_H */

@@ -5,7 +5,9 @@
  */
 #include <sysexits.h>
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include "archive.h"
 #include "config.h"
 #include "db.h"
+#include "export.h"
 #include "log.h"
 #include "projections.h"
 #include "registry.h"
@@ -41,6 +44,8 @@ struct options {
 	int		 once;
 	int		 accept_gap;
 	int		 json;
+	uint64_t	 from_seq;	/* archive export: 0 = the first */
+	uint64_t	 to_seq;	/* archive export: 0 = the mark */
 };
 
 static const char usage_text[] =
@@ -59,30 +64,37 @@ static const char usage_text[] =
 "  check-config -c FILE        parse and validate, no network\n"
 "  migrate -c FILE             apply pending schema migrations and exit\n"
 "  replay -c FILE [--account NAME] [--projection NAME] [--once]\n"
+"         [--accept-gap]\n"
 "                              rebuild from sequence 1 into a shadow while\n"
 "                              readers keep the old view; swap when caught\n"
 "                              up, then go on live (--once: exit after it)\n"
 "  verify -c FILE [--account NAME] [--projection NAME]\n"
 "                              rebuild into a scratch copy up to the live\n"
 "                              checkpoint and compare: exit 0 equal, 1 not\n"
+"  archive export -c FILE --account NAME [--from SEQ] [--to SEQ]\n"
+"                              the account's archived history as JSON Lines\n"
+"                              on stdout (seq, stored time, subject, payload)\n"
 "\n"
 "options:\n"
 "  -c, --config FILE           the YAML configuration\n"
 "      --once                  with run: stop when caught up\n"
 "      --accept-gap            with run: go on when events expired from the\n"
-"                              stream before they were applied (else exit 78)\n"
+"                              stream before they were applied (else exit 78);\n"
+"                              with replay: rebuild from what the archive and\n"
+"                              the stream still hold (else exit 78)\n"
 "      --json                  with status: JSON on stdout\n"
 "      --account NAME          with replay/verify: only that account\n"
+"      --from SEQ, --to SEQ    with archive export: the range (default all)\n"
 "      --projection NAME       with replay/verify: only that projection\n"
 "      --log-format FORMAT     logfmt (default) or json, on stderr\n"
 "      --log-level LEVEL       debug, info (default), warn or error\n"
 "  -h, --help                  this text\n"
 "  -V, --version               the version\n"
 "\n"
-"exit status: 0 ok, 64 usage, 66 missing input file, 69 NATS or stream\n"
-"unavailable, 70 internal error, 73 cannot create the database, 74 I/O\n"
-"error, 75 another instance holds the database, 77 permission denied,\n"
-"78 invalid configuration.\n";
+"exit status: 0 ok, 64 usage, 65 damaged archive, 66 missing input file,\n"
+"69 NATS or stream unavailable, 70 internal error, 73 cannot create the\n"
+"database, 74 I/O error, 75 another instance holds the database, 77\n"
+"permission denied, 78 invalid configuration or a history with a hole.\n";
 
 static void
 on_signal(int sig)
@@ -117,6 +129,23 @@ usage_error(const char *fmt, const char *arg)
 	return EX_USAGE;
 }
 
+/* Reads a stream sequence: a decimal number, 1 or more. */
+static int
+parse_seq(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /*
  * Parses argv into o: the command comes first (projector run -c FILE), the
  * options in any order after it; --help and --version also work alone.
@@ -126,9 +155,11 @@ static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_ONCE = 256, OPT_JSON, OPT_ACCOUNT, OPT_PROJECTION,
-	    OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_ACCEPT_GAP };
+	    OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_ACCEPT_GAP, OPT_FROM, OPT_TO };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "accept-gap", no_argument, NULL, OPT_ACCEPT_GAP },
 		{ "json", no_argument, NULL, OPT_JSON },
@@ -149,6 +180,14 @@ parse_args(int argc, char **argv, struct options *o)
 		o->command = argv[1];
 		first = 2;
 	}
+	/* Two words: archive export. */
+	if (o->command != NULL && strcmp(o->command, "archive") == 0) {
+		if (argc < 3 || strcmp(argv[2], "export") != 0)
+			return usage_error("%s", "archive: the command is"
+			    " 'archive export'");
+		o->command = "archive export";
+		first = 3;
+	}
 	optind = first;
 	opterr = 0;	/* usage_error() says it, on one line */
 	while ((ch = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
@@ -161,6 +200,13 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_ACCEPT_GAP:
 			o->accept_gap = 1;
+			break;
+		case OPT_FROM:
+		case OPT_TO:
+			if (parse_seq(optarg, ch == OPT_FROM ? &o->from_seq :
+			    &o->to_seq) == -1)
+				return usage_error("'%s' is not a sequence number"
+				    " (1 or more)", optarg);
 			break;
 		case OPT_JSON:
 			o->json = 1;
@@ -351,7 +397,7 @@ cmd_verify(const struct config *cfg, const struct options *o)
 	char err[1024];
 	enum verify_result vr;
 	size_t i;
-	int code = 0;
+	int code = 0, failed;
 
 	for (i = 0; i < cfg->naccounts; i++) {
 		const struct config_account *a = &cfg->accounts[i];
@@ -359,11 +405,11 @@ cmd_verify(const struct config *cfg, const struct options *o)
 		if (o->account != NULL && strcmp(o->account, a->name) != 0)
 			continue;
 		vr = verify_account(cfg, a, projections_builtin, o->projection,
-		    &stop_requested, stdout, err, sizeof(err));
+		    &stop_requested, stdout, &failed, err, sizeof(err));
 		fflush(stdout);
 		if (vr == VERIFY_ERROR) {
 			fprintf(stderr, "projector: verify %s: %s\n", a->name, err);
-			return EX_UNAVAILABLE;
+			return failed;
 		}
 		if (vr == VERIFY_DIFFERENT)
 			code = 1;
@@ -454,6 +500,30 @@ cmd_replay(const struct config *cfg, const struct options *o)
  * The commands (tmux's cmd_table). Every one needs the same start: a valid
  * configuration and a checked --account/--projection.
  */
+/* archive export: one account's history, as JSON Lines on stdout. */
+static int
+cmd_archive_export(const struct config *cfg, const struct options *o)
+{
+	char err[1024];
+	size_t i;
+	int code;
+
+	if (o->account == NULL) {
+		fprintf(stderr, "projector: archive export: --account NAME is"
+		    " required\n");
+		return EX_USAGE;
+	}
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(o->account, cfg->accounts[i].name) == 0)
+			break;
+	code = export_archive(&cfg->accounts[i], o->from_seq, o->to_seq,
+	    stdout, err, sizeof(err));
+	if (code != 0)
+		fprintf(stderr, "projector: archive export %s: %s\n", o->account,
+		    err);
+	return code;
+}
+
 static const struct command {
 	const char	*name;
 	int		(*run)(const struct config *, const struct options *);
@@ -464,6 +534,7 @@ static const struct command {
 	{ "migrate", cmd_migrate },
 	{ "replay", cmd_replay },
 	{ "verify", cmd_verify },
+	{ "archive export", cmd_archive_export },
 };
 
 /* Returns the command called name, or NULL. Cannot fail. */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "feed_archive.h"
 #include "feed_source.h"
 #include "reader.h"
 #include "rebuild.h"
@@ -175,6 +176,45 @@ idle(struct rebuild *r, char *err, size_t errlen)
 	return REBUILD_GO;
 }
 
+/*
+ * The history from the shadow's checkpoint on has holes: a rebuild never
+ * makes a view of less than the whole history unless it was told to, and
+ * then it says so in the shadow's projector_meta. Returns 0 to go on, or -1
+ * with err and r->code.
+ */
+static int
+holes(struct rebuild *r, const struct feed_pos *pos, uint64_t cp, char *err,
+    size_t errlen)
+{
+	const struct config_account *a = r->p.acct;
+	struct feed_hole h;
+	uint64_t n;
+
+	n = feed_pos_missing(pos, cp + 1, r->p.limit_seq != 0 ?
+	    r->p.limit_seq : UINT64_MAX, &h);
+	if (n == 0)
+		return 0;
+	if (!r->p.accept_gap) {
+		snprintf(err, errlen, "the history has a hole: seq %llu to %llu"
+		    " (%llu in all) %s. Nothing was changed. Restore the archive"
+		    " from a backup, or rebuild from what exists, on purpose,"
+		    " with replay --accept-gap",
+		    (unsigned long long)h.from_seq, (unsigned long long)h.to_seq,
+		    (unsigned long long)n, a->archive != NULL ?
+		    "are neither in the archive nor in the stream" :
+		    "are no longer in the stream, and the account keeps no"
+		    " archive (archive: false)");
+		r->code = EX_CONFIG;
+		return -1;
+	}
+	if (db_add_meta(r->db, "gap_events", n, err, errlen) == -1)
+		return -1;
+	pthread_mutex_lock(&r->mu);
+	r->prog.gap_events += n;
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
 /* One turn of the reader, and what it means to a rebuild. */
 static enum rebuild_next
 step(struct rebuild *r, char *err, size_t errlen)
@@ -193,6 +233,8 @@ step(struct rebuild *r, char *err, size_t errlen)
 			r->code = EX_CONFIG;
 			return REBUILD_STOP;
 		}
+		if (holes(r, &o.pos, cp, err, errlen) == -1)
+			return REBUILD_STOP;
 		pthread_mutex_lock(&r->mu);
 		if (r->prog.target_seq == 0)
 			r->prog.target_seq = r->p.limit_seq != 0 ?
@@ -221,12 +263,17 @@ step(struct rebuild *r, char *err, size_t errlen)
 	}
 }
 
-/* Opens the shadow's reader: an ephemeral consumer of the account's stream. */
+/*
+ * Opens the shadow's reader: the account's archive, if it keeps one, then an
+ * ephemeral consumer of its stream.
+ */
 static void
 open_reader(struct rebuild *r)
 {
 	r->feed = feed_source_new(r->p.cfg, r->p.acct, FEED_SOURCE_EPHEMERAL,
 	    NULL, NULL);
+	if (r->p.acct->archive != NULL)
+		r->feed = feed_archive_new(r->p.acct->archive, r->feed);
 	r->rp.feed = r->feed;
 	r->rp.fold = r->fold;
 	r->rp.batch = r->p.cfg->max_events > REBUILD_BATCH_MIN ?

@@ -4,13 +4,19 @@
  * readers the old view.
  *
  * rebuild_start() opens (or, with fresh, recreates) the shadow file, reads
- * the stream through an ephemeral consumer of its own (the durable consumer
- * is left alone) and folds it with bulk settings: large transactions and no
- * fsync. A shadow left by an interrupted rebuild of the same projections and
+ * the account's history (its archive when it keeps one, then the stream
+ * through an ephemeral consumer of its own; the durable consumer is left
+ * alone) and folds it with bulk settings: large transactions and no fsync.
+ * A shadow left by an interrupted rebuild of the same projections and
  * versions is resumed from its checkpoint; any other is discarded. When the
  * shadow has caught up with the stream, or reached limit_seq, the thread
  * stops folding and reports REBUILD_READY: the caller then swaps the shadow
  * in (swap.h) or compares it (verify.h), and calls rebuild_finish().
+ *
+ * A history with holes (events neither the archive nor the stream holds
+ * any more) fails the rebuild with EX_CONFIG and the missing range, unless
+ * accept_gap: then the shadow's projector_meta counts them (gap_events),
+ * and a swap carries that count over.
  *
  * The thread logs nothing: rebuild_progress() tells its owner, which logs.
  *
@@ -41,6 +47,7 @@ struct rebuild_params {
 	size_t				 nprojs;	/* those to rebuild */
 	char				 shadow_path[REBUILD_PATH_MAX];
 	int				 fresh;		/* never resume */
+	int				 accept_gap;	/* fold on past holes */
 	uint64_t			 limit_seq;	/* 0 = until caught up */
 	int				 give_up_ms;	/* NATS away this long:
 							   fail; 0 = wait */
@@ -58,6 +65,7 @@ struct rebuild_progress {
 	uint64_t		done_seq;	/* the shadow's checkpoint */
 	uint64_t		target_seq;	/* the stream's last seq at start */
 	uint64_t		events;		/* messages folded by this run */
+	uint64_t		gap_events;	/* sequences skipped in holes */
 	char			error[512];	/* last error, "" when none */
 	int			code;		/* REBUILD_FAILED: a sysexits
 						   code that says what to fix */

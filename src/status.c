@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "archive.h"
 #include "db.h"
 #include "source.h"
 #include "status.h"
@@ -87,6 +88,57 @@ done:
 	sqlite3_close(db);
 }
 
+/*
+ * Adds what the account's archive holds (archive.h): its range, size on
+ * disk and how much smaller than what it holds; "archive": null when it
+ * keeps none.
+ */
+static void
+read_archive(const struct config_account *acct, json_t *a)
+{
+	struct archive *ar = NULL;
+	struct archive_stat st;
+	struct stat sb;
+	json_t *j;
+	char err[512];
+
+	if (acct->archive == NULL) {
+		json_object_set_new(a, "archive", json_null());
+		return;
+	}
+	j = json_object();
+	json_object_set_new(a, "archive", j);
+	json_object_set_new(j, "path", json_string(acct->archive));
+	if (stat(acct->archive, &sb) == -1) {
+		json_object_set_new(j, "error",
+		    json_string("no archive yet (the worker has not run)"));
+		return;
+	}
+	if (archive_open(acct->archive, 1, NULL, &ar, err, sizeof(err)) !=
+	    ARCHIVE_OK || archive_stat(ar, &st, err, sizeof(err)) !=
+	    ARCHIVE_OK) {
+		json_object_set_new(j, "error", json_string(err));
+		archive_close(ar);
+		return;
+	}
+	archive_close(ar);
+	json_object_set_new(j, "first_seq", json_integer((json_int_t)st.first_seq));
+	json_object_set_new(j, "last_seq", json_integer((json_int_t)st.last_seq));
+	json_object_set_new(j, "mark", json_integer((json_int_t)st.mark));
+	json_object_set_new(j, "messages", json_integer((json_int_t)st.messages));
+	json_object_set_new(j, "blocks", json_integer((json_int_t)st.blocks));
+	json_object_set_new(j, "raw_bytes", json_integer((json_int_t)st.raw_bytes));
+	json_object_set_new(j, "file_bytes",
+	    json_integer((json_int_t)st.file_bytes));
+	json_object_set_new(j, "wal_bytes", json_integer((json_int_t)st.wal_bytes));
+	/* Against what it takes on disk now, -wal included. */
+	json_object_set_new(j, "ratio", json_real(st.file_bytes + st.wal_bytes >
+	    0 ? (double)st.raw_bytes / (double)(st.file_bytes + st.wal_bytes) :
+	    0.0));
+	json_object_set_new(j, "holes", json_integer((json_int_t)st.holes));
+	json_object_set_new(j, "missing", json_integer((json_int_t)st.missing));
+}
+
 /* Adds what NATS says of the stream and consumer; lag when both are known. */
 static void
 read_nats(const struct config *cfg, const struct config_account *acct,
@@ -137,6 +189,37 @@ str(const json_t *o, const char *key)
 	return s != NULL ? s : "-";
 }
 
+static long long
+num(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* One line for an archive: what it holds, its size on disk, its ratio. */
+static void
+print_archive(const json_t *ar, FILE *out)
+{
+	if (ar == NULL || json_is_null(ar)) {
+		fprintf(out, "  archive: none (archive: false)\n");
+		return;
+	}
+	if (json_object_get(ar, "error") != NULL) {
+		fprintf(out, "  archive %s: %s\n", str(ar, "path"),
+		    str(ar, "error"));
+		return;
+	}
+	fprintf(out, "  archive %s: seq %lld to %lld, %lld messages, %.1f MiB"
+	    " on disk for %.1f MiB of events (%.1fx)", str(ar, "path"),
+	    num(ar, "first_seq"), num(ar, "last_seq"), num(ar, "messages"),
+	    (double)(num(ar, "file_bytes") + num(ar, "wal_bytes")) /
+	    (1024.0 * 1024.0), (double)num(ar, "raw_bytes") / (1024.0 * 1024.0),
+	    json_real_value(json_object_get(ar, "ratio")));
+	if (num(ar, "holes") > 0)
+		fprintf(out, ", %lld holes (%lld seqs missing)", num(ar, "holes"),
+		    num(ar, "missing"));
+	fputc('\n', out);
+}
+
 static void
 print_table(const json_t *root, FILE *out)
 {
@@ -158,6 +241,7 @@ print_table(const json_t *root, FILE *out)
 			fprintf(out, "  nats: %s\n", str(a, "nats_error"));
 		if (json_object_get(a, "database_error") != NULL)
 			fprintf(out, "  database: %s\n", str(a, "database_error"));
+		print_archive(json_object_get(a, "archive"), out);
 		if (json_array_size(json_object_get(a, "projections")) > 0)
 			fprintf(out, "  %-18s %7s %10s %8s %-10s %6s  %s\n",
 			    "projection", "version", "last_seq", "lag", "state",
@@ -211,6 +295,7 @@ status_print(const struct config *cfg, int json, FILE *out)
 		json_object_set_new(a, "consumer", json_string(acct->consumer));
 		json_array_append_new(accounts, a);
 		read_database(acct, a);
+		read_archive(acct, a);
 		read_nats(cfg, acct, a);
 	}
 	if (json) {

@@ -157,6 +157,15 @@ swap_in(sqlite3 *live, const char *shadow_path,
 		if (copy_state(live, projs[i], err, errlen) == -1)
 			goto rollback;
 	}
+	/*
+	 * Events the rebuild went on without (replay --accept-gap): the file
+	 * says so as long as a view of it lacks them.
+	 */
+	if (db_exec(live, "INSERT INTO main.projector_meta (key, value)"
+	    " SELECT key, value FROM shadow.projector_meta"
+	    " WHERE key = 'gap_events' AND value > 0 ON CONFLICT DO UPDATE"
+	    " SET value = max(value, excluded.value)", NULL, err, errlen) == -1)
+		goto rollback;
 	if (db_exec(live, "COMMIT", NULL, err, errlen) == -1)
 		goto rollback;
 	db_exec(live, "DETACH shadow", NULL, err, errlen);

@@ -6,7 +6,9 @@
  * checkpoint, in ONE transaction: a reader sees the whole old view or the
  * whole new one, never a mix. The tables' indexes are dropped before the
  * copy and built again after it, inside the same transaction, which is
- * faster than keeping them up to date row by row.
+ * faster than keeping them up to date row by row. The shadow's gap_events
+ * (events a rebuild went on without) come along: the live count becomes the
+ * larger of the two.
  *
  * Memory: nothing is kept; the shadow is attached for the call only.
  */

@@ -1,6 +1,8 @@
 /*
  * verify.c: the `verify` command (see verify.h).
  */
+#include <sysexits.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,12 +241,15 @@ live_checkpoint(sqlite3 *live, const struct projection *p, uint64_t *seq,
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Rebuilds p up to seq into scratch and waits for it (or for a stop). */
+/*
+ * Rebuilds p up to seq into scratch and waits for it (or for a stop).
+ * Returns 0, or -1 with err and the rebuild's exit code in *code.
+ */
 static int
 rebuild_to(const struct config *cfg, const struct config_account *acct,
     const struct projection *const *builtin, const struct projection *p,
     const char *scratch, uint64_t seq, volatile sig_atomic_t *stop,
-    char *err, size_t errlen)
+    int *code, char *err, size_t errlen)
 {
 	struct rebuild_params rp;
 	struct rebuild_progress pr;
@@ -272,6 +277,8 @@ rebuild_to(const struct config *cfg, const struct config_account *acct,
 	if (pr.state == REBUILD_READY)
 		return 0;
 	snprintf(err, errlen, "%s", *stop ? "stopped" : pr.error);
+	if (!*stop && pr.code != 0)
+		*code = pr.code;
 	return -1;
 }
 
@@ -279,7 +286,8 @@ rebuild_to(const struct config *cfg, const struct config_account *acct,
 static enum verify_result
 verify_one(const struct config *cfg, const struct config_account *acct,
     const struct projection *const *builtin, const struct projection *p,
-    volatile sig_atomic_t *stop, FILE *out, char *err, size_t errlen)
+    volatile sig_atomic_t *stop, FILE *out, int *code, char *err,
+    size_t errlen)
 {
 	char scratch[REBUILD_PATH_MAX], state[32], ignored[512];
 	sqlite3 *live = NULL, *rebuilt = NULL;
@@ -311,7 +319,7 @@ verify_one(const struct config *cfg, const struct config_account *acct,
 		vr = VERIFY_EQUAL;
 		goto done;
 	}
-	if (rebuild_to(cfg, acct, builtin, p, scratch, seq, stop, err,
+	if (rebuild_to(cfg, acct, builtin, p, scratch, seq, stop, code, err,
 	    errlen) == -1 ||
 	    db_open_readonly(scratch, &rebuilt, err, errlen) == -1 ||
 	    verify_compare(live, rebuilt, p, out, &ndiffs, err, errlen) == -1)
@@ -337,18 +345,22 @@ done:
  * Verifies the projections of acct (or only the one named projection, which
  * must be one of them). Prints a verdict per projection, and the first
  * differences, to out. Returns VERIFY_EQUAL, VERIFY_DIFFERENT, or
- * VERIFY_ERROR with err.
+ * VERIFY_ERROR with err and, in *code, the exit code that says what to fix
+ * (EX_UNAVAILABLE unless the rebuild said better: EX_CONFIG for a history
+ * with a hole, EX_DATAERR for a damaged archive, EX_NOPERM).
  */
 enum verify_result
 verify_account(const struct config *cfg, const struct config_account *acct,
     const struct projection *const *builtin, const char *projection,
-    volatile sig_atomic_t *stop, FILE *out, char *err, size_t errlen)
+    volatile sig_atomic_t *stop, FILE *out, int *code, char *err,
+    size_t errlen)
 {
 	enum verify_result vr, worst = VERIFY_EQUAL;
 	const struct projection *p, *sel[PROJECTION_MAX];
 	size_t i, n = 0, nsel;
 
 	err[0] = '\0';
+	*code = EX_UNAVAILABLE;
 	if (registry_select(builtin, acct->projections, acct->nprojections, sel,
 	    &nsel, err, errlen) == -1)
 		return VERIFY_ERROR;
@@ -357,7 +369,8 @@ verify_account(const struct config *cfg, const struct config_account *acct,
 		if (projection != NULL && strcmp(projection, p->name) != 0)
 			continue;
 		n++;
-		vr = verify_one(cfg, acct, builtin, p, stop, out, err, errlen);
+		vr = verify_one(cfg, acct, builtin, p, stop, out, code, err,
+		    errlen);
 		if (vr == VERIFY_ERROR)
 			return vr;
 		if (vr == VERIFY_DIFFERENT)

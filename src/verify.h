@@ -36,6 +36,7 @@ int	verify_compare(sqlite3 *live, sqlite3 *rebuilt,
 enum verify_result verify_account(const struct config *cfg,
 	    const struct config_account *acct,
 	    const struct projection *const *builtin, const char *projection,
-	    volatile sig_atomic_t *stop, FILE *out, char *err, size_t errlen);
+	    volatile sig_atomic_t *stop, FILE *out, int *code, char *err,
+	    size_t errlen);
 
 #endif /* VERIFY_H */

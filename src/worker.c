@@ -94,7 +94,7 @@ positioned(struct worker *w, const struct reader_out *o)
 		worker_set_state(w, "failed", err);
 		return EX_CONFIG;
 	}
-	missing = feed_pos_missing(&o->pos, cp + 1, &hole);
+	missing = feed_pos_missing(&o->pos, cp + 1, UINT64_MAX, &hole);
 	if (missing > 0 && (code = accept_gap(w, cp, &hole, missing)) != 0)
 		return code;
 	if (!w->have_target) {

@@ -75,6 +75,8 @@ worker_rebuild_start(struct worker *w)
 		    rp.shadow_path);
 	/* An explicit replay starts from nothing; a version change resumes. */
 	rp.fresh = w->p->replay;
+	/* Only replay --accept-gap: a version rebuild waits for the owner. */
+	rp.accept_gap = w->p->replay && w->p->accept_gap;
 	rp.give_up_ms = w->p->once ? WORKER_ONCE_GIVE_UP_MS : 0;
 	rp.stop = w->p->stop;
 	w->rebuild_report_ms = clock_now_ms();
