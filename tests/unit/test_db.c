@@ -212,19 +212,23 @@ test_migrate_core(void **state)
 
 /*
  * With the built-in table: core, then each projection's scope, every file
- * once (in the table's order, or a view would miss the tables it reads).
+ * once (in the table's order, or a view would miss the tables it reads);
+ * the archive's scope belongs to the archive's file, never to a database.
  */
 static void
 test_migrate_table(void **state)
 {
 	struct fx *f = *state;
 	char err[512] = "";
-	int applied = -1;
+	int applied = -1, want = 0;
+	size_t i;
 
+	for (i = 0; i < migrate_nbuiltin; i++)
+		want += strcmp(migrate_builtin[i].scope, "archive") != 0;
 	f->d = open_ok(f->path);
 	assert_int_equal(db_migrate(f->d, projections_builtin, &applied, err,
 	    sizeof(err)), 0);
-	assert_int_equal(applied, (int)migrate_nbuiltin);
+	assert_int_equal(applied, want);
 	assert_string_equal(rows(f, db_handle(f->d), "SELECT"
 	    " group_concat(scope) FROM (SELECT DISTINCT scope"
 	    " FROM projector_migrations ORDER BY scope)"),
