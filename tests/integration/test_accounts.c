@@ -21,6 +21,7 @@
 
 #include <nats/nats.h>
 
+#include "db.h"
 #include "itest.h"
 #include "natsd.h"
 #include "proc.h"
@@ -151,7 +152,7 @@ rows(const char *db, const char *sql, char *buf, size_t len)
 	sqlite3 *conn;
 	char err[512];
 
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
+	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	testdb_rows(conn, sql, buf, len);
 	sqlite3_close(conn);

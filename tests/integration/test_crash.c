@@ -22,6 +22,7 @@
 
 #include <nats/nats.h>
 
+#include "db.h"
 #include "itest.h"
 #include "natsd.h"
 #include "proc.h"
@@ -89,7 +90,7 @@ assert_integrity(const char *db)
 	sqlite3_stmt *st;
 	char err[512];
 
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
+	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1,
 	    &st, NULL), SQLITE_OK);

@@ -50,6 +50,7 @@
 #include <nats/nats.h>
 
 #include "contract.h"
+#include "db.h"
 #include "itest.h"
 #include "probe.h"
 #include "publish.h"
@@ -598,7 +599,7 @@ assert_contract(struct itest_fx *f, json_t *expected)
 	sqlite3 *db;
 	char err[1024];
 
-	if (itest_open_ro(f->db, &db, err, sizeof(err)) == -1)
+	if (db_open_readonly(f->db, &db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	actual = contract_snapshot(db, err, sizeof(err));
 	sqlite3_close(db);
@@ -635,7 +636,7 @@ assert_parked_rows(struct itest_fx *f, const struct hostile_stream *hs)
 	char err[512], subject[256], proj[64], seq[64];
 	size_t h, p;
 
-	if (itest_open_ro(f->db, &db, err, sizeof(err)) == -1)
+	if (db_open_readonly(f->db, &db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT subject, reason,"
 	    " parked_at FROM projector_parked WHERE projection = ?1"

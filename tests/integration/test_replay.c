@@ -52,6 +52,7 @@
 #include <sqlite3.h>
 
 #include "contract.h"
+#include "db.h"
 #include "itest.h"
 #include "natsd.h"
 #include "proc.h"
@@ -463,7 +464,7 @@ snapshot_on(sqlite3 *conn, const char *db, char *err, size_t errlen)
 	json_t *s;
 
 	if (conn == NULL) {
-		if (itest_open_ro(db, &own, err, errlen) == -1)
+		if (db_open_readonly(db, &own, err, errlen) == -1)
 			return NULL;
 		conn = own;
 	}
@@ -546,7 +547,7 @@ rows(const char *db, const char *sql, char *buf, size_t len)
 	int i, rc;
 
 	buf[0] = '\0';
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
+	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
 		fail_msg("%s: %s", sql, sqlite3_errmsg(conn));
@@ -883,7 +884,7 @@ test_reader_during_replay(void **state)
 	run_once(f, "run", f->config);
 	old_and_new(f);
 
-	if (itest_open_ro(f->db, &f->conn, f->err, sizeof(f->err)) == -1)
+	if (db_open_readonly(f->db, &f->conn, f->err, sizeof(f->err)) == -1)
 		fail_msg("%s", f->err);
 	start_cmd(f, "replay", "replay", "--once", NULL);
 	while (proc_wait(&f->p, 0, &status) == -1) {

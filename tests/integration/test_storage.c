@@ -45,6 +45,7 @@
 #include <jansson.h>
 #include <nats/nats.h>
 
+#include "db.h"
 #include "itest.h"
 #include "probe.h"
 #include "publish.h"
@@ -480,7 +481,7 @@ reader_begin(const char *db, sqlite3 **out)
 	char err[512];
 	long long n;
 
-	if (itest_open_ro(db, out, err, sizeof(err)) == -1)
+	if (db_open_readonly(db, out, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(sqlite3_exec(*out, "BEGIN", NULL, NULL, NULL),
 	    SQLITE_OK);

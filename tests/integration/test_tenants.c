@@ -42,6 +42,7 @@
 #include <nats/nats.h>
 
 #include "contract.h"
+#include "db.h"
 #include "itest.h"
 #include "natsd.h"
 #include "nkey.h"
@@ -663,7 +664,7 @@ assert_ga2(struct tenants *t, const char *db)
 	char err[1024];
 	int rc;
 
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1) {
+	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1) {
 		json_decref(expected);
 		fail_msg("%s", err);
 	}

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "contract.h"
+#include "db.h"
 #include "itest.h"
 #include "publish.h"
 #include "tmp.h"
@@ -284,28 +285,6 @@ itest_fixture_release(struct itest_fixture *fx)
 }
 
 /*
- * Opens the database at db read-only, as a website would: it never blocks
- * or disturbs the writer. Returns 0 with *out set (sqlite3_close() it), or
- * -1 with err (a missing file included).
- */
-int
-itest_open_ro(const char *db, sqlite3 **out, char *err, size_t errlen)
-{
-	sqlite3 *conn = NULL;
-
-	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY,
-	    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", db, conn != NULL ?
-		    sqlite3_errmsg(conn) : "cannot open");
-		sqlite3_close(conn);
-		return -1;
-	}
-	sqlite3_busy_timeout(conn, 2000);
-	*out = conn;
-	return 0;
-}
-
-/*
  * Returns the first column of the first row of sql on the database at db
  * (opened read-only for this one query), or -1 when there is no such value
  * yet: no file, no table, no row, or NULL.
@@ -318,7 +297,7 @@ itest_query_int(const char *db, const char *sql)
 	char err[256];
 	long long v = -1;
 
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
+	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW &&
@@ -389,7 +368,7 @@ itest_contract(const char *db, char *err, size_t errlen)
 	sqlite3 *conn;
 	int rc;
 
-	if (itest_open_ro(db, &conn, err, errlen) == -1)
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
 		return -1;
 	rc = contract_compare(conn, ITEST_EXPECTED, err, errlen);
 	sqlite3_close(conn);

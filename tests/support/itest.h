@@ -2,9 +2,10 @@
  * itest.h: what several integration tests (tests/integration/) share: where
  * the binaries under test are, the projector configuration they run with,
  * the fixture read line by line, and polling the outputs of a running
- * projector (its SQLite file, opened read-only as a website would, and its
- * log file) until a condition holds or a deadline passes. A test never
- * sleeps a fixed time to synchronise with the projector: it polls.
+ * projector (its SQLite file, opened read-only as a website would, with
+ * the engine's own db_open_readonly(), and its log file) until a condition
+ * holds or a deadline passes. A test never sleeps a fixed time to
+ * synchronise with the projector: it polls.
  *
  * Two layers. The plain functions do not use cmocka: each returns 0 or -1
  * (or a count) and the test asserts. The itest_fx_* functions (and
@@ -17,11 +18,10 @@
  * run.
  *
  * Memory: itest_fixture_load() fills a struct itest_fixture that owns its
- * strings until itest_fixture_release(); itest_open_ro() hands out a
- * connection the caller closes with sqlite3_close(). itest_fx_setup()
- * allocates a struct itest_fx and itest_fx_teardown() frees it, with
- * whatever it holds: the processes are killed, the temp dir is removed.
- * Everything else writes into the caller's buffers.
+ * strings until itest_fixture_release(). itest_fx_setup() allocates a
+ * struct itest_fx and itest_fx_teardown() frees it, with whatever it holds:
+ * the processes are killed, the temp dir is removed. Everything else writes
+ * into the caller's buffers.
  */
 #ifndef ITEST_H
 #define ITEST_H
@@ -97,7 +97,6 @@ int	itest_publish_fixture(const char *url, const char *path,
 int	itest_fixture_load(const char *path, struct itest_fixture *fx,
 	    char *err, size_t errlen);
 void	itest_fixture_release(struct itest_fixture *fx);
-int	itest_open_ro(const char *db, sqlite3 **out, char *err, size_t errlen);
 long long itest_query_int(const char *db, const char *sql);
 long long itest_last_seq(const char *db);
 int	itest_wait_last_seq(const char *db, long long want, struct proc *p,

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "probe.h"
 #include "publish.h"
 
@@ -118,12 +119,8 @@ probe_integrity(const char *db, char *result, size_t len)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		snprintf(result, len, "%s: %s", db, conn != NULL ?
-		    sqlite3_errmsg(conn) : "cannot open");
+	if (db_open_readonly(db, &conn, result, len) == -1)
 		goto done;
-	}
-	sqlite3_busy_timeout(conn, 5000);
 	if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st,
 	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
 		snprintf(result, len, "%s: integrity_check: %s", db,

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "contract.h"
+#include "db.h"
 #include "proc.h"
 #include "publish.h"
 #include "stream.h"
@@ -254,23 +255,6 @@ stream_write_config(const char *path, const char *url, const char *stream,
 	return fclose(fp) == 0 ? 0 : -1;
 }
 
-/* Opens db read-only; returns NULL with err (a missing file included). */
-static sqlite3 *
-open_ro(const char *db, char *err, size_t errlen)
-{
-	sqlite3 *conn = NULL;
-
-	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", db, conn != NULL ?
-		    sqlite3_errmsg(conn) : "cannot open");
-		sqlite3_close(conn);
-		return NULL;
-	}
-	sqlite3_busy_timeout(conn, 2000);
-	return conn;
-}
-
 /* contract_snapshot() of the database at db, opened read-only. */
 static json_t *
 snapshot(const char *db, char *err, size_t errlen)
@@ -279,7 +263,7 @@ snapshot(const char *db, char *err, size_t errlen)
 	json_t *snap;
 	char why[768];
 
-	if ((conn = open_ro(db, err, errlen)) == NULL)
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
 		return NULL;
 	if ((snap = contract_snapshot(conn, why, sizeof(why))) == NULL)
 		snprintf(err, errlen, "%s: %s", db, why);
@@ -328,7 +312,7 @@ stream_integrity(const char *db, char *err, size_t errlen)
 	const char *text;
 	int rc = -1;
 
-	if ((conn = open_ro(db, err, errlen)) == NULL)
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st,
 	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
@@ -362,7 +346,7 @@ stream_copy_db(const char *from, const char *to, char *err, size_t errlen)
 	sqlite3_backup *b;
 	int rc = -1;
 
-	if ((src = open_ro(from, err, errlen)) == NULL)
+	if (db_open_readonly(from, &src, err, errlen) == -1)
 		return -1;
 	if (sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
