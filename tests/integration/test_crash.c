@@ -82,24 +82,6 @@ finish_clean(struct itest_fx *f)
 	itest_fx_assert_contract(f);
 }
 
-/* A SIGKILL at any point leaves a sound SQLite file. */
-static void
-assert_integrity(const char *db)
-{
-	sqlite3 *conn;
-	sqlite3_stmt *st;
-	char err[512];
-
-	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1,
-	    &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-	sqlite3_finalize(st);
-	sqlite3_close(conn);
-}
-
 /*
  * Reads the durable consumer's ack floor (stream sequence) from the
  * server, as an operator's `nats consumer info` would.
@@ -141,7 +123,8 @@ test_crash_after_commit(void **state)
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "after_commit:3", log);
 	assert_int_equal(itest_last_seq(f->db), 150);
-	assert_integrity(f->db);
+	/* A SIGKILL at any point leaves a sound SQLite file. */
+	itest_fx_assert_integrity(f, f->db);
 	/* The third batch was committed but never acknowledged. */
 	assert_true(ack_floor(f) < 150);
 
@@ -159,7 +142,7 @@ test_crash_before_commit(void **state)
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "before_commit:5", log);
 	assert_int_equal(itest_last_seq(f->db), 200);
-	assert_integrity(f->db);
+	itest_fx_assert_integrity(f, f->db);
 	/* Nothing of the fifth batch shows: no parked event of seq > 200. */
 	assert_int_equal(itest_query_int(f->db,
 	    "SELECT count(*) FROM projector_parked WHERE seq > 200"), 0);
@@ -189,7 +172,7 @@ test_crash_loop(void **state)
 		crash_at(f, fault, log);
 		want += 20 * k;
 		assert_int_equal(itest_last_seq(f->db), want);
-		assert_integrity(f->db);
+		itest_fx_assert_integrity(f, f->db);
 	}
 	assert_int_equal(want, 420);
 	assert_true(ack_floor(f) < (uint64_t)want);

@@ -258,23 +258,10 @@ assert_oracle(struct itest_fx *f)
 	assert_int_equal(itest_last_seq(f->db), group.nevents);
 	assert_int_equal(itest_query_int(f->db,
 	    "SELECT max(last_seq) FROM projector_status"), group.nevents);
-	if (stream_integrity(f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_assert_integrity(f, f->db);
 	itest_fx_path(f, "reference.db", ref, sizeof(ref));
 	if (stream_diff(ref, f->db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-}
-
-/* Fails, with the log shown, when the file of f is not sound. */
-static void
-assert_integrity(struct itest_fx *f)
-{
-	char err[1024];
-
-	if (stream_integrity(f->db, err, sizeof(err)) == -1) {
-		itest_show_log(f->log);
-		fail_msg("%s", err);
-	}
 }
 
 /* Fails, with the log shown, unless the projector f->p still runs. */
@@ -483,7 +470,7 @@ after_kill(struct itest_fx *f, int k, long long seen)
 		fail_msg("kill %d: last_seq %lld after the kill, %lld seen"
 		    " before", k, cp, seen);
 	}
-	assert_integrity(f);
+	itest_fx_assert_integrity(f, f->db);
 	return cp;
 }
 

@@ -314,11 +314,8 @@ check_status(struct storage_fx *sf, long long cp, uint64_t last)
 static void
 assert_final(struct storage_fx *sf)
 {
-	char result[1024];
-
 	itest_fx_assert_contract(sf->f);
-	if (probe_integrity(sf->f->db, result, sizeof(result)) == -1)
-		fail_msg("integrity_check: %s", result);
+	itest_fx_assert_integrity(sf->f, sf->f->db);
 }
 
 /*
@@ -607,8 +604,7 @@ test_storage_long_reader(void **state)
 	}
 	print_message("-wal %lld bytes after %d more commits\n", wal, nudges);
 	wait_seq(sf, (long long)sf->published, ITEST_WAIT_MS);
-	if (probe_integrity(f->db, err, sizeof(err)) == -1)
-		fail_msg("integrity_check: %s", err);
+	itest_fx_assert_integrity(f, f->db);
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
 	itest_fixture_release(&big);
 }

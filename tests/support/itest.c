@@ -23,6 +23,7 @@
 #include "contract.h"
 #include "db.h"
 #include "itest.h"
+#include "probe.h"
 #include "publish.h"
 #include "tmp.h"
 
@@ -831,6 +832,21 @@ itest_fx_assert_contract(struct itest_fx *f)
 
 	if (itest_contract(f->db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
+}
+
+/*
+ * Fails, with f->log shown, unless the database at db is sound: PRAGMA
+ * integrity_check answers "ok" (probe_integrity()).
+ */
+void
+itest_fx_assert_integrity(struct itest_fx *f, const char *db)
+{
+	char err[1024];
+
+	if (probe_integrity(db, err, sizeof(err)) == -1) {
+		itest_show_log(f->log);
+		fail_msg("%s", err);
+	}
 }
 
 /* Fails when a sanitizer wrote a report into the log at path. */

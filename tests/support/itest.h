@@ -128,6 +128,7 @@ void	itest_fx_wait_last_seq(struct itest_fx *f, const char *db,
 void	itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)
 	    __attribute__((sentinel));
 void	itest_fx_assert_contract(struct itest_fx *f);
+void	itest_fx_assert_integrity(struct itest_fx *f, const char *db);
 void	itest_fx_assert_no_sanitizer(const char *path);
 
 #endif /* ITEST_H */

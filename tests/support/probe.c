@@ -108,27 +108,31 @@ probe_proc_kib(pid_t pid, const char *field, long *kib, char *err,
 
 /*
  * Runs PRAGMA integrity_check on the database at db, opened read-only (a
- * running worker is not disturbed), and copies its first line of answer
- * into result ("ok" for a sound file, else what is wrong, or why the check
- * could not run). Returns 0 when the answer is "ok", else -1.
+ * running worker is not disturbed). Returns 0 when it answers "ok", or -1
+ * with its first complaint, or why it could not run, in err.
  */
 int
-probe_integrity(const char *db, char *result, size_t len)
+probe_integrity(const char *db, char *err, size_t errlen)
 {
-	sqlite3 *conn = NULL;
+	sqlite3 *conn;
 	sqlite3_stmt *st = NULL;
+	const char *text;
 	int rc = -1;
 
-	if (db_open_readonly(db, &conn, result, len) == -1)
-		goto done;
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
+		return -1;
 	if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st,
 	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(result, len, "%s: integrity_check: %s", db,
+		snprintf(err, errlen, "%s: integrity_check: %s", db,
 		    sqlite3_errmsg(conn));
 		goto done;
 	}
-	snprintf(result, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	rc = strcmp(result, "ok") == 0 ? 0 : -1;
+	text = (const char *)sqlite3_column_text(st, 0);
+	if (text != NULL && strcmp(text, "ok") == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s: integrity_check: %s", db,
+		    text != NULL ? text : "(null)");
 done:
 	sqlite3_finalize(st);
 	sqlite3_close(conn);

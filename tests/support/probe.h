@@ -35,7 +35,7 @@ int	probe_ack_floor(struct probe_nats *pn, const char *stream,
 	    const char *consumer, uint64_t *floor, char *err, size_t errlen);
 int	probe_proc_kib(pid_t pid, const char *field, long *kib, char *err,
 	    size_t errlen);
-int	probe_integrity(const char *db, char *result, size_t len);
+int	probe_integrity(const char *db, char *err, size_t errlen);
 long long probe_file_size(const char *path);
 
 #endif /* PROBE_H */

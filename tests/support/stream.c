@@ -301,38 +301,6 @@ done:
 }
 
 /*
- * Runs PRAGMA integrity_check on the database at db (read-only). Returns
- * 0 when it says "ok", or -1 with its first complaint in err.
- */
-int
-stream_integrity(const char *db, char *err, size_t errlen)
-{
-	sqlite3 *conn;
-	sqlite3_stmt *st = NULL;
-	const char *text;
-	int rc = -1;
-
-	if (db_open_readonly(db, &conn, err, errlen) == -1)
-		return -1;
-	if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: integrity_check: %s", db,
-		    sqlite3_errmsg(conn));
-		goto done;
-	}
-	text = (const char *)sqlite3_column_text(st, 0);
-	if (text != NULL && strcmp(text, "ok") == 0)
-		rc = 0;
-	else
-		snprintf(err, errlen, "%s: integrity_check: %s", db,
-		    text != NULL ? text : "(null)");
-done:
-	sqlite3_finalize(st);
-	sqlite3_close(conn);
-	return rc;
-}
-
-/*
  * Copies the database at from over the one at to (created when missing)
  * with SQLite's online backup API: a consistent copy whatever the WAL
  * holds, and a restore that goes through to's own journal, so that no

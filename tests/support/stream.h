@@ -11,8 +11,9 @@
  * tests/oracle/gen.py, in the events.jsonl format of publish.h, and are
  * published asynchronously (thousands in flight), which is several times
  * faster than publish_file()'s one PubAck at a time. Helpers for the
- * database (integrity check, copy through SQLite's backup API) and for the
- * durable consumer (its ack floor, its deletion) go with them.
+ * database (a copy through SQLite's backup API) and for the durable
+ * consumer (its ack floor, its deletion) go with them; its integrity is
+ * probe_integrity()'s.
  *
  * Nothing here uses cmocka: each function returns 0 or -1 with a reason in
  * the caller's err buffer, and the test asserts. Nothing allocates for the
@@ -39,7 +40,6 @@ int	stream_write_config(const char *path, const char *url,
 	    int max_events);
 int	stream_diff(const char *expected_db, const char *db, char *err,
 	    size_t errlen);
-int	stream_integrity(const char *db, char *err, size_t errlen);
 int	stream_copy_db(const char *from, const char *to, char *err,
 	    size_t errlen);
 int	stream_consumer(const char *url, const char *stream,
