@@ -26,7 +26,6 @@
 #include "natsd.h"
 #include "proc.h"
 #include "publish.h"
-#include "testdb.h"
 
 #define PASS_GA1	"ga1-Zq7vN2pLx"
 #define PASS_GA2	"ga2-Hc4rT8wKe"
@@ -145,20 +144,6 @@ write_config(struct itest_fx *f, int bad)
 	    bad ? 3 : 2), 0);
 }
 
-/* Renders the rows of sql on the database at db (see testdb_rows()). */
-static const char *
-rows(const char *db, const char *sql, char *buf, size_t len)
-{
-	sqlite3 *conn;
-	char err[512];
-
-	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	testdb_rows(conn, sql, buf, len);
-	sqlite3_close(conn);
-	return buf;
-}
-
 /* GA-1's file is the fixture's exact answer, and knows no server 900. */
 static void
 assert_ga1(struct itest_fx *f)
@@ -180,18 +165,19 @@ assert_ga2(struct itest_fx *f)
 
 	itest_fx_path(f, "b.db", b_db, sizeof(b_db));
 	assert_int_equal(itest_last_seq(b_db), GA2_NEVENTS);
-	assert_string_equal(rows(b_db, "SELECT server_id, status,"
+	assert_string_equal(itest_fx_rows(b_db, "SELECT server_id, status,"
 	    " last_started_at, last_stopped_at, current_wipe_id, online_players"
-	    " FROM servers", buf, sizeof(buf)),
+	    " FROM servers", TESTDB_PLAIN, buf, sizeof(buf)),
 	    "900|online|2026-11-02T10:00:00.000Z|NULL|0|0");
-	assert_string_equal(rows(b_db, "SELECT server_id, steam_id, name,"
-	    " connected_at, disconnected_at, duration_s, end_reason"
-	    " FROM session_history", buf, sizeof(buf)),
+	assert_string_equal(itest_fx_rows(b_db, "SELECT server_id, steam_id,"
+	    " name, connected_at, disconnected_at, duration_s, end_reason"
+	    " FROM session_history", TESTDB_PLAIN, buf, sizeof(buf)),
 	    "900|76561198000009001|alice900|2026-11-02T10:00:05.000Z|"
 	    "2026-11-02T10:10:05.500Z|600.5|Disconnected by user");
-	assert_string_equal(rows(b_db, "SELECT steam_id, name, first_seen,"
-	    " last_seen, sessions, playtime_s, chat_messages, reports_received,"
-	    " banned, ban_reason FROM player_profiles", buf, sizeof(buf)),
+	assert_string_equal(itest_fx_rows(b_db, "SELECT steam_id, name,"
+	    " first_seen, last_seen, sessions, playtime_s, chat_messages,"
+	    " reports_received, banned, ban_reason FROM player_profiles",
+	    TESTDB_PLAIN, buf, sizeof(buf)),
 	    "76561198000009001|alice900|2026-11-02T10:00:05.000Z|"
 	    "2026-11-02T10:10:05.500Z|1|600.5|0|0|0|NULL");
 	assert_int_equal(itest_query_int(b_db,

@@ -537,58 +537,6 @@ old_and_new(struct fx *f)
 	assert_query_differs(f->old, f->new, "parked");
 }
 
-/* The text of sql's rows on the file at db (read-only), '|' and '\n'. */
-static const char *
-rows(const char *db, const char *sql, char *buf, size_t len)
-{
-	sqlite3 *conn = NULL;
-	sqlite3_stmt *st = NULL;
-	char err[256];
-	size_t off = 0;
-	int i, rc;
-
-	buf[0] = '\0';
-	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(conn));
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && off < len) {
-		for (i = 0; i < sqlite3_column_count(st) && off < len; i++) {
-			const char *sep = i > 0 ? "|" : off > 0 ? "\n" : "";
-
-			switch (sqlite3_column_type(st, i)) {
-			case SQLITE_NULL:
-				off += (size_t)snprintf(buf + off, len - off,
-				    "%sNULL", sep);
-				break;
-			case SQLITE_FLOAT:
-				/* Every bit: "byte-identical" means it. */
-				off += (size_t)snprintf(buf + off, len - off,
-				    "%s%.17g", sep,
-				    sqlite3_column_double(st, i));
-				break;
-			case SQLITE_INTEGER:
-				off += (size_t)snprintf(buf + off, len - off,
-				    "%s%lld", sep,
-				    (long long)sqlite3_column_int64(st, i));
-				break;
-			default:
-				off += (size_t)snprintf(buf + off, len - off,
-				    "%s'%s'", sep,
-				    (const char *)sqlite3_column_text(st, i));
-				break;
-			}
-		}
-	}
-	if (off >= len)
-		fail_msg("%s: more than %zu bytes of rows", sql, len);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(conn));
-	sqlite3_finalize(st);
-	sqlite3_close(conn);
-	return buf;
-}
-
 /*
  * Renders (malloc'd) everything projection p owns in db: each of its
  * tables in a total order with every column, its parked events, and its
@@ -608,21 +556,21 @@ owned_dump(const char *db, const struct projection *p)
 		sql = sqlite3_mprintf("SELECT * FROM \"%w\" ORDER BY 1, 2, 3",
 		    *t);
 		off += (size_t)snprintf(buf + off, len - off, "== %s\n", *t);
-		rows(db, sql, buf + off, len - off);
+		itest_fx_rows(db, sql, TESTDB_TYPED, buf + off, len - off);
 		off += strlen(buf + off);
 		sqlite3_free(sql);
 	}
 	sql = sqlite3_mprintf("SELECT * FROM projector_parked"
 	    " WHERE projection = %Q ORDER BY seq", p->name);
 	off += (size_t)snprintf(buf + off, len - off, "\n== parked\n");
-	rows(db, sql, buf + off, len - off);
+	itest_fx_rows(db, sql, TESTDB_TYPED, buf + off, len - off);
 	off += strlen(buf + off);
 	sqlite3_free(sql);
 	sql = sqlite3_mprintf("SELECT projection, version, last_seq,"
 	    " stream_last_seq, state, last_error, rebuild_seq, rebuild_target"
 	    " FROM projector_status WHERE projection = %Q", p->name);
 	off += (size_t)snprintf(buf + off, len - off, "\n== status\n");
-	rows(db, sql, buf + off, len - off);
+	itest_fx_rows(db, sql, TESTDB_TYPED, buf + off, len - off);
 	sqlite3_free(sql);
 	return buf;
 }
@@ -644,10 +592,11 @@ assert_status_after(struct fx *f, long long last_seq)
 		off += (size_t)snprintf(want + off, sizeof(want) - off,
 		    "%s'%s'|%d|%lld|'stopped'|NULL|NULL|NULL",
 		    off > 0 ? "\n" : "", (*p)->name, (*p)->version, last_seq);
-	rows(f->db, "SELECT projection, version, last_seq, state, last_error,"
-	    " rebuild_seq, rebuild_target FROM projector_status"
+	itest_fx_rows(f->db, "SELECT projection, version, last_seq, state,"
+	    " last_error, rebuild_seq, rebuild_target FROM projector_status"
 	    " ORDER BY CASE projection WHEN 'session_history' THEN 1"
-	    " WHEN 'player_profiles' THEN 2 ELSE 3 END", got, sizeof(got));
+	    " WHEN 'player_profiles' THEN 2 ELSE 3 END", TESTDB_TYPED, got,
+	    sizeof(got));
 	assert_string_equal(got, want);
 }
 
@@ -981,9 +930,10 @@ test_replay_one_projection(void **state)
 	assert_int_equal(itest_query_int(f->db, "SELECT version FROM"
 	    " projector_status WHERE projection = 'leaderboard'"),
 	    proj_leaderboard.version);
-	assert_string_equal(rows(f->db, "SELECT last_seq, state, rebuild_seq"
-	    " FROM projector_status WHERE projection = 'leaderboard'", buf,
-	    sizeof(buf)), "600|'stopped'|NULL");
+	assert_string_equal(itest_fx_rows(f->db, "SELECT last_seq, state,"
+	    " rebuild_seq FROM projector_status WHERE projection ="
+	    " 'leaderboard'", TESTDB_TYPED, buf, sizeof(buf)),
+	    "600|'stopped'|NULL");
 	assert_no_shadow(f);
 
 	json_decref(parked);
@@ -1201,7 +1151,8 @@ test_version_bump(void **state)
 	    " FROM projector_status WHERE projection = 'player_profiles'");
 	snprintf(log, sizeof(log), "%d|30000|'rebuilding'|'%lld,%lld'|%lld",
 	    old_version, total, total, chat);
-	assert_string_equal(rows(f->db, sql, buf, sizeof(buf)), log);
+	assert_string_equal(itest_fx_rows(f->db, sql, TESTDB_TYPED, buf,
+	    sizeof(buf)), log);
 	/* ...and says how far it is, in the table and in `status --json`. */
 	wait_query(f, "SELECT rebuild_target >= 30000 FROM projector_status"
 	    " WHERE projection = 'player_profiles'", 1);
@@ -1366,15 +1317,15 @@ test_verify(void **state)
 	assert_no_verify_scratch(f);
 
 	/* The row as verify prints it, then one kill more in the live file. */
-	rows(f->db, "SELECT printf('(''%s'', %d, ''%s'', %d, ', server_id,"
-	    " wipe_id, steam_id, kills + 1) FROM leaderboard_stats"
-	    " ORDER BY server_id, wipe_id, steam_id LIMIT 1", live_row,
-	    sizeof(live_row));
-	rows(f->db, "SELECT printf('(''%s'', %d, ''%s'', %d, ', server_id,"
-	    " wipe_id, steam_id, kills) FROM leaderboard_stats"
-	    " ORDER BY server_id, wipe_id, steam_id LIMIT 1", rebuilt_row,
-	    sizeof(rebuilt_row));
-	/* rows() quoted the text; strip those quotes. */
+	itest_fx_rows(f->db, "SELECT printf('(''%s'', %d, ''%s'', %d, ',"
+	    " server_id, wipe_id, steam_id, kills + 1) FROM leaderboard_stats"
+	    " ORDER BY server_id, wipe_id, steam_id LIMIT 1", TESTDB_TYPED,
+	    live_row, sizeof(live_row));
+	itest_fx_rows(f->db, "SELECT printf('(''%s'', %d, ''%s'', %d, ',"
+	    " server_id, wipe_id, steam_id, kills) FROM leaderboard_stats"
+	    " ORDER BY server_id, wipe_id, steam_id LIMIT 1", TESTDB_TYPED,
+	    rebuilt_row, sizeof(rebuilt_row));
+	/* TESTDB_TYPED quoted the text; strip those quotes. */
 	memmove(live_row, live_row + 1, strlen(live_row));
 	live_row[strlen(live_row) - 1] = '\0';
 	memmove(rebuilt_row, rebuilt_row + 1, strlen(rebuilt_row));

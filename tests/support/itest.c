@@ -310,6 +310,26 @@ itest_query_int(const char *db, const char *sql)
 }
 
 /*
+ * Renders the rows of sql on the database at db, opened read-only, into
+ * buf (len bytes) in style (testdb_render()). Returns 0, or -1 with err
+ * when the file cannot be opened, the query fails or its rows do not fit.
+ */
+int
+itest_rows(const char *db, const char *sql, enum testdb_style style,
+    char *buf, size_t len, char *err, size_t errlen)
+{
+	sqlite3 *conn;
+	int rc;
+
+	buf[0] = '\0';
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
+		return -1;
+	rc = testdb_render(conn, sql, style, buf, len, err, errlen);
+	sqlite3_close(conn);
+	return rc;
+}
+
+/*
  * Returns the smallest projector_status.last_seq of the database at db:
  * every projection has applied at least that far. -1 while the database or
  * its status rows do not exist yet.
@@ -822,6 +842,21 @@ itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)
 		itest_show_log(f->log);
 		fail_msg("%s", err);
 	}
+}
+
+/*
+ * Renders the rows of sql on the database at db into buf as itest_rows()
+ * does, failing the test when it cannot. Returns buf.
+ */
+const char *
+itest_fx_rows(const char *db, const char *sql, enum testdb_style style,
+    char *buf, size_t len)
+{
+	char err[1024];
+
+	if (itest_rows(db, sql, style, buf, len, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	return buf;
 }
 
 /* Fails unless the contract queries of f->db answer expected.json. */

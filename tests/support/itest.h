@@ -33,6 +33,7 @@
 
 #include "natsd.h"
 #include "proc.h"
+#include "testdb.h"
 
 #define ITEST_EVENTS	"tests/fixtures/gamingapi-small/events.jsonl"
 #define ITEST_EXPECTED	"tests/fixtures/gamingapi-small/expected.json"
@@ -98,6 +99,8 @@ int	itest_fixture_load(const char *path, struct itest_fixture *fx,
 	    char *err, size_t errlen);
 void	itest_fixture_release(struct itest_fixture *fx);
 long long itest_query_int(const char *db, const char *sql);
+int	itest_rows(const char *db, const char *sql, enum testdb_style style,
+	    char *buf, size_t len, char *err, size_t errlen);
 long long itest_last_seq(const char *db);
 int	itest_wait_last_seq(const char *db, long long want, struct proc *p,
 	    int timeout_ms, char *err, size_t errlen);
@@ -127,6 +130,8 @@ void	itest_fx_wait_last_seq(struct itest_fx *f, const char *db,
 	    long long want);
 void	itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)
 	    __attribute__((sentinel));
+const char *itest_fx_rows(const char *db, const char *sql,
+	    enum testdb_style style, char *buf, size_t len);
 void	itest_fx_assert_contract(struct itest_fx *f);
 void	itest_fx_assert_integrity(struct itest_fx *f, const char *db);
 void	itest_fx_assert_no_sanitizer(const char *path);
