@@ -134,14 +134,13 @@ write_config(struct itest_fx *f, int bad)
 {
 #define AUTH(user, file)	"{ user: " user ", password_file: " file " }"
 	static const struct itest_account accts[] = {
-		{ "ga-1", AUTH("ga1", "ga-1.pass"), "ga-1.db" },
-		{ "ga-2", AUTH("ga2", "ga-2.pass"), "b.db" },
-		{ "ga-bad", AUTH("ga2", "wrong.pass"), "c.db" },
+		{ "ga-1", AUTH("ga1", "ga-1.pass"), "ga-1.db", NULL, NULL },
+		{ "ga-2", AUTH("ga2", "ga-2.pass"), "b.db", NULL, NULL },
+		{ "ga-bad", AUTH("ga2", "wrong.pass"), "c.db", NULL, NULL },
 	};
 #undef AUTH
 
-	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, 0, accts,
-	    bad ? 3 : 2), 0);
+	itest_fx_write_accounts(f, NULL, accts, bad ? 3 : 2);
 }
 
 /* GA-1's file is the fixture's exact answer, and knows no server 900. */

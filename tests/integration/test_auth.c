@@ -153,10 +153,11 @@ static void
 write_config(struct itest_fx *f, const char *url, const char *tls,
     const char *auth)
 {
-	const struct itest_account acct = { ACCOUNT, auth, ACCOUNT ".db" };
+	const struct itest_account acct = { ACCOUNT, auth, ACCOUNT ".db", NULL,
+	    NULL };
 
-	assert_int_equal(itest_write_config(f->config, url, tls, 100, &acct, 1),
-	    0);
+	assert_int_equal(itest_write_config(f->config, url, tls, 100, 0, &acct,
+	    1), 0);
 }
 
 /*

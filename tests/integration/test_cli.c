@@ -424,19 +424,18 @@ static void
 test_cli_once_short_wait(void **state)
 {
 	struct itest_fx *f = *state;
-	char db[ITEST_PATH_MAX];
-	FILE *fp;
+	struct itest_account acct = { "ga-1", NULL, NULL, NULL, NULL };
+	char db[ITEST_PATH_MAX], consumer[32];
 	int k;
 
 	itest_fx_start_with_fixture(f, 0);
 	for (k = 0; k < SHORT_WAIT_RUNS; k++) {
 		snprintf(db, sizeof(db), "%s/short-%d.db", f->dir, k);
-		assert_non_null(fp = fopen(f->config, "w"));
-		fprintf(fp, "nats:\n  servers: [%s]\nbatch:\n  max_events: 50\n"
-		    "  max_wait_ms: 1\naccounts:\n  - name: ga-1\n"
-		    "    stream: %s\n    consumer: short-%d\n"
-		    "    database: %s\n", f->d.url, ITEST_STREAM, k, db);
-		assert_int_equal(fclose(fp), 0);
+		snprintf(consumer, sizeof(consumer), "short-%d", k);
+		acct.database = db;
+		acct.consumer = consumer;
+		assert_int_equal(itest_write_config(f->config, f->d.url, NULL,
+		    50, 1, &acct, 1), 0);
 		assert_int_equal(itest_fx_run(f, "run", "-c", f->config,
 		    "--once", NULL), 0);
 		assert_int_equal(itest_last_seq(db), ITEST_NEVENTS);
@@ -452,7 +451,8 @@ static void
 test_cli_nats_unavailable(void **state)
 {
 	struct itest_fx *f = *state;
-	static const struct itest_account other = { "ga-1", NULL, "other.db" };
+	static const struct itest_account other = { "ga-1", NULL, "other.db",
+	    NULL, NULL };
 	char run_log[ITEST_PATH_MAX], replay_log[ITEST_PATH_MAX];
 	char other_config[ITEST_PATH_MAX];
 	char *run_argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };
@@ -465,8 +465,7 @@ test_cli_nats_unavailable(void **state)
 	/* No server (nats://127.0.0.1:1); a database each: one writer a file. */
 	itest_fx_write_config(f, 0);
 	itest_fx_path(f, "other.yaml", other_config, sizeof(other_config));
-	assert_int_equal(itest_write_config(other_config,
-	    "nats://127.0.0.1:1", NULL, 0, &other, 1), 0);
+	itest_fx_write_accounts(f, other_config, &other, 1);
 	snprintf(run_log, sizeof(run_log), "%s/run.log", f->dir);
 	snprintf(replay_log, sizeof(replay_log), "%s/replay.log", f->dir);
 	if (proc_start(&run, run_argv, run_log, err, sizeof(err)) == -1)

@@ -202,6 +202,8 @@ static void
 start(struct itest_fx *f, int batch)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
+	static const struct itest_account reference = { "ga-1", NULL,
+	    "reference.db", NULL, FAULTS_REFERENCE };
 	char yaml[ITEST_PATH_MAX], log[ITEST_PATH_MAX], ref[ITEST_PATH_MAX];
 	char *argv[] = { f->bin, "run", "-c", yaml, "--once", NULL };
 	char err[1024];
@@ -219,9 +221,7 @@ start(struct itest_fx *f, int batch)
 	itest_fx_path(f, "reference.yaml", yaml, sizeof(yaml));
 	itest_fx_path(f, "reference.log", log, sizeof(log));
 	itest_fx_path(f, "reference.db", ref, sizeof(ref));
-	if (stream_write_config(yaml, f->d.url, ITEST_STREAM,
-	    FAULTS_REFERENCE, "reference.db", 0) == -1)
-		fail_msg("%s: cannot write", yaml);
+	itest_fx_write_accounts(f, yaml, &reference, 1);
 	if (proc_run(argv, FAULTS_CATCH_UP_MS, &code, NULL, log) == -1)
 		fail_msg("%s run --once (the reference): cannot run, or still"
 		    " running after %d ms", f->bin, FAULTS_CATCH_UP_MS);

@@ -35,7 +35,6 @@
  * Run from the repository root; the binaries are in $PROJECTOR_BIN_DIR
  * (default build).
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +54,6 @@
 #include "probe.h"
 #include "publish.h"
 #include "rust.h"
-#include "tmp.h"
 
 #define HOSTILE_SERVER		"900"
 #define HOSTILE_TIME		"2026-11-02T01:00:00.000Z"
@@ -838,24 +836,6 @@ test_hostile_interleaved(void **state)
 }
 
 /*
- * Writes f->config like itest_fx_write_config(f, 0), but with batches that
- * wait up to HOSTILE_FLOOD_WAIT_MS to fill, so that what one fetch holds
- * depends on the projector's limits, not on how fast the server sends.
- */
-static void
-write_config_waiting(struct itest_fx *f)
-{
-	char text[1024];
-
-	snprintf(text, sizeof(text), "nats:\n  servers: [%s]\n"
-	    "batch:\n  max_wait_ms: %d\n"
-	    "accounts:\n  - name: ga-1\n    stream: " ITEST_STREAM "\n"
-	    "    database: ga-1.db\n", f->d.url, HOSTILE_FLOOD_WAIT_MS);
-	if (tmp_write_file(f->config, text) == -1)
-		fail_msg("%s: %s", f->config, strerror(errno));
-}
-
-/*
  * A flood of payloads at the server's max_payload, after the fixture and
  * before the projector starts, whose batches may wait long enough
  * (batch.max_wait_ms) for its first fetch to take them all at once: 1000
@@ -867,6 +847,8 @@ static void
 test_hostile_flood(void **state)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
+	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db",
+	    NULL, NULL };
 	struct itest_fx *f = *state;
 	struct hostile_stream *hs;
 	natsConnection *nc = NULL;
@@ -896,7 +878,13 @@ test_hostile_flood(void **state)
 		publish(js, hs, subject, payload, len);
 	free(payload);
 
-	write_config_waiting(f);
+	/*
+	 * Batches that wait up to HOSTILE_FLOOD_WAIT_MS to fill, so that what
+	 * one fetch holds depends on the projector's limits, not on how fast
+	 * the server sends.
+	 */
+	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, 0,
+	    HOSTILE_FLOOD_WAIT_MS, &acct, 1), 0);
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, (long long)hs->last);
 	assert_running(f);

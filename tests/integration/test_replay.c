@@ -172,35 +172,20 @@ teardown(void **state)
 	return 0;
 }
 
-/*
- * Writes a configuration of one account ga-1 on stream ITEST_STREAM with
- * the durable consumer and the database given (itest_write_config() has no
- * consumer: two files folded from one stream need two consumers).
- */
-static void
-write_config(const char *path, const char *url, const char *consumer,
-    const char *database)
-{
-	char text[2048];
-
-	snprintf(text, sizeof(text), "# written by test_replay\n"
-	    "nats:\n  servers: [%s]\n"
-	    "accounts:\n"
-	    "  - name: ga-1\n"
-	    "    stream: %s\n"
-	    "    consumer: %s\n"
-	    "    database: %s\n", url, ITEST_STREAM, consumer, database);
-	if (tmp_write_file(path, text) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
-}
-
 /* Starts the test's nats-server and writes both configurations. */
 static void
 start_natsd(struct fx *f)
 {
+	const struct itest_account live = { "ga-1", NULL, f->db, NULL,
+	    DURABLE };
+	const struct itest_account scratch = { "ga-1", NULL, f->scratch_db,
+	    NULL, SCRATCH };
+
 	itest_start_natsd(&f->d, NULL);
-	write_config(f->config, f->d.url, DURABLE, f->db);
-	write_config(f->scratch_config, f->d.url, SCRATCH, f->scratch_db);
+	if (itest_write_config(f->config, f->d.url, NULL, 0, 0, &live,
+	    1) == -1 || itest_write_config(f->scratch_config, f->d.url, NULL,
+	    0, 0, &scratch, 1) == -1)
+		fail_msg("%s: %s", f->dir, strerror(errno));
 }
 
 /* Counts the failed acks of an asynchronous publish. */

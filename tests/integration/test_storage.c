@@ -135,7 +135,7 @@ start(struct storage_fx *sf, int batch)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	static const struct itest_account acct = { "ga-1", NULL,
-	    "disk/ga-1.db" };
+	    "disk/ga-1.db", NULL, NULL };
 	struct itest_fx *f = sf->f;
 	char err[1024];
 
@@ -145,7 +145,7 @@ start(struct storage_fx *sf, int batch)
 	    sizeof(err)) == -1)
 		fail_msg("%s", err);
 	sf->js = sf->pn.js;
-	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, batch,
+	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, batch, 0,
 	    &acct, 1), 0);
 }
 

@@ -111,15 +111,6 @@ struct tenants {
 	struct leg	 leg;
 };
 
-/* One account of a configuration written by write_config(). */
-struct account {
-	const char	*name;
-	const char	*auth;		/* a YAML flow mapping; NULL: no auth */
-	const char	*stream;
-	const char	*database;	/* relative to the configuration */
-	const char	*consumer;	/* NULL: the default, projector */
-};
-
 static const char *const subjects[] = { ITEST_SUBJECTS };
 static const char *const formats[] = { "logfmt", "json" };
 #define NFORMATS	(sizeof(formats) / sizeof(formats[0]))
@@ -179,38 +170,6 @@ write_secret(struct tenants *t, const char *name, const char *text,
 	write_file(path, line, mode);
 	explicit_bzero(line, strlen(line));
 	free(line);
-}
-
-/*
- * Writes a projector configuration to path: the NATS URL and the n
- * accounts, each with the default subjects.
- */
-static void
-write_config(const char *path, const char *url, const struct account *a,
-    size_t n)
-{
-	FILE *fp;
-	size_t i;
-
-	if ((fp = fopen(path, "we")) == NULL)
-		fail_msg("%s: %s", path, strerror(errno));
-	fprintf(fp, "# written by test_tenants\n"
-	    "nats:\n  servers: [%s]\naccounts:\n", url);
-	for (i = 0; i < n; i++) {
-		fprintf(fp, "  - name: %s\n", a[i].name);
-		if (a[i].auth != NULL)
-			fprintf(fp, "    auth: %s\n", a[i].auth);
-		fprintf(fp, "    stream: %s\n    database: %s\n", a[i].stream,
-		    a[i].database);
-		if (a[i].consumer != NULL)
-			fprintf(fp, "    consumer: %s\n", a[i].consumer);
-	}
-	if (ferror(fp)) {
-		fclose(fp);
-		fail_msg("%s: cannot write", path);
-	}
-	if (fclose(fp) != 0)
-		fail_msg("%s: %s", path, strerror(errno));
 }
 
 /* ---- running the projector ---- */
@@ -754,9 +713,9 @@ test_tenants_isolated(void **state)
 	feed_tenants(t);
 	tenant_auth(&t->ga1_proj, t->ga1_proj_seed, auth1, sizeof(auth1));
 	tenant_auth(&t->ga2_proj, t->ga2_proj_seed, auth2, sizeof(auth2));
-	write_config(cfg, f->d.url, (const struct account[]){
-		{ "ga-1", auth1, GA1_STREAM, "ga-1.db", NULL },
-		{ "ga-2", auth2, GA2_STREAM, "ga-2.db", NULL } }, 2);
+	itest_fx_write_accounts(f, cfg, (const struct itest_account[]){
+		{ "ga-1", auth1, "ga-1.db", GA1_STREAM, NULL },
+		{ "ga-2", auth2, "ga-2.db", GA2_STREAM, NULL } }, 2);
 	itest_fx_path(f, "ga-2.db", db2, sizeof(db2));
 
 	expect(t, 0, NULL, (const char *const[]){ "run", "-c", cfg, "--once",
@@ -867,8 +826,8 @@ write_foreign_config(struct tenants *t, char *db, size_t len)
 	char auth[2 * ITEST_PATH_MAX];
 
 	tenant_auth(&t->ga1_proj, t->ga1_proj_seed, auth, sizeof(auth));
-	write_config(t->f->config, t->f->d.url, (const struct account[]){
-		{ "ga-1", auth, GA2_STREAM, "foreign.db", NULL } }, 1);
+	itest_fx_write_accounts(t->f, NULL, (const struct itest_account[]){
+		{ "ga-1", auth, "foreign.db", GA2_STREAM, NULL } }, 1);
 	itest_fx_path(t->f, "foreign.db", db, len);
 }
 
@@ -978,7 +937,7 @@ test_tenants_secret_modes(void **state)
 	};
 	struct tenants *t = *state;
 	struct itest_fx *f = t->f;
-	struct account a[sizeof(files) / sizeof(files[0])];
+	struct itest_account a[sizeof(files) / sizeof(files[0])];
 	char auth[sizeof(files) / sizeof(files[0])][2 * ITEST_PATH_MAX];
 	char path[ITEST_PATH_MAX], db[sizeof(files) / sizeof(files[0])][32];
 	char line[4096], *jwt, *creds;
@@ -1016,13 +975,14 @@ test_tenants_secret_modes(void **state)
 			    files[i].file);
 		}
 		snprintf(db[i], sizeof(db[i]), "%s.db", files[i].account);
-		a[i] = (struct account){ files[i].account, auth[i], GA1_STREAM,
-		    db[i], NULL };
+		a[i] = (struct itest_account){ files[i].account, auth[i], db[i],
+		    GA1_STREAM, NULL };
 	}
 	explicit_bzero(creds, strlen(creds));
 	free(creds);
 	free(jwt);
-	write_config(f->config, "nats://127.0.0.1:1", a, i);
+	/* No server: check-config touches no network. */
+	itest_fx_write_accounts(f, NULL, a, i);
 
 	expect(t, 0, NULL, (const char *const[]){ "check-config", "-c",
 	    f->config, NULL });
@@ -1109,8 +1069,8 @@ leg_config(struct tenants *t, const char *tag, const char *auth,
 	snprintf(name, sizeof(name), "cfg-%s.yaml", tag);
 	snprintf(dbname, sizeof(dbname), "%s.db", tag);
 	itest_fx_path(t->f, name, cfg, ITEST_PATH_MAX);
-	write_config(cfg, t->f->d.url, (const struct account[]){
-		{ "ga-1", auth, stream, dbname, tag } }, 1);
+	itest_fx_write_accounts(t->f, cfg, (const struct itest_account[]){
+		{ "ga-1", auth, dbname, stream, tag } }, 1);
 	if (db != NULL)
 		itest_fx_path(t->f, dbname, db, ITEST_PATH_MAX);
 }

@@ -88,15 +88,19 @@ itest_bin(const char *name, char *buf, size_t len)
 /*
  * Writes a projector configuration to path: one NATS URL, nats.tls when tls
  * (a YAML flow mapping such as "{ ca_file: ca.pem }") is not NULL,
- * batch.max_events when max_events > 0 (else the default), and the naccts
- * accounts, each with stream ITEST_STREAM, the default subjects and
- * consumer, and its auth flow mapping when that is not NULL. Relative paths
- * are relative to path's folder, as the projector reads them. Returns 0, or
- * -1 with errno set.
+ * batch.max_events when max_events > 0 and batch.max_wait_ms when
+ * max_wait_ms > 0 (else the defaults), and the naccts accounts, each with
+ * the default subjects, its stream (ITEST_STREAM when NULL), its durable
+ * consumer (the default when NULL) and its auth flow mapping when that is
+ * not NULL. Two accounts with different consumers and databases fold one
+ * stream side by side without touching each other. Relative paths are
+ * relative to path's folder, as the projector reads them. Returns 0, or -1
+ * with errno set.
  */
 int
 itest_write_config(const char *path, const char *url, const char *tls,
-    int max_events, const struct itest_account *accts, size_t naccts)
+    int max_events, int max_wait_ms, const struct itest_account *accts,
+    size_t naccts)
 {
 	FILE *fp;
 	size_t i;
@@ -108,15 +112,22 @@ itest_write_config(const char *path, const char *url, const char *tls,
 	    "nats:\n  servers: [%s]\n", url);
 	if (tls != NULL)
 		fprintf(fp, "  tls: %s\n", tls);
+	if (max_events > 0 || max_wait_ms > 0)
+		fprintf(fp, "batch:\n");
 	if (max_events > 0)
-		fprintf(fp, "batch:\n  max_events: %d\n", max_events);
+		fprintf(fp, "  max_events: %d\n", max_events);
+	if (max_wait_ms > 0)
+		fprintf(fp, "  max_wait_ms: %d\n", max_wait_ms);
 	fprintf(fp, "accounts:\n");
 	for (i = 0; i < naccts; i++) {
 		fprintf(fp, "  - name: %s\n", accts[i].name);
 		if (accts[i].auth != NULL)
 			fprintf(fp, "    auth: %s\n", accts[i].auth);
-		fprintf(fp, "    stream: %s\n    database: %s\n", ITEST_STREAM,
+		fprintf(fp, "    stream: %s\n    database: %s\n",
+		    accts[i].stream != NULL ? accts[i].stream : ITEST_STREAM,
 		    accts[i].database);
+		if (accts[i].consumer != NULL)
+			fprintf(fp, "    consumer: %s\n", accts[i].consumer);
 	}
 	if (ferror(fp)) {
 		saved = errno;
@@ -728,10 +739,27 @@ itest_fx_publish_fixture(struct itest_fx *f, const char *url)
 void
 itest_fx_write_config(struct itest_fx *f, int max_events)
 {
-	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db" };
+	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db",
+	    NULL, NULL };
 
 	assert_int_equal(itest_write_config(f->config, f->d.port != 0 ?
-	    f->d.url : "nats://127.0.0.1:1", NULL, max_events, &acct, 1), 0);
+	    f->d.url : "nats://127.0.0.1:1", NULL, max_events, 0, &acct, 1), 0);
+}
+
+/*
+ * Writes the configuration of the naccts accounts to path (NULL: f->config)
+ * with the default batches, on the server of f or, with none started, on a
+ * port nothing listens on, as itest_fx_write_config() does.
+ */
+void
+itest_fx_write_accounts(struct itest_fx *f, const char *path,
+    const struct itest_account *accts, size_t naccts)
+{
+	if (path == NULL)
+		path = f->config;
+	if (itest_write_config(path, f->d.port != 0 ? f->d.url :
+	    "nats://127.0.0.1:1", NULL, 0, 0, accts, naccts) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
 }
 
 /*

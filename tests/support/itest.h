@@ -63,7 +63,9 @@ struct itest_fixture {
 struct itest_account {
 	const char	*name;
 	const char	*auth;		/* a YAML flow mapping; NULL: no auth */
-	const char	*database;
+	const char	*database;	/* relative to the configuration */
+	const char	*stream;	/* NULL: ITEST_STREAM */
+	const char	*consumer;	/* NULL: the default, projector */
 };
 
 /*
@@ -91,7 +93,8 @@ long long itest_now_ms(void);
 void	itest_nap(void);
 const char *itest_bin(const char *name, char *buf, size_t len);
 int	itest_write_config(const char *path, const char *url, const char *tls,
-	    int max_events, const struct itest_account *accts, size_t naccts);
+	    int max_events, int max_wait_ms, const struct itest_account *accts,
+	    size_t naccts);
 int	itest_write_secret(const char *path, const char *text);
 int	itest_publish_fixture(const char *url, const char *path,
 	    uint64_t *count, char *err, size_t errlen);
@@ -122,6 +125,8 @@ void	itest_fx_path(const struct itest_fx *f, const char *name, char *buf,
 void	itest_fx_start_natsd(struct itest_fx *f, const char *conf);
 void	itest_fx_publish_fixture(struct itest_fx *f, const char *url);
 void	itest_fx_write_config(struct itest_fx *f, int max_events);
+void	itest_fx_write_accounts(struct itest_fx *f, const char *path,
+	    const struct itest_account *accts, size_t naccts);
 void	itest_fx_start_with_fixture(struct itest_fx *f, int max_events);
 int	itest_fx_run(struct itest_fx *f, ...) __attribute__((sentinel));
 void	itest_fx_start_projector(struct itest_fx *f);

@@ -224,37 +224,6 @@ done:
 	return rc;
 }
 
-/*
- * Writes a projector configuration to path: the one NATS URL, batches of
- * max_events (0: the default) and one account, "ga-1", that folds every
- * projection from stream through the durable consumer into database
- * (relative paths are relative to path's folder). Two configurations with
- * different consumers and databases fold the same stream side by side
- * without touching each other. Returns 0, or -1 with errno.
- */
-int
-stream_write_config(const char *path, const char *url, const char *stream,
-    const char *consumer, const char *database, int max_events)
-{
-	FILE *fp;
-	int saved;
-
-	if ((fp = fopen(path, "we")) == NULL)
-		return -1;
-	fprintf(fp, "# written by a fault test\nnats:\n  servers: [%s]\n", url);
-	if (max_events > 0)
-		fprintf(fp, "batch:\n  max_events: %d\n", max_events);
-	fprintf(fp, "accounts:\n  - name: ga-1\n    stream: %s\n"
-	    "    consumer: %s\n    database: %s\n", stream, consumer, database);
-	if (ferror(fp)) {
-		saved = errno;
-		fclose(fp);
-		errno = saved;
-		return -1;
-	}
-	return fclose(fp) == 0 ? 0 : -1;
-}
-
 /* contract_snapshot() of the database at db, opened read-only. */
 static json_t *
 snapshot(const char *db, char *err, size_t errlen)
