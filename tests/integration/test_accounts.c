@@ -26,6 +26,7 @@
 #include "natsd.h"
 #include "proc.h"
 #include "publish.h"
+#include "tmp.h"
 
 #define PASS_GA1	"ga1-Zq7vN2pLx"
 #define PASS_GA2	"ga2-Hc4rT8wKe"
@@ -118,11 +119,12 @@ start_accounts(struct itest_fx *f)
 	natsConnection_Destroy(nc);
 
 	itest_fx_path(f, "ga-1.pass", path, sizeof(path));
-	assert_int_equal(itest_write_secret(path, PASS_GA1), 0);
+	assert_int_equal(tmp_write_file_mode(path, PASS_GA1, 0600), 0);
 	itest_fx_path(f, "ga-2.pass", path, sizeof(path));
-	assert_int_equal(itest_write_secret(path, PASS_GA2), 0);
+	assert_int_equal(tmp_write_file_mode(path, PASS_GA2, 0600), 0);
 	itest_fx_path(f, "wrong.pass", path, sizeof(path));
-	assert_int_equal(itest_write_secret(path, PASS_WRONG), 0);
+	assert_int_equal(tmp_write_file_mode(path, PASS_WRONG, 0600),
+	    0);
 }
 
 /*

@@ -52,13 +52,6 @@ setup(void **state)
 	return itest_fx_setup("test-auth-", 0, state);
 }
 
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	if (tmp_write_file(path, text) == -1 || chmod(path, mode) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
-}
-
 static char *
 read_file(const char *path)
 {
@@ -67,23 +60,6 @@ read_file(const char *path)
 	if (tmp_read_file(path, &text, NULL) == -1)
 		fail_msg("%s: %s", path, strerror(errno));
 	return text;
-}
-
-/*
- * Writes the secret text and a newline, as an editor would, to the file
- * f->dir/name with mode, and its path into path.
- */
-static void
-write_secret(const struct itest_fx *f, const char *name, const char *text,
-    mode_t mode, char *path, size_t len)
-{
-	char *line;
-
-	itest_fx_path(f, name, path, len);
-	assert_true(asprintf(&line, "%s\n", text) != -1);
-	write_file(path, line, mode);
-	explicit_bzero(line, strlen(line));
-	free(line);
 }
 
 /*
@@ -274,7 +250,7 @@ write_token_config(struct itest_fx *f, const char *token, mode_t mode,
 {
 	char auth[ITEST_PATH_MAX + 32];
 
-	write_secret(f, "ga-1.token", token, mode, file, len);
+	itest_fx_write_secret(f, "ga-1.token", token, mode, file, len);
 	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
 	write_config(f, f->d.url, NULL, auth);
 }
@@ -347,7 +323,8 @@ test_password(void **state)
 	    NATS_OK);
 	feed(f->d.url, opts);
 
-	write_secret(f, "ga-1.pass", password, 0600, file, sizeof(file));
+	itest_fx_write_secret(f, "ga-1.pass", password, 0600, file,
+	    sizeof(file));
 	snprintf(auth, sizeof(auth), "{ user: projector, password_file: \"%s\" }",
 	    file);
 	write_config(f, f->d.url, NULL, auth);
@@ -408,7 +385,8 @@ test_nkey(void **state)
 	    "{ nkey: %s } ] }\n", user.pub);
 	itest_fx_start_natsd(f, conf);
 	check_refuses_anonymous(f->d.url);
-	write_secret(f, "ga-1.nk", user.seed, 0600, file, sizeof(file));
+	itest_fx_write_secret(f, "ga-1.nk", user.seed, 0600, file,
+	    sizeof(file));
 	opts = options_new();
 	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, user.pub, file),
 	    NATS_OK);
@@ -452,7 +430,7 @@ test_creds(void **state)
 	userjwt = nkey_user_jwt(&acct, &user, "projector", NULL, NULL);
 
 	itest_fx_path(f, "operator.jwt", opfile, sizeof(opfile));
-	write_file(opfile, opjwt, 0600);
+	itest_fx_write_file(opfile, opjwt, 0600);
 	assert_true(asprintf(&conf, "operator: \"%s\"\n"
 	    "system_account: %s\n"
 	    "resolver: MEMORY\n"
@@ -466,7 +444,7 @@ test_creds(void **state)
 
 	creds = nkey_creds(userjwt, user.seed);
 	itest_fx_path(f, "ga-1.creds", file, sizeof(file));
-	write_file(file, creds, 0600);
+	itest_fx_write_file(file, creds, 0600);
 	explicit_bzero(creds, strlen(creds));
 	free(creds);
 	opts = options_new();
@@ -545,7 +523,7 @@ make_certs(struct itest_fx *f)
 	size_t i;
 
 	itest_fx_path(f, "openssl.cnf", c, sizeof(c));
-	write_file(c, cnf, 0600);
+	itest_fx_write_file(c, cnf, 0600);
 	itest_fx_path(f, "ca.pem", ca, sizeof(ca));
 	itest_fx_path(f, "ca-key.pem", cakey, sizeof(cakey));
 	openssl_run(f, (char *const[]){ "openssl", "req", "-x509", "-config", c,

@@ -146,32 +146,6 @@ teardown(void **state)
 	return itest_fx_teardown(&f);
 }
 
-/* ---- files ---- */
-
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	if (tmp_write_file(path, text) == -1 || chmod(path, mode) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
-}
-
-/*
- * Writes the secret text and a newline, as an editor would, to the file
- * name in the temp dir with mode, and its path into path.
- */
-static void
-write_secret(struct tenants *t, const char *name, const char *text,
-    mode_t mode, char *path, size_t len)
-{
-	char *line;
-
-	itest_fx_path(t->f, name, path, len);
-	assert_true(asprintf(&line, "%s\n", text) != -1);
-	write_file(path, line, mode);
-	explicit_bzero(line, strlen(line));
-	free(line);
-}
-
 /* ---- running the projector ---- */
 
 /*
@@ -502,14 +476,14 @@ start_tenants(struct tenants *t)
 	nkey_new(NKEY_PREFIX_USER, &t->ga1_proj);
 	nkey_new(NKEY_PREFIX_USER, &t->ga2_pub);
 	nkey_new(NKEY_PREFIX_USER, &t->ga2_proj);
-	write_secret(t, "ga1-publisher.nk", t->ga1_pub.seed, 0600,
-	    t->ga1_pub_seed, sizeof(t->ga1_pub_seed));
-	write_secret(t, "ga1-projector.nk", t->ga1_proj.seed, 0600,
-	    t->ga1_proj_seed, sizeof(t->ga1_proj_seed));
-	write_secret(t, "ga2-publisher.nk", t->ga2_pub.seed, 0600,
-	    t->ga2_pub_seed, sizeof(t->ga2_pub_seed));
-	write_secret(t, "ga2-projector.nk", t->ga2_proj.seed, 0600,
-	    t->ga2_proj_seed, sizeof(t->ga2_proj_seed));
+	itest_fx_write_secret(t->f, "ga1-publisher.nk", t->ga1_pub.seed,
+	    0600, t->ga1_pub_seed, sizeof(t->ga1_pub_seed));
+	itest_fx_write_secret(t->f, "ga1-projector.nk", t->ga1_proj.seed,
+	    0600, t->ga1_proj_seed, sizeof(t->ga1_proj_seed));
+	itest_fx_write_secret(t->f, "ga2-publisher.nk", t->ga2_pub.seed,
+	    0600, t->ga2_pub_seed, sizeof(t->ga2_pub_seed));
+	itest_fx_write_secret(t->f, "ga2-projector.nk", t->ga2_proj.seed,
+	    0600, t->ga2_proj_seed, sizeof(t->ga2_proj_seed));
 
 	if (tmp_read_file(TENANTS_CONF, &tmpl, NULL) == -1)
 		fail_msg("%s: %s", TENANTS_CONF, strerror(errno));
@@ -958,19 +932,21 @@ test_tenants_secret_modes(void **state)
 
 		itest_fx_path(f, files[i].file, path, sizeof(path));
 		if (strcmp(ext, "token") == 0) {
-			write_file(path, TN_MODE_TOKEN "\n", files[i].mode);
+			itest_fx_write_file(path, TN_MODE_TOKEN "\n",
+			    files[i].mode);
 			snprintf(auth[i], sizeof(auth[i]), "{ token_file: %s }",
 			    files[i].file);
 		} else if (strcmp(ext, "pass") == 0) {
-			write_file(path, TN_MODE_PASSWORD "\n", files[i].mode);
+			itest_fx_write_file(path, TN_MODE_PASSWORD "\n",
+			    files[i].mode);
 			snprintf(auth[i], sizeof(auth[i]), "{ user: projector,"
 			    " password_file: %s }", files[i].file);
 		} else if (strcmp(ext, "nk") == 0) {
-			write_file(path, user.seed, files[i].mode);
+			itest_fx_write_file(path, user.seed, files[i].mode);
 			snprintf(auth[i], sizeof(auth[i]), "{ nkey: %s,"
 			    " nkey_seed_file: %s }", user.pub, files[i].file);
 		} else {
-			write_file(path, creds, files[i].mode);
+			itest_fx_write_file(path, creds, files[i].mode);
 			snprintf(auth[i], sizeof(auth[i]), "{ creds_file: %s }",
 			    files[i].file);
 		}
@@ -1039,7 +1015,7 @@ test_tenants_secrets_inline(void **state)
 	leg_secret(&t->leg, "password in a URL", TN_URL_PASSWORD);
 	leg_secret(&t->leg, "token in a URL", TN_URL_TOKEN);
 	for (i = 0; i < sizeof(configs) / sizeof(configs[0]); i++) {
-		write_file(t->f->config, configs[i], 0600);
+		itest_fx_write_file(t->f->config, configs[i], 0600);
 		for (j = 0; j < sizeof(commands) / sizeof(commands[0]); j++)
 			for (k = 0; k < NFORMATS; k++) {
 				expect(t, 78, formats[k], (const char *const[]){
@@ -1228,11 +1204,13 @@ test_tenants_secrets_token(void **state)
 	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
 	feed(t, opts);
 
-	write_secret(t, "ga-1.token", token, 0600, file, sizeof(file));
+	itest_fx_write_secret(t->f, "ga-1.token", token, 0600, file,
+	    sizeof(file));
 	snprintf(l->auth, sizeof(l->auth), "{ token_file: \"%s\" }", file);
-	write_secret(t, "wrong.token", wrong, 0600, nats, sizeof(nats));
+	itest_fx_write_secret(t->f, "wrong.token", wrong, 0600, nats,
+	    sizeof(nats));
 	snprintf(l->wrong, sizeof(l->wrong), "{ token_file: \"%s\" }", nats);
-	write_secret(t, "open.token", token, 0640, l->open_file,
+	itest_fx_write_secret(t->f, "open.token", token, 0640, l->open_file,
 	    sizeof(l->open_file));
 	snprintf(l->open, sizeof(l->open), "{ token_file: \"%s\" }",
 	    l->open_file);
@@ -1270,13 +1248,15 @@ test_tenants_secrets_password(void **state)
 	    NATS_OK);
 	feed(t, opts);
 
-	write_secret(t, "ga-1.pass", password, 0600, file, sizeof(file));
+	itest_fx_write_secret(t->f, "ga-1.pass", password, 0600, file,
+	    sizeof(file));
 	snprintf(l->auth, sizeof(l->auth), "{ user: projector, password_file:"
 	    " \"%s\" }", file);
-	write_secret(t, "wrong.pass", wrong, 0600, nope, sizeof(nope));
+	itest_fx_write_secret(t->f, "wrong.pass", wrong, 0600, nope,
+	    sizeof(nope));
 	snprintf(l->wrong, sizeof(l->wrong), "{ user: projector,"
 	    " password_file: \"%s\" }", nope);
-	write_secret(t, "open.pass", password, 0604, l->open_file,
+	itest_fx_write_secret(t->f, "open.pass", password, 0604, l->open_file,
 	    sizeof(l->open_file));
 	snprintf(l->open, sizeof(l->open), "{ user: projector, password_file:"
 	    " \"%s\" }", l->open_file);
@@ -1304,16 +1284,17 @@ test_tenants_secrets_nkey(void **state)
 	snprintf(conf, sizeof(conf), "authorization { users: [ { nkey: %s,"
 	    " permissions: " DENY_FORBIDDEN " } ] }\n", user.pub);
 	itest_fx_start_natsd(t->f, conf);
-	write_secret(t, "ga-1.nk", user.seed, 0600, file, sizeof(file));
+	itest_fx_write_secret(t->f, "ga-1.nk", user.seed, 0600, file,
+	    sizeof(file));
 	feed(t, nkey_options(&user, file));
 
 	snprintf(l->auth, sizeof(l->auth), "{ nkey: %s, nkey_seed_file:"
 	    " \"%s\" }", user.pub, file);
-	write_secret(t, "stranger.nk", stranger.seed, 0600, nope,
+	itest_fx_write_secret(t->f, "stranger.nk", stranger.seed, 0600, nope,
 	    sizeof(nope));
 	snprintf(l->wrong, sizeof(l->wrong), "{ nkey: %s, nkey_seed_file:"
 	    " \"%s\" }", stranger.pub, nope);
-	write_secret(t, "open.nk", user.seed, 0644, l->open_file,
+	itest_fx_write_secret(t->f, "open.nk", user.seed, 0644, l->open_file,
 	    sizeof(l->open_file));
 	snprintf(l->open, sizeof(l->open), "{ nkey: %s, nkey_seed_file:"
 	    " \"%s\" }", user.pub, l->open_file);
@@ -1340,7 +1321,7 @@ write_creds(struct tenants *t, const struct nkey *acct,
 	    "deny", "$JS.API.STREAM.INFO." FORBIDDEN), NULL);
 	creds = nkey_creds(jwt, user->seed);
 	itest_fx_path(t->f, name, path, len);
-	write_file(path, creds, mode);
+	itest_fx_write_file(path, creds, mode);
 	explicit_bzero(creds, strlen(creds));
 	free(creds);
 	return jwt;
@@ -1375,7 +1356,7 @@ test_tenants_secrets_creds(void **state)
 	sysjwt = nkey_account_jwt(&op, &sys, "SYS", 0);
 	acctjwt = nkey_account_jwt(&op, &acct, "GA-1", 1);
 	itest_fx_path(t->f, "operator.jwt", opfile, sizeof(opfile));
-	write_file(opfile, opjwt, 0600);
+	itest_fx_write_file(opfile, opjwt, 0600);
 	assert_true(asprintf(&conf, "operator: \"%s\"\n"
 	    "system_account: %s\n"
 	    "resolver: MEMORY\n"

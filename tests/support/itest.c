@@ -139,29 +139,6 @@ itest_write_config(const char *path, const char *url, const char *tls,
 }
 
 /*
- * Writes text to path as a secret file: mode 0600 whatever the umask, so
- * that the projector has no reason to warn. Returns 0, or -1 with errno.
- */
-int
-itest_write_secret(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	int fd, saved;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -1;
-	if (fchmod(fd, 0600) == -1 ||
-	    write(fd, text, len) != (ssize_t)len) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return close(fd);
-}
-
-/*
  * Connects to url, creates stream ITEST_STREAM over ITEST_SUBJECTS (an
  * existing one of the same configuration counts as created) and publishes
  * the events.jsonl file at path into it in file order, each message
@@ -693,6 +670,35 @@ itest_fx_path(const struct itest_fx *f, const char *name, char *buf,
 }
 
 /*
+ * Writes text to path with mode (tmp_write_file_mode()), failing the test
+ * when it cannot.
+ */
+void
+itest_fx_write_file(const char *path, const char *text, mode_t mode)
+{
+	if (tmp_write_file_mode(path, text, mode) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+}
+
+/*
+ * Writes the secret text and a newline, as an editor would, to the file
+ * name in f's dir with mode, and its path into path (len bytes). Wipes its
+ * own copy of the secret.
+ */
+void
+itest_fx_write_secret(const struct itest_fx *f, const char *name,
+    const char *text, mode_t mode, char *path, size_t len)
+{
+	char *line;
+
+	itest_fx_path(f, name, path, len);
+	assert_true(asprintf(&line, "%s\n", text) != -1);
+	itest_fx_write_file(path, line, mode);
+	explicit_bzero(line, strlen(line));
+	free(line);
+}
+
+/*
  * Starts the server of f with the configuration text conf, written to
  * nats-server.conf in f's dir with mode 0600 (it may hold passwords), or
  * with natsd's default configuration when conf is NULL. A machine without
@@ -708,8 +714,7 @@ itest_fx_start_natsd(struct itest_fx *f, const char *conf)
 		return;
 	}
 	itest_fx_path(f, "nats-server.conf", path, sizeof(path));
-	if (itest_write_secret(path, conf) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
+	itest_fx_write_file(path, conf, 0600);
 	itest_start_natsd(&f->d, path);
 }
 

@@ -28,6 +28,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <sqlite3.h>
 
@@ -95,7 +96,6 @@ const char *itest_bin(const char *name, char *buf, size_t len);
 int	itest_write_config(const char *path, const char *url, const char *tls,
 	    int max_events, int max_wait_ms, const struct itest_account *accts,
 	    size_t naccts);
-int	itest_write_secret(const char *path, const char *text);
 int	itest_publish_fixture(const char *url, const char *path,
 	    uint64_t *count, char *err, size_t errlen);
 int	itest_fixture_load(const char *path, struct itest_fixture *fx,
@@ -122,6 +122,9 @@ int	itest_fx_setup(const char *prefix, int load_events, void **state);
 int	itest_fx_teardown(void **state);
 void	itest_fx_path(const struct itest_fx *f, const char *name, char *buf,
 	    size_t len);
+void	itest_fx_write_file(const char *path, const char *text, mode_t mode);
+void	itest_fx_write_secret(const struct itest_fx *f, const char *name,
+	    const char *text, mode_t mode, char *path, size_t len);
 void	itest_fx_start_natsd(struct itest_fx *f, const char *conf);
 void	itest_fx_publish_fixture(struct itest_fx *f, const char *url);
 void	itest_fx_write_config(struct itest_fx *f, int max_events);
