@@ -22,11 +22,10 @@
 
 #include <nats/nats.h>
 
-#include "db.h"
 #include "itest.h"
 #include "natsd.h"
+#include "probe.h"
 #include "proc.h"
-#include "publish.h"
 
 #define EXIT_SIGKILL	(128 + 9)	/* proc_exit_code() of a SIGKILL */
 
@@ -83,32 +82,6 @@ finish_clean(struct itest_fx *f)
 }
 
 /*
- * Reads the durable consumer's ack floor (stream sequence) from the
- * server, as an operator's `nats consumer info` would.
- */
-static uint64_t
-ack_floor(struct itest_fx *f)
-{
-	natsConnection *nc = NULL;
-	jsConsumerInfo *ci = NULL;
-	jsCtx *js = NULL;
-	jsErrCode jerr = 0;
-	uint64_t floor;
-	char err[512];
-
-	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
-	    publish_js(nc, &js, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(js_GetConsumerInfo(&ci, js, ITEST_STREAM, "projector",
-	    NULL, &jerr), NATS_OK);
-	floor = ci->AckFloor.Stream;
-	jsConsumerInfo_Destroy(ci);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-	return floor;
-}
-
-/*
  * Killed between the third COMMIT and its ack: the database has three
  * batches, the server believes fewer were handled, and the redelivery that
  * follows must be skipped, not applied again.
@@ -117,6 +90,7 @@ static void
 test_crash_after_commit(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char log[ITEST_PATH_MAX];
 
 	itest_fx_start_with_fixture(f, 50);
@@ -126,7 +100,8 @@ test_crash_after_commit(void **state)
 	/* A SIGKILL at any point leaves a sound SQLite file. */
 	itest_fx_assert_integrity(f, f->db);
 	/* The third batch was committed but never acknowledged. */
-	assert_true(ack_floor(f) < 150);
+	itest_fx_consumer(f, "projector", &c);
+	assert_true(c.ack_floor_stream < 150);
 
 	finish_clean(f);
 }
@@ -161,6 +136,7 @@ static void
 test_crash_loop(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char log[ITEST_PATH_MAX], fault[64];
 	long long want = 0;
 	int k;
@@ -175,7 +151,8 @@ test_crash_loop(void **state)
 		itest_fx_assert_integrity(f, f->db);
 	}
 	assert_int_equal(want, 420);
-	assert_true(ack_floor(f) < (uint64_t)want);
+	itest_fx_consumer(f, "projector", &c);
+	assert_true(c.ack_floor_stream < (uint64_t)want);
 
 	finish_clean(f);
 }

@@ -61,6 +61,7 @@
 
 #include "itest.h"
 #include "natsd.h"
+#include "probe.h"
 #include "proc.h"
 #include "publish.h"
 #include "stream.h"
@@ -625,6 +626,7 @@ static void
 test_faults_delete_consumer(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char err[1024];
 	long long before = 0;
 	int k;
@@ -657,9 +659,7 @@ test_faults_delete_consumer(void **state)
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
 	if (group.verbose)
 		itest_show_log(f->log);
-	if (stream_consumer(f->d.url, ITEST_STREAM, FAULTS_CONSUMER, NULL,
-	    NULL, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_consumer(f, FAULTS_CONSUMER, &c);	/* it exists */
 	assert_oracle(f);
 }
 
@@ -672,6 +672,7 @@ static void
 test_faults_consumer_ahead(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char copy[ITEST_PATH_MAX], want[64], line[1024], err[1024];
 	uint64_t floor = 0;
 	long long mid;
@@ -694,9 +695,8 @@ test_faults_consumer_ahead(void **state)
 	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
 	    NULL), 0);
 	assert_int_equal(itest_last_seq(f->db), group.nevents);
-	if (stream_consumer(f->d.url, ITEST_STREAM, FAULTS_CONSUMER, NULL,
-	    &floor, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_consumer(f, FAULTS_CONSUMER, &c);
+	floor = c.ack_floor_stream;
 	assert_true(floor > (uint64_t)mid);
 
 	/* The old file back: the consumer is now ahead of its checkpoint. */

@@ -842,6 +842,29 @@ itest_fx_stop_projector(struct itest_fx *f, int timeout_ms)
 }
 
 /*
+ * Reads the state of the durable consumer of stream ITEST_STREAM from the
+ * server of f into out (probe_consumer()), failing the test when it cannot
+ * or when there is no such consumer.
+ */
+void
+itest_fx_consumer(struct itest_fx *f, const char *consumer,
+    struct probe_consumer *out)
+{
+	struct probe_nats pn;
+	char err[1024];
+	int rc;
+
+	if (probe_nats_open(&pn, f->d.url, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	rc = probe_consumer(&pn, ITEST_STREAM, consumer, out, err, sizeof(err));
+	probe_nats_close(&pn);
+	if (rc == -1)
+		fail_msg("%s", err);
+	if (rc == 1)
+		fail_msg("stream %s has no consumer %s", ITEST_STREAM, consumer);
+}
+
+/*
  * Waits until the database at db has applied exactly want
  * (itest_wait_last_seq()), failing when it goes past, when ITEST_WAIT_MS
  * pass, or when the projector of f exits first.

@@ -48,6 +48,8 @@
 #define ITEST_PATH_MAX	1024
 #define ITEST_NEEDLES	8		/* most strings one line must hold */
 
+struct probe_consumer;
+
 /* One line of a fixture: the subject and the exact bytes to publish. */
 struct itest_event {
 	char	*subject;
@@ -134,6 +136,8 @@ void	itest_fx_start_with_fixture(struct itest_fx *f, int max_events);
 int	itest_fx_run(struct itest_fx *f, ...) __attribute__((sentinel));
 void	itest_fx_start_projector(struct itest_fx *f);
 void	itest_fx_stop_projector(struct itest_fx *f, int timeout_ms);
+void	itest_fx_consumer(struct itest_fx *f, const char *consumer,
+	    struct probe_consumer *out);
 void	itest_fx_wait_last_seq(struct itest_fx *f, const char *db,
 	    long long want);
 void	itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)

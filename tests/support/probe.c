@@ -45,32 +45,63 @@ probe_nats_close(struct probe_nats *pn)
 }
 
 /*
+ * Reads the state of the durable consumer of stream from the server into
+ * out, as `nats consumer info` shows it. Returns 0; 1 when the server has
+ * no such consumer (out zeroed); or -1 with err.
+ */
+int
+probe_consumer(struct probe_nats *pn, const char *stream,
+    const char *consumer, struct probe_consumer *out, char *err,
+    size_t errlen)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	char what[256];
+
+	memset(out, 0, sizeof(*out));
+	s = js_GetConsumerInfo(&ci, pn->js, stream, consumer, NULL, &jerr);
+	if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr)
+		return 1;
+	if (s != NATS_OK) {
+		snprintf(what, sizeof(what), "consumer info %s/%s", stream,
+		    consumer);
+		publish_errfmt(err, errlen, what, s, jerr);
+		return -1;
+	}
+	out->created = ci->Created;
+	out->delivered_stream = ci->Delivered.Stream;
+	out->delivered_consumer = ci->Delivered.Consumer;
+	out->ack_floor_stream = ci->AckFloor.Stream;
+	out->ack_floor_consumer = ci->AckFloor.Consumer;
+	out->num_pending = ci->NumPending;
+	out->num_ack_pending = ci->NumAckPending;
+	out->deliver_policy = (int)ci->Config->DeliverPolicy;
+	out->ack_policy = (int)ci->Config->AckPolicy;
+	out->opt_start_seq = ci->Config->OptStartSeq;
+	out->max_ack_pending = ci->Config->MaxAckPending;
+	snprintf(out->filter, sizeof(out->filter), "%s",
+	    ci->Config->FilterSubject != NULL ? ci->Config->FilterSubject : "");
+	jsConsumerInfo_Destroy(ci);
+	return 0;
+}
+
+/*
  * Reads the ack floor (the stream sequence up to which the server counts
  * every message as acknowledged) of the durable consumer of stream into
- * *floor, as `nats consumer info` shows it. A consumer that does not exist
- * (the projector deletes and creates it while it positions) has
- * acknowledged nothing: 0. Returns 0, or -1 with err.
+ * *floor. A consumer that does not exist (the projector deletes and
+ * creates it while it positions) has acknowledged nothing: 0. Returns 0,
+ * or -1 with err.
  */
 int
 probe_ack_floor(struct probe_nats *pn, const char *stream,
     const char *consumer, uint64_t *floor, char *err, size_t errlen)
 {
-	jsConsumerInfo *ci = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s;
+	struct probe_consumer c;
 
-	s = js_GetConsumerInfo(&ci, pn->js, stream, consumer, NULL, &jerr);
-	if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
-		*floor = 0;
-		return 0;
-	}
-	if (s != NATS_OK) {
-		snprintf(err, errlen, "consumer info %s/%s: %s (JetStream error"
-		    " %d)", stream, consumer, natsStatus_GetText(s), (int)jerr);
+	if (probe_consumer(pn, stream, consumer, &c, err, errlen) == -1)
 		return -1;
-	}
-	*floor = ci->AckFloor.Stream;
-	jsConsumerInfo_Destroy(ci);
+	*floor = c.ack_floor_stream;
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "contract.h"
 #include "db.h"
+#include "probe.h"
 #include "proc.h"
 #include "publish.h"
 #include "stream.h"
@@ -310,59 +311,6 @@ done:
 	return rc;
 }
 
-/* Connects to url and makes a JetStream context; -1 with err. */
-static int
-js_open(const char *url, natsConnection **nc, jsCtx **js, char *err,
-    size_t errlen)
-{
-	*nc = NULL;
-	*js = NULL;
-	if (publish_connect(url, nc, err, errlen) == -1)
-		return -1;
-	if (publish_js(*nc, js, err, errlen) == -1) {
-		natsConnection_Destroy(*nc);
-		*nc = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Reads the durable consumer's state from the server, as an operator's
- * `nats consumer info` would: the stream sequence it delivered last into
- * *delivered and its ack floor into *ack_floor (either may be NULL).
- * Returns 0, or -1 with err (a missing consumer included).
- */
-int
-stream_consumer(const char *url, const char *stream, const char *consumer,
-    uint64_t *delivered, uint64_t *ack_floor, char *err, size_t errlen)
-{
-	natsConnection *nc;
-	jsConsumerInfo *ci = NULL;
-	jsCtx *js;
-	jsErrCode jerr = 0;
-	natsStatus s;
-	char what[256];
-
-	if (js_open(url, &nc, &js, err, errlen) == -1)
-		return -1;
-	s = js_GetConsumerInfo(&ci, js, stream, consumer, NULL, &jerr);
-	if (s == NATS_OK) {
-		if (delivered != NULL)
-			*delivered = ci->Delivered.Stream;
-		if (ack_floor != NULL)
-			*ack_floor = ci->AckFloor.Stream;
-	} else {
-		snprintf(what, sizeof(what), "consumer %s of %s", consumer,
-		    stream);
-		publish_errfmt(err, errlen, what, s, jerr);
-	}
-	jsConsumerInfo_Destroy(ci);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-	return s == NATS_OK ? 0 : -1;
-}
-
 /*
  * Deletes the durable consumer from the server, under whoever is pulling
  * from it. Returns 0, or -1 with err (a missing consumer included).
@@ -371,21 +319,19 @@ int
 stream_delete_consumer(const char *url, const char *stream,
     const char *consumer, char *err, size_t errlen)
 {
-	natsConnection *nc;
-	jsCtx *js;
+	struct probe_nats pn;
 	jsErrCode jerr = 0;
 	natsStatus s;
 	char what[256];
 
-	if (js_open(url, &nc, &js, err, errlen) == -1)
+	if (probe_nats_open(&pn, url, err, errlen) == -1)
 		return -1;
-	if ((s = js_DeleteConsumer(js, stream, consumer, NULL, &jerr)) !=
+	if ((s = js_DeleteConsumer(pn.js, stream, consumer, NULL, &jerr)) !=
 	    NATS_OK) {
 		snprintf(what, sizeof(what), "delete consumer %s of %s",
 		    consumer, stream);
 		publish_errfmt(err, errlen, what, s, jerr);
 	}
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
+	probe_nats_close(&pn);
 	return s == NATS_OK ? 0 : -1;
 }

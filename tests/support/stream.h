@@ -12,8 +12,8 @@
  * published asynchronously (thousands in flight), which is several times
  * faster than publish_file()'s one PubAck at a time. Helpers for the
  * database (a copy through SQLite's backup API) and for the durable
- * consumer (its ack floor, its deletion) go with them; its integrity is
- * probe_integrity()'s.
+ * consumer (its deletion) go with them; the integrity of a database and
+ * the state of a consumer are probe.h's.
  *
  * Nothing here uses cmocka: each function returns 0 or -1 with a reason in
  * the caller's err buffer, and the test asserts. Nothing allocates for the
@@ -39,9 +39,6 @@ int	stream_diff(const char *expected_db, const char *db, char *err,
 	    size_t errlen);
 int	stream_copy_db(const char *from, const char *to, char *err,
 	    size_t errlen);
-int	stream_consumer(const char *url, const char *stream,
-	    const char *consumer, uint64_t *delivered, uint64_t *ack_floor,
-	    char *err, size_t errlen);
 int	stream_delete_consumer(const char *url, const char *stream,
 	    const char *consumer, char *err, size_t errlen);
 
