@@ -98,10 +98,9 @@ publish_range(struct itest_fx *f, size_t from, size_t to)
 static void
 wait_back(struct itest_fx *f)
 {
-	struct timespec start, now, nap = { 0, ITEST_POLL_MS * 1000000L };
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
 	int status;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		if (itest_log_count(f->log, "msg=reconnected", NULL) > 0 ||
 		    itest_log_count(f->log, "msg=connected", NULL) > 1)
@@ -110,12 +109,10 @@ wait_back(struct itest_fx *f)
 			fail_msg("the projector exited (status %d) while the"
 			    " server was away (%s)", proc_exit_code(status),
 			    f->log);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 +
-		    (now.tv_nsec - start.tv_nsec) / 1000000 >= ITEST_WAIT_MS)
+		if (itest_now_ms() >= deadline)
 			fail_msg("%s: not connected again after %d ms", f->log,
 			    ITEST_WAIT_MS);
-		nanosleep(&nap, NULL);
+		itest_nap();
 	}
 }
 
