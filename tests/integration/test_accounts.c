@@ -21,7 +21,6 @@
 
 #include <nats/nats.h>
 
-#include "db.h"
 #include "itest.h"
 #include "natsd.h"
 #include "proc.h"
