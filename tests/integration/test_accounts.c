@@ -101,7 +101,7 @@ start_accounts(struct itest_fx *f)
 
 	itest_fx_start_natsd(f, server_conf);
 	user_url(f, "ga1", PASS_GA1, url, sizeof(url));
-	itest_fx_publish_fixture(f, url);
+	itest_fx_publish_fixture(f, url, NULL);
 
 	user_url(f, "ga2", PASS_GA2, url, sizeof(url));
 	if (publish_connect(url, &nc, err, sizeof(err)) == -1 ||

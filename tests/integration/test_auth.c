@@ -44,8 +44,6 @@
 #define STOP_MS		10000	/* SIGTERM to exit; the README says ~1 s */
 #define RETRIES_SEEN	3	/* refused logins that prove `run` retries */
 
-static const char *const subjects[] = { ITEST_SUBJECTS };
-
 static int
 setup(void **state)
 {
@@ -60,35 +58,6 @@ read_file(const char *path)
 	if (tmp_read_file(path, &text, NULL) == -1)
 		fail_msg("%s: %s", path, strerror(errno));
 	return text;
-}
-
-/*
- * Publishes the fixture into a new stream, connecting to url with opts
- * (consumed: destroyed here), which carry the credentials the server wants.
- */
-static void
-feed(const char *url, natsOptions *opts)
-{
-	natsConnection *nc = NULL;
-	jsCtx *js = NULL;
-	uint64_t count = 0;
-	natsStatus s;
-	char err[1024];
-
-	assert_int_equal(natsOptions_SetURL(opts, url), NATS_OK);
-	s = natsConnection_Connect(&nc, opts);
-	natsOptions_Destroy(opts);
-	if (s != NATS_OK)
-		fail_msg("publisher: connect to %s: %s", url,
-		    nats_GetLastError(NULL));
-	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
-	    sizeof(err)) == -1 || publish_js(nc, &js, err, sizeof(err)) == -1 ||
-	    publish_file(js, ITEST_STREAM, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("publisher: %s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
 }
 
 static natsOptions *
@@ -237,7 +206,7 @@ feed_with_token(struct itest_fx *f, const char *token)
 	check_refuses_anonymous(f->d.url);
 	opts = options_new();
 	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 }
 
 /*
@@ -321,7 +290,7 @@ test_password(void **state)
 	opts = options_new();
 	assert_int_equal(natsOptions_SetUserInfo(opts, "projector", password),
 	    NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 
 	itest_fx_write_secret(f, "ga-1.pass", password, 0600, file,
 	    sizeof(file));
@@ -390,7 +359,7 @@ test_nkey(void **state)
 	opts = options_new();
 	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, user.pub, file),
 	    NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 
 	snprintf(auth, sizeof(auth), "{ nkey: %s, nkey_seed_file: \"%s\" }",
 	    user.pub, file);
@@ -450,7 +419,7 @@ test_creds(void **state)
 	opts = options_new();
 	assert_int_equal(natsOptions_SetUserCredentialsFromFiles(opts, file,
 	    NULL), NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 
 	snprintf(auth, sizeof(auth), "{ creds_file: \"%s\" }", file);
 	write_config(f, f->d.url, NULL, auth);
@@ -580,7 +549,7 @@ start_tls_server(struct itest_fx *f, char *url, size_t urllen)
 	    NATS_OK);
 	assert_int_equal(natsOptions_LoadCertificatesChain(opts, cert, key),
 	    NATS_OK);
-	feed(url, opts);
+	itest_fx_publish_fixture(f, url, opts);
 }
 
 /* The base64 of a PEM key file's first line of key material. */

@@ -276,7 +276,7 @@ publish_fixture(struct fx *f)
 {
 	uint64_t count = 0;
 
-	if (itest_publish_fixture(f->d.url, ITEST_EVENTS, &count, f->err,
+	if (itest_publish_fixture(f->d.url, NULL, ITEST_EVENTS, &count, f->err,
 	    sizeof(f->err)) == -1)
 		fail_msg("%s", f->err);
 	assert_int_equal(count, ITEST_NEVENTS);

@@ -170,7 +170,7 @@ test_restart_server_down_at_start(void **state)
 	int status;
 
 	start_server(f);
-	itest_fx_publish_fixture(f, NULL);
+	itest_fx_publish_fixture(f, NULL, NULL);
 	if (natsd_stop(&f->d, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 

@@ -417,13 +417,13 @@ static natsConnection *
 connect_with(const char *url, natsOptions *opts)
 {
 	natsConnection *nc = NULL;
-	natsStatus s;
+	char err[1024];
+	int rc;
 
-	assert_int_equal(natsOptions_SetURL(opts, url), NATS_OK);
-	s = natsConnection_Connect(&nc, opts);
+	rc = publish_connect_opts(url, opts, &nc, err, sizeof(err));
 	natsOptions_Destroy(opts);
-	if (s != NATS_OK)
-		fail_msg("connect to %s: %s", url, nats_GetLastError(NULL));
+	if (rc == -1)
+		fail_msg("%s", err);
 	return nc;
 }
 
@@ -437,29 +437,6 @@ nkey_options(const struct nkey *k, const char *seed)
 	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, k->pub, seed),
 	    NATS_OK);
 	return opts;
-}
-
-/*
- * Publishes the fixture into a new stream `everything`, logged in with
- * opts (consumed).
- */
-static void
-feed(struct tenants *t, natsOptions *opts)
-{
-	natsConnection *nc;
-	jsCtx *js = NULL;
-	uint64_t count = 0;
-	char err[1024];
-
-	nc = connect_with(t->f->d.url, opts);
-	if (publish_create_stream(nc, GA1_STREAM, subjects, 1, err,
-	    sizeof(err)) == -1 || publish_js(nc, &js, err, sizeof(err)) == -1 ||
-	    publish_file(js, GA1_STREAM, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("publisher: %s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
 }
 
 /*
@@ -525,7 +502,8 @@ feed_tenants(struct tenants *t)
 	char err[1024], subject[512];
 	size_t i;
 
-	feed(t, nkey_options(&t->ga1_pub, t->ga1_pub_seed));
+	itest_fx_publish_fixture(t->f, NULL, nkey_options(&t->ga1_pub,
+	    t->ga1_pub_seed));
 	nc = connect_with(t->f->d.url, nkey_options(&t->ga2_pub,
 	    t->ga2_pub_seed));
 	if (publish_create_stream(nc, GA2_STREAM, subjects, 1, err,
@@ -1202,7 +1180,7 @@ test_tenants_secrets_token(void **state)
 	itest_fx_start_natsd(t->f, conf);
 	assert_int_equal(natsOptions_Create(&opts), NATS_OK);
 	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
-	feed(t, opts);
+	itest_fx_publish_fixture(t->f, NULL, opts);
 
 	itest_fx_write_secret(t->f, "ga-1.token", token, 0600, file,
 	    sizeof(file));
@@ -1246,7 +1224,7 @@ test_tenants_secrets_password(void **state)
 	assert_int_equal(natsOptions_Create(&opts), NATS_OK);
 	assert_int_equal(natsOptions_SetUserInfo(opts, "projector", password),
 	    NATS_OK);
-	feed(t, opts);
+	itest_fx_publish_fixture(t->f, NULL, opts);
 
 	itest_fx_write_secret(t->f, "ga-1.pass", password, 0600, file,
 	    sizeof(file));
@@ -1286,7 +1264,7 @@ test_tenants_secrets_nkey(void **state)
 	itest_fx_start_natsd(t->f, conf);
 	itest_fx_write_secret(t->f, "ga-1.nk", user.seed, 0600, file,
 	    sizeof(file));
-	feed(t, nkey_options(&user, file));
+	itest_fx_publish_fixture(t->f, NULL, nkey_options(&user, file));
 
 	snprintf(l->auth, sizeof(l->auth), "{ nkey: %s, nkey_seed_file:"
 	    " \"%s\" }", user.pub, file);
@@ -1375,7 +1353,7 @@ test_tenants_secrets_creds(void **state)
 	assert_int_equal(natsOptions_Create(&opts), NATS_OK);
 	assert_int_equal(natsOptions_SetUserCredentialsFromFiles(opts, file,
 	    NULL), NATS_OK);
-	feed(t, opts);
+	itest_fx_publish_fixture(t->f, NULL, opts);
 	strangerjwt = write_creds(t, &other, &stranger, "stranger.creds", 0600,
 	    nope, sizeof(nope));
 	openjwt = write_creds(t, &acct, &user, "open.creds", 0660,

@@ -139,21 +139,23 @@ itest_write_config(const char *path, const char *url, const char *tls,
 }
 
 /*
- * Connects to url, creates stream ITEST_STREAM over ITEST_SUBJECTS (an
- * existing one of the same configuration counts as created) and publishes
- * the events.jsonl file at path into it in file order, each message
- * acknowledged by the server; sets *count. Returns 0, or -1 with err.
+ * Connects to url with opts (NULL: cnats' defaults; see
+ * publish_connect_opts()), creates stream ITEST_STREAM over ITEST_SUBJECTS
+ * (an existing one of the same configuration counts as created) and
+ * publishes the events.jsonl file at path into it in file order, each
+ * message acknowledged by the server; sets *count. Returns 0, or -1 with
+ * err.
  */
 int
-itest_publish_fixture(const char *url, const char *path, uint64_t *count,
-    char *err, size_t errlen)
+itest_publish_fixture(const char *url, natsOptions *opts, const char *path,
+    uint64_t *count, char *err, size_t errlen)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	int rc = -1;
 
-	if (publish_connect(url, &nc, err, errlen) == -1)
+	if (publish_connect_opts(url, opts, &nc, err, errlen) == -1)
 		return -1;
 	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
 	    errlen) == -1 ||
@@ -720,18 +722,24 @@ itest_fx_start_natsd(struct itest_fx *f, const char *conf)
 
 /*
  * Publishes the whole fixture into stream ITEST_STREAM of the server of f,
- * connecting to url (one with credentials, say) or, when url is NULL, to
- * f->d.url; checks that all ITEST_NEVENTS events are stored.
+ * connecting to url (one with credentials, or tls://) or, when url is NULL,
+ * to f->d.url, with opts (NULL: cnats' defaults), which carry the
+ * credentials or TLS settings the server wants and are destroyed here;
+ * checks that all ITEST_NEVENTS events are stored.
  */
 void
-itest_fx_publish_fixture(struct itest_fx *f, const char *url)
+itest_fx_publish_fixture(struct itest_fx *f, const char *url,
+    natsOptions *opts)
 {
 	uint64_t count = 0;
 	char err[1024];
+	int rc;
 
-	if (itest_publish_fixture(url != NULL ? url : f->d.url, ITEST_EVENTS,
-	    &count, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	rc = itest_publish_fixture(url != NULL ? url : f->d.url, opts,
+	    ITEST_EVENTS, &count, err, sizeof(err));
+	natsOptions_Destroy(opts);
+	if (rc == -1)
+		fail_msg("publisher: %s", err);
 	assert_int_equal(count, ITEST_NEVENTS);
 }
 
@@ -776,7 +784,7 @@ void
 itest_fx_start_with_fixture(struct itest_fx *f, int max_events)
 {
 	itest_fx_start_natsd(f, NULL);
-	itest_fx_publish_fixture(f, NULL);
+	itest_fx_publish_fixture(f, NULL, NULL);
 	itest_fx_write_config(f, max_events);
 }
 

@@ -30,6 +30,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <nats/nats.h>
 #include <sqlite3.h>
 
 #include "natsd.h"
@@ -98,8 +99,8 @@ const char *itest_bin(const char *name, char *buf, size_t len);
 int	itest_write_config(const char *path, const char *url, const char *tls,
 	    int max_events, int max_wait_ms, const struct itest_account *accts,
 	    size_t naccts);
-int	itest_publish_fixture(const char *url, const char *path,
-	    uint64_t *count, char *err, size_t errlen);
+int	itest_publish_fixture(const char *url, natsOptions *opts,
+	    const char *path, uint64_t *count, char *err, size_t errlen);
 int	itest_fixture_load(const char *path, struct itest_fixture *fx,
 	    char *err, size_t errlen);
 void	itest_fixture_release(struct itest_fixture *fx);
@@ -128,7 +129,8 @@ void	itest_fx_write_file(const char *path, const char *text, mode_t mode);
 void	itest_fx_write_secret(const struct itest_fx *f, const char *name,
 	    const char *text, mode_t mode, char *path, size_t len);
 void	itest_fx_start_natsd(struct itest_fx *f, const char *conf);
-void	itest_fx_publish_fixture(struct itest_fx *f, const char *url);
+void	itest_fx_publish_fixture(struct itest_fx *f, const char *url,
+	    natsOptions *opts);
 void	itest_fx_write_config(struct itest_fx *f, int max_events);
 void	itest_fx_write_accounts(struct itest_fx *f, const char *path,
 	    const struct itest_account *accts, size_t naccts);

@@ -45,11 +45,28 @@ int
 publish_connect(const char *url, natsConnection **nc, char *err,
     size_t errlen)
 {
+	return publish_connect_opts(url, NULL, nc, err, errlen);
+}
+
+/*
+ * Connects to url as publish_connect() does, with opts (NULL: cnats'
+ * defaults) carrying what the server asks for: credentials, TLS. opts stays
+ * the caller's; its URL is set to url. Returns 0 with *nc set, or -1 with a
+ * reason in err.
+ */
+int
+publish_connect_opts(const char *url, natsOptions *opts, natsConnection **nc,
+    char *err, size_t errlen)
+{
 	natsConnection *c = NULL;
 	natsStatus s;
 	char what[512];
 
-	if ((s = natsConnection_ConnectTo(&c, url)) != NATS_OK) {
+	if (opts == NULL)
+		s = natsConnection_ConnectTo(&c, url);
+	else if ((s = natsOptions_SetURL(opts, url)) == NATS_OK)
+		s = natsConnection_Connect(&c, opts);
+	if (s != NATS_OK) {
 		snprintf(what, sizeof(what), "connect to %s", url);
 		publish_errfmt(err, errlen, what, s, 0);
 		return -1;

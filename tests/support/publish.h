@@ -24,6 +24,8 @@ void	publish_errfmt(char *err, size_t errlen, const char *what,
 	    natsStatus s, jsErrCode jerr);
 int	publish_connect(const char *url, natsConnection **nc, char *err,
 	    size_t errlen);
+int	publish_connect_opts(const char *url, natsOptions *opts,
+	    natsConnection **nc, char *err, size_t errlen);
 int	publish_js(natsConnection *nc, jsCtx **js, char *err, size_t errlen);
 int	publish_create_stream(natsConnection *nc, const char *name,
 	    const char *const subjects[], size_t nsubjects, char *err,
