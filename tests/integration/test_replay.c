@@ -59,10 +59,11 @@
 #include "proc.h"
 #include "projections.h"
 #include "publish.h"
+#include "stream.h"
 #include "tmp.h"
 
 #define LARGE_EVENTS	30000
-#define LARGE_SEED	"11"
+#define LARGE_SEED	11
 #define RUN_MS		120000	/* bound on one command (ASan is slow) */
 #define STOP_MS		5000	/* SIGTERM to exit */
 #define EXIT_SIGKILL	(128 + SIGKILL)
@@ -188,86 +189,36 @@ start_natsd(struct fx *f)
 		fail_msg("%s: %s", f->dir, strerror(errno));
 }
 
-/* Counts the failed acks of an asynchronous publish. */
-static void
-on_publish_error(jsCtx *js, jsPubAckErr *pae, void *closure)
-{
-	(void)js;
-	(void)pae;
-	__atomic_add_fetch((int *)closure, 1, __ATOMIC_RELAXED);
-}
-
 /* Returns the path of the large stream, generating it on first use. */
 static const char *
 large_stream(struct fx *f)
 {
-	char path[ITEST_PATH_MAX], log[ITEST_PATH_MAX];
-	char *argv[] = { "python3", "tests/oracle/gen.py", "--seed", LARGE_SEED,
-	    "--events", "30000", "--no-huge", "-o", path, NULL };
-	int code = -1;
-
 	if (f->g->large[0] != '\0')
 		return f->g->large;
-	snprintf(path, sizeof(path), "%s/large.jsonl", f->g->dir);
-	snprintf(log, sizeof(log), "%s/gen.log", f->g->dir);
-	if (proc_run(argv, RUN_MS, &code, NULL, log) == -1 || code != 0) {
-		itest_show_log(log);
-		fail_msg("tests/oracle/gen.py exited %d", code);
+	snprintf(f->g->large, sizeof(f->g->large), "%s/large.jsonl", f->g->dir);
+	if (stream_generate(f->g->large, LARGE_SEED, LARGE_EVENTS, f->err,
+	    sizeof(f->err)) == -1) {
+		f->g->large[0] = '\0';
+		fail_msg("%s", f->err);
 	}
-	snprintf(f->g->large, sizeof(f->g->large), "%s", path);
 	return f->g->large;
 }
 
 /*
- * Publishes the large stream into the test's server: asynchronously (in
- * order, on one connection, so stream sequence = line number), then waits
- * for every ack and checks that the stream holds them all.
+ * Publishes the large stream into the test's new stream, asynchronously
+ * (in order, on one connection, so stream sequence = line number), and
+ * checks that it holds them all: sequences 1 to LARGE_EVENTS.
  */
 static void
 publish_large(struct fx *f)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
-	struct itest_fixture ev;
-	natsConnection *nc = NULL;
-	jsOptions jo;
-	jsPubOptions po;
-	jsCtx *js = NULL;
-	uint64_t msgs = 0, last = 0;
-	size_t i;
-	int errors = 0;
+	uint64_t count = 0;
 
-	if (itest_fixture_load(large_stream(f), &ev, f->err,
-	    sizeof(f->err)) == -1)
+	if (stream_publish(f->d.url, ITEST_STREAM, subjects, 1, large_stream(f),
+	    &count, f->err, sizeof(f->err)) == -1)
 		fail_msg("%s", f->err);
-	assert_int_equal(ev.n, LARGE_EVENTS);
-	if (publish_connect(f->d.url, &nc, f->err, sizeof(f->err)) == -1 ||
-	    publish_create_stream(nc, ITEST_STREAM, subjects, 1, f->err,
-	    sizeof(f->err)) == -1)
-		fail_msg("%s", f->err);
-	jsOptions_Init(&jo);
-	jo.PublishAsync.MaxPending = 2048;
-	/* A loaded machine (two suites at once) may take a while to ack. */
-	jo.PublishAsync.StallWait = 30000;
-	jo.PublishAsync.ErrHandler = on_publish_error;
-	jo.PublishAsync.ErrHandlerClosure = &errors;
-	/* With MaxPending in flight, wait for acks rather than fail (ASan). */
-	jo.PublishAsync.StallWait = RUN_MS;
-	assert_int_equal(natsConnection_JetStream(&js, nc, &jo), NATS_OK);
-	for (i = 0; i < ev.n; i++)
-		assert_int_equal(js_PublishAsync(js, ev.ev[i].subject,
-		    ev.ev[i].payload, (int)ev.ev[i].len, NULL), NATS_OK);
-	jsPubOptions_Init(&po);
-	po.MaxWait = RUN_MS;
-	assert_int_equal(js_PublishAsyncComplete(js, &po), NATS_OK);
-	assert_int_equal(__atomic_load_n(&errors, __ATOMIC_RELAXED), 0);
-	if (publish_stream_info(nc, ITEST_STREAM, &msgs, &last, f->err,
-	    sizeof(f->err)) == -1)
-		fail_msg("%s", f->err);
-	assert_int_equal(msgs, LARGE_EVENTS);
-	assert_int_equal(last, LARGE_EVENTS);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-	itest_fixture_release(&ev);
+	assert_int_equal(count, LARGE_EVENTS);
 }
 
 /* Publishes the small fixture (ITEST_NEVENTS more events). */

@@ -49,6 +49,7 @@
 #include "itest.h"
 #include "probe.h"
 #include "publish.h"
+#include "stream.h"
 #include "tmp.h"
 
 #define STORAGE_CONSUMER	"projector"	/* the default durable */
@@ -63,7 +64,7 @@
 #define STORAGE_WAL_LIMIT	(16LL * 1024 * 1024)
 /* The long-reader test: a generated stream, its first part before. */
 #define STORAGE_BIG_EVENTS	30000
-#define STORAGE_BIG_SEED	"4242"
+#define STORAGE_BIG_SEED	4242
 #define STORAGE_BIG_FIRST	1000
 #define STORAGE_BIG_BATCH	200
 #define STORAGE_BIG_WAIT_MS	300000	/* ASan folds slowly */
@@ -505,24 +506,6 @@ reader_count(sqlite3 *db)
 	return n;
 }
 
-/* Writes a stream of n events made by the oracle's generator to path. */
-static void
-generate(struct itest_fx *f, const char *path, int n)
-{
-	char events[16];
-	char *argv[] = { "python3", "tests/oracle/gen.py", "--seed",
-	    STORAGE_BIG_SEED, "--events", events, "--no-huge", "-o",
-	    (char *)path, NULL };
-	int code = -1;
-
-	snprintf(events, sizeof(events), "%d", n);
-	if (proc_run(argv, ITEST_RUN_MS, &code, NULL, f->err) == -1 ||
-	    code != 0) {
-		itest_show_log(f->err);
-		fail_msg("gen.py exited %d", code);
-	}
-}
-
 /*
  * A reader keeps one read transaction open while a large stream is
  * folded: the worker is not held up by it (the checkpoint reaches the end
@@ -542,7 +525,9 @@ test_storage_long_reader(void **state)
 	int nudges = 0;
 
 	itest_fx_path(f, "big.jsonl", path, sizeof(path));
-	generate(f, path, STORAGE_BIG_EVENTS);
+	if (stream_generate(path, STORAGE_BIG_SEED, STORAGE_BIG_EVENTS, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
 	if (itest_fixture_load(path, &big, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(big.n, STORAGE_BIG_EVENTS);

@@ -184,6 +184,11 @@ stream_publish(const char *url, const char *stream,
 		goto done;
 	jsOptions_Init(&jo);
 	jo.PublishAsync.MaxPending = STREAM_MAX_PENDING;
+	/*
+	 * With that many in flight, a publish waits for room rather than
+	 * fail: a loaded machine (two suites at once, ASan) acks slowly.
+	 */
+	jo.PublishAsync.StallWait = STREAM_PUBLISH_MS;
 	jo.PublishAsync.ErrHandler = stream_ack_error;
 	jo.PublishAsync.ErrHandlerClosure = &acks;
 	if ((s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) {
