@@ -634,9 +634,6 @@ main(void)
 		T_(test_tls_no_client_cert),
 #undef T_
 	};
-	int failed;
 
-	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	nats_Close();
-	return failed;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

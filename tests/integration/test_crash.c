@@ -20,8 +20,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <nats/nats.h>
-
 #include "itest.h"
 #include "natsd.h"
 #include "probe.h"
@@ -167,10 +165,6 @@ main(void)
 		T_(test_crash_loop),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

@@ -731,14 +731,7 @@ main(void)
 		T_(test_faults_consumer_ahead),
 	};
 #undef T_
-	const char *only = getenv("TEST_FILTER");
-	int rc;
 
-	/* TEST_FILTER=test_faults_kill_server (a pattern) runs only those. */
-	if (only != NULL && *only != '\0')
-		cmocka_set_test_filter(only);
-	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), group_setup,
+	    group_teardown);
 }

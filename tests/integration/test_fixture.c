@@ -22,7 +22,6 @@
 #include <cmocka.h>
 
 #include <jansson.h>
-#include <nats/nats.h>
 
 #include "db.h"
 #include "itest.h"
@@ -304,10 +303,6 @@ main(void)
 		T_(test_fixture_log),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

@@ -1327,14 +1327,7 @@ main(void)
 		T(test_verify),
 	};
 #undef T
-	const char *only = getenv("TEST_FILTER");
-	int rc;
 
-	/* TEST_FILTER=test_verify (a pattern, * and ?) runs only those. */
-	if (only != NULL && *only != '\0')
-		cmocka_set_test_filter(only);
-	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), group_setup,
+	    group_teardown);
 }

@@ -1391,14 +1391,6 @@ main(void)
 		T_(test_tenants_secrets_creds),
 #undef T_
 	};
-	const char *only = getenv("TEST_FILTER");
-	int failed;
 
-	/* TEST_FILTER=test_tenants_secrets_* (a pattern) runs only those. */
-	if (only != NULL && *only != '\0')
-		cmocka_set_test_filter(only);
-	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return failed;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

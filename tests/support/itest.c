@@ -957,3 +957,25 @@ itest_fx_assert_no_sanitizer(const char *path)
 	if (itest_sanitizer_report(path, line, sizeof(line)))
 		fail_msg("%s: %s", path, line);
 }
+
+/*
+ * The main() of an integration test: runs the n tests with the group's
+ * setup and teardown (NULL: none), only those that TEST_FILTER matches
+ * when it is set (a pattern with * and ?, such as test_faults_kill_*),
+ * then frees cnats' threads and global state for leak checkers. Returns
+ * what cmocka returns: the number of tests that failed.
+ */
+int
+itest_main(const struct CMUnitTest *tests, size_t n,
+    int (*setup)(void **), int (*teardown)(void **))
+{
+	const char *only = getenv("TEST_FILTER");
+	int failed;
+
+	if (only != NULL && *only != '\0')
+		cmocka_set_test_filter(only);
+	/* What cmocka_run_group_tests() expands to, for an array's size. */
+	failed = _cmocka_run_group_tests("tests", tests, n, setup, teardown);
+	nats_CloseAndWait(5000);
+	return failed;
+}

@@ -49,6 +49,7 @@
 #define ITEST_PATH_MAX	1024
 #define ITEST_NEEDLES	8		/* most strings one line must hold */
 
+struct CMUnitTest;
 struct probe_consumer;
 
 /* One line of a fixture: the subject and the exact bytes to publish. */
@@ -149,5 +150,7 @@ const char *itest_fx_rows(const char *db, const char *sql,
 void	itest_fx_assert_contract(struct itest_fx *f);
 void	itest_fx_assert_integrity(struct itest_fx *f, const char *db);
 void	itest_fx_assert_no_sanitizer(const char *path);
+int	itest_main(const struct CMUnitTest *tests, size_t n,
+	    int (*setup)(void **), int (*teardown)(void **));
 
 #endif /* ITEST_H */
