@@ -233,18 +233,6 @@ publish_fixture(struct fx *f)
 	assert_int_equal(count, ITEST_NEVENTS);
 }
 
-/* Fails the test when the log at path holds a sanitizer report. */
-static void
-assert_no_sanitizer(const char *path)
-{
-	char line[1024];
-
-	if (itest_sanitizer_report(path, line, sizeof(line))) {
-		itest_show_log(path);
-		fail_msg("%s: %s", path, line);
-	}
-}
-
 /*
  * Runs `projector CMD -c config ARGS...` (NULL ends ARGS) to its end, its
  * stdout in f->out and its stderr in dir/NAME.log; returns its exit code.
@@ -271,7 +259,7 @@ run_cmd(struct fx *f, const char *name, const char *config, const char *cmd,
 	if (proc_run(argv, RUN_MS, &code, f->out, log) == -1)
 		fail_msg("projector %s (%s): cannot run, or still running after"
 		    " %d ms", cmd, name, RUN_MS);
-	assert_no_sanitizer(log);
+	itest_fx_assert_no_sanitizer(log);
 	if (code != 0 && code != 1)
 		itest_show_log(log);
 	return code;
@@ -804,7 +792,7 @@ test_reader_during_replay(void **state)
 		fail_msg("the view after the replay is not the new one: %s",
 		    f->err);
 	json_decref(s);
-	assert_no_sanitizer(log_of(f, "replay", log, sizeof(log)));
+	itest_fx_assert_no_sanitizer(log_of(f, "replay", log, sizeof(log)));
 	assert_status_after(f, LARGE_EVENTS);
 	assert_no_shadow(f);
 }
@@ -919,7 +907,7 @@ test_replay_interrupted(void **state)
 	print_message("SIGTERM at shadow seq %lld: exit %d after %lld ms\n",
 	    seq, proc_exit_code(status), itest_now_ms() - t0);
 	assert_exit(f, "replay-term", status, 0);
-	assert_no_sanitizer(log_of(f, "replay-term", log, sizeof(log)));
+	itest_fx_assert_no_sanitizer(log_of(f, "replay-term", log, sizeof(log)));
 	assert_contract(f, f->db, f->old, "old");
 	assert_int_equal(itest_query_int(f->db, "SELECT count(*) FROM"
 	    " projector_status WHERE state = 'stopped' AND last_seq = 30000"),
@@ -983,7 +971,7 @@ test_replay_server_stall(void **state)
 		fail_msg("replay --once still running after %d ms", RUN_MS);
 	assert_exit(f, "replay", status, 0);
 	log_of(f, "replay", log, sizeof(log));
-	assert_no_sanitizer(log);
+	itest_fx_assert_no_sanitizer(log);
 	print_message("stalled at shadow seq %lld; swapped at last_seq %lld\n",
 	    seq, itest_last_seq(f->db));
 	assert_int_equal(itest_log_count(log, "rebuild swapped in",
@@ -1121,7 +1109,7 @@ test_version_bump(void **state)
 	wait_query(f, sql, 3);
 	stop_run(f, "run-bump");
 	log_of(f, "run-bump", log, sizeof(log));
-	assert_no_sanitizer(log);
+	itest_fx_assert_no_sanitizer(log);
 	assert_int_equal(itest_log_count(log, "projection version changed",
 	    "projection=player_profiles", NULL), 1);
 	assert_int_equal(itest_log_count(log, "rebuild swapped in",
@@ -1308,7 +1296,7 @@ test_verify(void **state)
 	assert_lines(f->out, "ga-1 player_profiles: equal to a rebuild from"
 	    " sequence 1 (last_seq 1200)", 1);
 	stop_run(f, "run-live");
-	assert_no_sanitizer(log_of(f, "run-live", log, sizeof(log)));
+	itest_fx_assert_no_sanitizer(log_of(f, "run-live", log, sizeof(log)));
 	assert_no_verify_scratch(f);
 }
 

@@ -948,14 +948,19 @@ itest_fx_assert_integrity(struct itest_fx *f, const char *db)
 	}
 }
 
-/* Fails when a sanitizer wrote a report into the log at path. */
+/*
+ * Fails, with the log shown, when a sanitizer wrote a report into the log
+ * at path.
+ */
 void
 itest_fx_assert_no_sanitizer(const char *path)
 {
 	char line[1024];
 
-	if (itest_sanitizer_report(path, line, sizeof(line)))
+	if (itest_sanitizer_report(path, line, sizeof(line))) {
+		itest_show_log(path);
 		fail_msg("%s: %s", path, line);
+	}
 }
 
 /*
