@@ -25,7 +25,6 @@
 #include "probe.h"
 #include "proc.h"
 
-#define EXIT_SIGKILL	(128 + 9)	/* proc_exit_code() of a SIGKILL */
 
 static int
 setup(void **state)
@@ -59,7 +58,7 @@ crash_at(struct itest_fx *f, const char *fault, const char *log)
 		fail_msg("%s with %s still running after %d ms", faults, env,
 		    ITEST_RUN_MS);
 	}
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		/* A sanitizer that aborted the run first says why. */
 		itest_sanitizer_report(log, line, sizeof(line));
 		fail_msg("%s with %s: exit status %d, not a SIGKILL (%s) %s",

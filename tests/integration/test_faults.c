@@ -83,7 +83,6 @@
 #define FAULTS_CATCH_UP_MS	300000	/* a whole stream, under ASan, loaded */
 #define FAULTS_CONSUMER		"projector"	/* itest_fx_write_config's */
 #define FAULTS_REFERENCE	"reference"	/* the clean run's consumer */
-#define EXIT_SIGKILL		(128 + 9)	/* proc_exit_code() of a SIGKILL */
 
 /* Batch sizes of scenario 1's runs (the consumer follows each change). */
 static const int faults_batches[] = { 10, 20, 50, 100 };
@@ -381,7 +380,7 @@ kill_run(struct itest_fx *f, long long before, int delay_max, int *delay)
 	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
 	if (proc_wait(&f->p, ITEST_STOP_MS, &status) == -1)
 		fail_msg("the projector outlived SIGKILL by %d ms", ITEST_STOP_MS);
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		/* It exited by itself: a crash, or --once at the end. */
 		itest_show_log(f->log);
 		fail_msg("the projector exited %d before the SIGKILL, at"
@@ -417,7 +416,7 @@ fault_run(struct itest_fx *f, const char *point, int n, int batch,
 	if (proc_wait(&f->p, ITEST_RUN_MS, &status) == -1)
 		fail_msg("%s with %s still running after %d ms", faults, env,
 		    ITEST_RUN_MS);
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		itest_show_log(f->log);
 		fail_msg("%s with %s: exit status %d, not a SIGKILL", faults,
 		    env, proc_exit_code(status));
@@ -450,7 +449,7 @@ early_kill(struct itest_fx *f)
 	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
 	if (proc_wait(&f->p, ITEST_STOP_MS, &status) == -1)
 		fail_msg("the projector outlived SIGKILL by %d ms", ITEST_STOP_MS);
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		itest_show_log(f->log);
 		fail_msg("the projector exited %d before the SIGKILL",
 		    proc_exit_code(status));

@@ -593,23 +593,13 @@ expected_answer(const struct hostile_stream *hs, size_t nhostile)
 static void
 assert_contract(struct itest_fx *f, json_t *expected)
 {
-	json_t *actual;
-	sqlite3 *db;
 	char err[1024];
+	int rc;
 
-	if (db_open_readonly(f->db, &db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	actual = contract_snapshot(db, err, sizeof(err));
-	sqlite3_close(db);
-	if (actual == NULL)
-		fail_msg("%s", err);
-	if (contract_diff(expected, actual, err, sizeof(err)) == -1) {
-		json_decref(expected);
-		json_decref(actual);
-		fail_msg("%s", err);
-	}
+	rc = itest_diff(f->db, expected, err, sizeof(err));
 	json_decref(expected);
-	json_decref(actual);
+	if (rc == -1)
+		fail_msg("%s", err);
 }
 
 /* Returns 1 when s is printable ASCII only. */

@@ -66,7 +66,6 @@
 #define LARGE_SEED	11
 #define RUN_MS		120000	/* bound on one command (ASan is slow) */
 #define STOP_MS		5000	/* SIGTERM to exit */
-#define EXIT_SIGKILL	(128 + SIGKILL)
 #define DURABLE		"projector"	/* the configuration's default */
 #define SCRATCH		"scratch"	/* the from-scratch run's consumer */
 #define MIN_SNAPSHOTS	3	/* a reader must look at least this often */
@@ -378,53 +377,12 @@ plant_everywhere(const char *db)
 	    " 'planted', '2026-01-01T00:00:00.000Z')");
 }
 
-/*
- * The six contract queries of the file at db, read in one read transaction
- * on conn (NULL: a connection of its own), so that they see one snapshot.
- */
-static json_t *
-snapshot_on(sqlite3 *conn, const char *db, char *err, size_t errlen)
-{
-	sqlite3 *own = NULL;
-	json_t *s;
-
-	if (conn == NULL) {
-		if (db_open_readonly(db, &own, err, errlen) == -1)
-			return NULL;
-		conn = own;
-	}
-	if (sqlite3_exec(conn, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "BEGIN: %s", sqlite3_errmsg(conn));
-		sqlite3_close(own);
-		return NULL;
-	}
-	s = contract_snapshot(conn, err, errlen);
-	sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL);
-	sqlite3_close(own);
-	return s;
-}
-
-static json_t *
-snapshot(struct fx *f, const char *db)
-{
-	json_t *s;
-
-	if ((s = snapshot_on(NULL, db, f->err, sizeof(f->err))) == NULL)
-		fail_msg("%s", f->err);
-	return s;
-}
-
 /* Fails the test unless the contract of db equals want. */
 static void
 assert_contract(struct fx *f, const char *db, const json_t *want,
     const char *what)
 {
-	json_t *got = snapshot(f, db);
-	int rc;
-
-	rc = contract_diff(want, got, f->err, sizeof(f->err));
-	json_decref(got);
-	if (rc == -1)
+	if (itest_diff(db, want, f->err, sizeof(f->err)) == -1)
 		fail_msg("%s: not the %s view: %s", db, what, f->err);
 }
 
@@ -452,9 +410,9 @@ static void
 old_and_new(struct fx *f)
 {
 	plant_everywhere(f->db);
-	f->old = snapshot(f, f->db);
+	f->old = itest_fx_snapshot(f->db);
 	run_once(f, "scratch", f->scratch_config);
-	f->new = snapshot(f, f->scratch_db);
+	f->new = itest_fx_snapshot(f->scratch_db);
 	assert_query_differs(f->old, f->new, "leaderboard");
 	assert_query_differs(f->old, f->new, "player_profiles");
 	assert_query_differs(f->old, f->new, "session_history");
@@ -762,7 +720,7 @@ test_reader_during_replay(void **state)
 		fail_msg("%s", f->err);
 	start_cmd(f, "replay", "replay", "--once", NULL);
 	while (proc_wait(&f->p, 0, &status) == -1) {
-		if ((s = snapshot_on(f->conn, f->db, f->err,
+		if ((s = itest_snapshot(f->conn, f->db, f->err,
 		    sizeof(f->err))) == NULL)
 			fail_msg("snapshot %d: %s", n + 1, f->err);
 		n++;
@@ -786,7 +744,7 @@ test_reader_during_replay(void **state)
 	assert_true(n >= MIN_SNAPSHOTS);
 	assert_true(n_old >= 1);
 	/* After the exit: the new view, whole. */
-	if ((s = snapshot_on(f->conn, f->db, f->err, sizeof(f->err))) == NULL)
+	if ((s = itest_snapshot(f->conn, f->db, f->err, sizeof(f->err))) == NULL)
 		fail_msg("%s", f->err);
 	if (contract_diff(f->new, s, f->err, sizeof(f->err)) == -1)
 		fail_msg("the view after the replay is not the new one: %s",
@@ -922,7 +880,7 @@ test_replay_interrupted(void **state)
 	wait_rebuild_progress(f, &seq);
 	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
 	assert_int_equal(proc_wait(&f->p, STOP_MS, &status), 0);
-	assert_exit(f, "replay-kill", status, EXIT_SIGKILL);
+	assert_exit(f, "replay-kill", status, ITEST_EXIT_SIGKILL);
 	print_message("SIGKILL at shadow seq %lld\n", seq);
 	assert_integrity(f->db);
 	assert_contract(f, f->db, f->old, "old");
@@ -1117,7 +1075,7 @@ test_version_bump(void **state)
 	assert_no_shadow(f);
 
 	run_once(f, "scratch", f->scratch_config);
-	f->new = snapshot(f, f->scratch_db);
+	f->new = itest_fx_snapshot(f->scratch_db);
 	assert_contract(f, f->db, f->new, "from-scratch");
 }
 
@@ -1149,7 +1107,7 @@ test_version_rebuild_resumes(void **state)
 	wait_rebuild_progress(f, &seq);
 	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
 	assert_int_equal(proc_wait(&f->p, STOP_MS, &status), 0);
-	assert_exit(f, "run-killed", status, EXIT_SIGKILL);
+	assert_exit(f, "run-killed", status, ITEST_EXIT_SIGKILL);
 	/* What the shadow kept: it is where the next run starts from. */
 	seq = itest_query_int(f->shadow, "SELECT last_seq FROM projector_status"
 	    " WHERE projection = 'player_profiles'");

@@ -42,7 +42,6 @@
 #include <nats/nats.h>
 
 #include "contract.h"
-#include "db.h"
 #include "itest.h"
 #include "natsd.h"
 #include "nkey.h"
@@ -570,21 +569,12 @@ ga2_expected(void)
 static void
 assert_ga2(struct tenants *t, const char *db)
 {
-	json_t *expected = ga2_expected(), *actual;
-	sqlite3 *conn;
+	json_t *expected = ga2_expected();
 	char err[1024];
 	int rc;
 
-	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1) {
-		json_decref(expected);
-		fail_msg("%s", err);
-	}
-	actual = contract_snapshot(conn, err, sizeof(err));
-	sqlite3_close(conn);
-	rc = actual != NULL ? contract_diff(expected, actual, err,
-	    sizeof(err)) : -1;
+	rc = itest_diff(db, expected, err, sizeof(err));
 	json_decref(expected);
-	json_decref(actual);
 	if (rc == -1) {
 		itest_show_log(t->err);
 		fail_msg("%s: %s", db, err);

@@ -369,6 +369,54 @@ itest_wait_last_seq(const char *db, long long want, struct proc *p,
 }
 
 /*
+ * Returns (to json_decref()) the six contract queries of the database at
+ * db (contract_snapshot()), read in one read transaction, so that they see
+ * one state of a file being written: on conn, or on a read-only connection
+ * of its own when conn is NULL. Returns NULL with err when it cannot.
+ */
+json_t *
+itest_snapshot(sqlite3 *conn, const char *db, char *err, size_t errlen)
+{
+	sqlite3 *own = NULL;
+	json_t *snap = NULL;
+	char why[768];
+
+	if (conn == NULL) {
+		if (db_open_readonly(db, &own, err, errlen) == -1)
+			return NULL;
+		conn = own;
+	}
+	if (sqlite3_exec(conn, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		snprintf(err, errlen, "%s: BEGIN: %s", db,
+		    sqlite3_errmsg(conn));
+	else {
+		if ((snap = contract_snapshot(conn, why, sizeof(why))) == NULL)
+			snprintf(err, errlen, "%s: %s", db, why);
+		sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL);
+	}
+	sqlite3_close(own);
+	return snap;
+}
+
+/*
+ * Compares the six contract queries of the database at db (itest_snapshot())
+ * with want, by the rules of contract_diff(). Returns 0 when they are equal,
+ * or -1 with the first difference, or why db cannot be read, in err.
+ */
+int
+itest_diff(const char *db, const json_t *want, char *err, size_t errlen)
+{
+	json_t *got;
+	int rc;
+
+	if ((got = itest_snapshot(NULL, db, err, errlen)) == NULL)
+		return -1;
+	rc = contract_diff(want, got, err, errlen);
+	json_decref(got);
+	return rc;
+}
+
+/*
  * Compares the six contract queries of the database at db (read-only) with
  * the fixture's expected.json. Returns 0 when equal, or -1 with the first
  * difference in err.
@@ -864,7 +912,8 @@ itest_fx_consumer(struct itest_fx *f, const char *consumer,
 
 	if (probe_nats_open(&pn, f->d.url, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	rc = probe_consumer(&pn, ITEST_STREAM, consumer, out, err, sizeof(err));
+	rc = probe_consumer(&pn, ITEST_STREAM, consumer, out, err,
+	    sizeof(err));
 	probe_nats_close(&pn);
 	if (rc == -1)
 		fail_msg("%s", err);
@@ -921,6 +970,18 @@ itest_fx_rows(const char *db, const char *sql, enum testdb_style style,
 	if (itest_rows(db, sql, style, buf, len, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	return buf;
+}
+
+/* itest_snapshot() of db on a connection of its own, or the test fails. */
+json_t *
+itest_fx_snapshot(const char *db)
+{
+	json_t *snap;
+	char err[1024];
+
+	if ((snap = itest_snapshot(NULL, db, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	return snap;
 }
 
 /* Fails unless the contract queries of f->db answer expected.json. */

@@ -18,7 +18,9 @@
  * run.
  *
  * Memory: itest_fixture_load() fills a struct itest_fixture that owns its
- * strings until itest_fixture_release(). itest_fx_setup() allocates a
+ * strings until itest_fixture_release(); itest_snapshot() and
+ * itest_fx_snapshot() return a json_t to json_decref(). itest_fx_setup()
+ * allocates a
  * struct itest_fx and itest_fx_teardown() frees it, with whatever it holds:
  * the processes are killed, the temp dir is removed. Everything else writes
  * into the caller's buffers.
@@ -30,6 +32,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <jansson.h>
 #include <nats/nats.h>
 #include <sqlite3.h>
 
@@ -48,6 +51,7 @@
 #define ITEST_STOP_MS	5000		/* SIGTERM to exit (README: ~1 s) */
 #define ITEST_PATH_MAX	1024
 #define ITEST_NEEDLES	8		/* most strings one line must hold */
+#define ITEST_EXIT_SIGKILL (128 + 9)	/* proc_exit_code() of a SIGKILL */
 
 struct CMUnitTest;
 struct probe_consumer;
@@ -111,6 +115,10 @@ int	itest_rows(const char *db, const char *sql, enum testdb_style style,
 long long itest_last_seq(const char *db);
 int	itest_wait_last_seq(const char *db, long long want, struct proc *p,
 	    int timeout_ms, char *err, size_t errlen);
+json_t	*itest_snapshot(sqlite3 *conn, const char *db, char *err,
+	    size_t errlen);
+int	itest_diff(const char *db, const json_t *want, char *err,
+	    size_t errlen);
 int	itest_contract(const char *db, char *err, size_t errlen);
 int	itest_log_count(const char *path, ...)
 	    __attribute__((sentinel));
@@ -145,6 +153,7 @@ void	itest_fx_wait_last_seq(struct itest_fx *f, const char *db,
 	    long long want);
 void	itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)
 	    __attribute__((sentinel));
+json_t	*itest_fx_snapshot(const char *db);
 const char *itest_fx_rows(const char *db, const char *sql,
 	    enum testdb_style style, char *buf, size_t len);
 void	itest_fx_assert_contract(struct itest_fx *f);

@@ -15,6 +15,7 @@
 
 #include "contract.h"
 #include "db.h"
+#include "itest.h"
 #include "probe.h"
 #include "proc.h"
 #include "publish.h"
@@ -230,22 +231,6 @@ done:
 	return rc;
 }
 
-/* contract_snapshot() of the database at db, opened read-only. */
-static json_t *
-snapshot(const char *db, char *err, size_t errlen)
-{
-	sqlite3 *conn;
-	json_t *snap;
-	char why[768];
-
-	if (db_open_readonly(db, &conn, err, errlen) == -1)
-		return NULL;
-	if ((snap = contract_snapshot(conn, why, sizeof(why))) == NULL)
-		snprintf(err, errlen, "%s: %s", db, why);
-	sqlite3_close(conn);
-	return snap;
-}
-
 /*
  * Compares the six contract queries of the database at db with those of
  * the one at expected_db (the oracle: a clean run over the same stream),
@@ -261,8 +246,9 @@ stream_diff(const char *expected_db, const char *db, char *err,
 	char why[768];
 	int rc = -1;
 
-	if ((expected = snapshot(expected_db, err, errlen)) == NULL ||
-	    (actual = snapshot(db, err, errlen)) == NULL)
+	if ((expected = itest_snapshot(NULL, expected_db, err,
+	    errlen)) == NULL ||
+	    (actual = itest_snapshot(NULL, db, err, errlen)) == NULL)
 		goto done;
 	if (contract_diff(expected, actual, why, sizeof(why)) == -1)
 		snprintf(err, errlen, "%s differs from %s: %s", db, expected_db,
