@@ -371,42 +371,26 @@ test_nkey(void **state)
 }
 
 /*
- * Creds: operator mode. An operator signs the JWTs of the account (with
- * JetStream) and of the system account the server needs for JetStream; the
- * account signs the user's. The server trusts the operator and has both
- * accounts preloaded (resolver MEMORY). The projector gets the user's JWT
- * and seed in one .creds file.
+ * Creds: operator mode (nkey_operator_conf()). An operator signs the JWTs
+ * of the account (with JetStream) and of the system account the server
+ * needs for JetStream; the account signs the user's. The server trusts the
+ * operator and has both accounts preloaded (resolver MEMORY). The
+ * projector gets the user's JWT and seed in one .creds file.
  */
 static void
 test_creds(void **state)
 {
 	struct itest_fx *f = *state;
-	struct nkey op, sys, acct, user;
+	struct nkey acct, user;
 	char opfile[ITEST_PATH_MAX], file[ITEST_PATH_MAX];
 	char auth[ITEST_PATH_MAX + 32];
-	char *opjwt, *sysjwt, *acctjwt, *userjwt, *conf, *creds;
+	char *userjwt, *conf, *creds;
 	natsOptions *opts;
 
-	nkey_new(NKEY_PREFIX_OPERATOR, &op);
-	nkey_new(NKEY_PREFIX_ACCOUNT, &sys);
-	nkey_new(NKEY_PREFIX_ACCOUNT, &acct);
-	nkey_new(NKEY_PREFIX_USER, &user);
-	opjwt = nkey_jwt(&op, json_pack("{s:s, s:s, s:{s:s, s:s, s:i}}",
-	    "sub", op.pub, "name", "projector-test", "nats",
-	    "system_account", sys.pub, "type", "operator", "version", 2));
-	sysjwt = nkey_account_jwt(&op, &sys, "SYS", 0);
-	acctjwt = nkey_account_jwt(&op, &acct, ACCOUNT, 1);
-	userjwt = nkey_user_jwt(&acct, &user, "projector", NULL, NULL);
-
 	itest_fx_path(f, "operator.jwt", opfile, sizeof(opfile));
-	itest_fx_write_file(opfile, opjwt, 0600);
-	assert_true(asprintf(&conf, "operator: \"%s\"\n"
-	    "system_account: %s\n"
-	    "resolver: MEMORY\n"
-	    "resolver_preload: {\n"
-	    "  %s: \"%s\"\n"
-	    "  %s: \"%s\"\n"
-	    "}\n", opfile, sys.pub, sys.pub, sysjwt, acct.pub, acctjwt) != -1);
+	conf = nkey_operator_conf(opfile, ACCOUNT, &acct);
+	nkey_new(NKEY_PREFIX_USER, &user);
+	userjwt = nkey_user_jwt(&acct, &user, "projector", NULL, NULL);
 	itest_fx_start_natsd(f, conf);
 	check_refuses_anonymous(f->d.url);
 	free(conf);
@@ -428,9 +412,6 @@ test_creds(void **state)
 	check_no_secrets(f, (const char *const[]){ user.seed, acct.seed,
 	    userjwt, NULL }, (const char *const[]){ "user's nkey seed",
 	    "account's nkey seed", "user's JWT", NULL });
-	free(opjwt);
-	free(sysjwt);
-	free(acctjwt);
 	free(userjwt);
 }
 

@@ -504,8 +504,9 @@ write_creds(struct tenants_fx *t, const struct nkey *acct,
 }
 
 /*
- * Creds in operator mode (see test_auth.c): the operator signs the system
- * account and account GA-1, preloaded in the server; GA-1 signs the user.
+ * Creds in operator mode (nkey_operator_conf()): the operator signs the
+ * system account and account GA-1, preloaded in the server; GA-1 signs the
+ * user.
  * The refused creds are of a user of an account the server does not know.
  */
 static void
@@ -513,38 +514,20 @@ test_tenants_secrets_creds(void **state)
 {
 	struct tenants_fx *t = *state;
 	struct tenants_leg *l = &t->leg;
-	struct nkey op, sys, acct, user, other, stranger;
+	struct nkey acct, user, other, stranger;
 	char opfile[ITEST_PATH_MAX], file[ITEST_PATH_MAX], nope[ITEST_PATH_MAX];
-	char *opjwt, *sysjwt, *acctjwt, *userjwt, *strangerjwt, *openjwt, *conf;
+	char *userjwt, *strangerjwt, *openjwt, *conf;
 	natsOptions *opts = NULL;
 
 	l->method = "creds";
 	l->restricted = 1;
-	nkey_new(NKEY_PREFIX_OPERATOR, &op);
-	nkey_new(NKEY_PREFIX_ACCOUNT, &sys);
-	nkey_new(NKEY_PREFIX_ACCOUNT, &acct);
+	itest_fx_path(t->f, "operator.jwt", opfile, sizeof(opfile));
+	conf = nkey_operator_conf(opfile, "GA-1", &acct);
 	nkey_new(NKEY_PREFIX_ACCOUNT, &other);
 	nkey_new(NKEY_PREFIX_USER, &user);
 	nkey_new(NKEY_PREFIX_USER, &stranger);
-	opjwt = nkey_jwt(&op, json_pack("{s:s, s:s, s:{s:s, s:s, s:i}}",
-	    "sub", op.pub, "name", "projector-test", "nats",
-	    "system_account", sys.pub, "type", "operator", "version", 2));
-	sysjwt = nkey_account_jwt(&op, &sys, "SYS", 0);
-	acctjwt = nkey_account_jwt(&op, &acct, "GA-1", 1);
-	itest_fx_path(t->f, "operator.jwt", opfile, sizeof(opfile));
-	itest_fx_write_file(opfile, opjwt, 0600);
-	assert_true(asprintf(&conf, "operator: \"%s\"\n"
-	    "system_account: %s\n"
-	    "resolver: MEMORY\n"
-	    "resolver_preload: {\n"
-	    "  %s: \"%s\"\n"
-	    "  %s: \"%s\"\n"
-	    "}\n", opfile, sys.pub, sys.pub, sysjwt, acct.pub, acctjwt) != -1);
 	itest_fx_start_natsd(t->f, conf);
 	free(conf);
-	free(opjwt);
-	free(sysjwt);
-	free(acctjwt);
 
 	userjwt = write_creds(t, &acct, &user, "ga-1.creds", 0600, file,
 	    sizeof(file));
