@@ -182,36 +182,37 @@ assert_denied(struct tenants_fx *t, int code, const char *db)
 	}
 }
 
-/* GA-1's user pointed at GA-2's stream: run stops, 77, naming the subject. */
+/*
+ * Runs `projector CMD --once` as GA-1's projector user pointed at GA-2's
+ * stream, on the tenants' server, and checks that it was denied
+ * (assert_denied()).
+ */
 static void
-test_tenants_foreign_stream_run(void **state)
+foreign_stream(struct tenants_fx *t, const char *cmd)
 {
-	struct tenants_fx *t = *state;
 	char db[ITEST_PATH_MAX];
 	int code;
 
 	tenants_fx_start_server(t);
 	tenants_fx_feed(t);
 	write_foreign_config(t, db, sizeof(db));
-	code = tenants_fx_command(t, NULL, (const char *const[]){ "run", "-c",
+	code = tenants_fx_command(t, NULL, (const char *const[]){ cmd, "-c",
 	    t->f->config, "--once", NULL });
 	assert_denied(t, code, db);
+}
+
+/* GA-1's user pointed at GA-2's stream: run stops, 77, naming the subject. */
+static void
+test_tenants_foreign_stream_run(void **state)
+{
+	foreign_stream(*state, "run");
 }
 
 /* The same for replay, whose reader is a consumer of its own. */
 static void
 test_tenants_foreign_stream_replay(void **state)
 {
-	struct tenants_fx *t = *state;
-	char db[ITEST_PATH_MAX];
-	int code;
-
-	tenants_fx_start_server(t);
-	tenants_fx_feed(t);
-	write_foreign_config(t, db, sizeof(db));
-	code = tenants_fx_command(t, NULL, (const char *const[]){ "replay",
-	    "-c", t->f->config, "--once", NULL });
-	assert_denied(t, code, db);
+	foreign_stream(*state, "replay");
 }
 
 int
