@@ -181,83 +181,62 @@ copy(const char *s, size_t n)
 	return d;
 }
 
+/* What itest_fixture_load() fills, and how many events fit in it. */
+struct fixture_load {
+	struct itest_fixture	*fx;
+	size_t			 alloc;
+};
+
+/* itest_fixture_load()'s publish_event_fn: appends a copy of the event. */
+static int
+fixture_add(void *arg, const char *subject, const char *payload,
+    size_t len, char *err, size_t errlen)
+{
+	struct fixture_load *fl = arg;
+	struct itest_fixture *fx = fl->fx;
+	struct itest_event *ev;
+
+	if (fx->n == fl->alloc) {
+		fl->alloc = fl->alloc == 0 ? 1024 : fl->alloc * 2;
+		if ((ev = realloc(fx->ev, fl->alloc * sizeof(*ev))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		fx->ev = ev;
+	}
+	ev = &fx->ev[fx->n];
+	ev->len = len;
+	ev->subject = copy(subject, strlen(subject));
+	ev->payload = copy(payload, len);
+	if (ev->subject == NULL || ev->payload == NULL) {
+		free(ev->subject);
+		free(ev->payload);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fx->n++;
+	return 0;
+}
+
 /*
- * Reads the events.jsonl file at path (one {"subject":…,"payload":…} a
- * line, see publish.h) into fx, in file order, so that a test can publish
- * a part of it or look into the payloads. Returns 0 with fx filled (release
- * it with itest_fixture_release()), or -1 with "path:line: reason" in err
- * and fx empty.
+ * Reads the events.jsonl file at path (publish_read_events()) into fx, in
+ * file order, so that a test can publish a part of it or look into the
+ * payloads. Returns 0 with fx filled (release it with
+ * itest_fixture_release()), or -1 with "path:line: reason" in err and fx
+ * empty.
  */
 int
 itest_fixture_load(const char *path, struct itest_fixture *fx, char *err,
     size_t errlen)
 {
-	struct itest_event *ev;
-	json_error_t je;
-	json_t *j = NULL, *subject, *payload;
-	FILE *fp;
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, alloc = 0;
-	ssize_t len;
+	struct fixture_load fl = { fx, 0 };
 
 	memset(fx, 0, sizeof(*fx));
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (publish_read_events(path, fixture_add, &fl, err, errlen) == -1) {
+		itest_fixture_release(fx);
 		return -1;
 	}
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if (line[strspn(line, " \t\r\n")] == '\0')
-			continue;
-		if ((j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL,
-		    &je)) == NULL) {
-			snprintf(err, errlen, "%s:%zu: %s", path, lineno,
-			    je.text);
-			goto fail;
-		}
-		subject = json_object_get(j, "subject");
-		payload = json_object_get(j, "payload");
-		if (!json_is_string(subject) || !json_is_string(payload)) {
-			snprintf(err, errlen, "%s:%zu: needs a string subject"
-			    " and payload", path, lineno);
-			goto fail;
-		}
-		if (fx->n == alloc) {
-			alloc = alloc == 0 ? 1024 : alloc * 2;
-			ev = realloc(fx->ev, alloc * sizeof(*ev));
-			if (ev == NULL) {
-				snprintf(err, errlen, "%s:%zu: out of memory",
-				    path, lineno);
-				goto fail;
-			}
-			fx->ev = ev;
-		}
-		ev = &fx->ev[fx->n];
-		ev->len = json_string_length(payload);
-		ev->subject = copy(json_string_value(subject),
-		    json_string_length(subject));
-		ev->payload = copy(json_string_value(payload), ev->len);
-		if (ev->subject == NULL || ev->payload == NULL) {
-			free(ev->subject);
-			free(ev->payload);
-			snprintf(err, errlen, "%s:%zu: out of memory", path,
-			    lineno);
-			goto fail;
-		}
-		fx->n++;
-		json_decref(j);
-		j = NULL;
-	}
-	free(line);
-	fclose(fp);
 	return 0;
-
-fail:
-	json_decref(j);
-	free(line);
-	fclose(fp);
-	itest_fixture_release(fx);
-	return -1;
 }
 
 /* Frees what itest_fixture_load() read. Accepts an empty fx. */

@@ -77,78 +77,37 @@ stream_ack_error(jsCtx *js, jsPubAckErr *pae, void *closure)
 	pthread_mutex_unlock(&acks->mu);
 }
 
+/* What stream_publish() carries from one event to the next. */
+struct stream_run {
+	jsCtx		*js;
+	jsPubOptions	 po;
+	uint64_t	 n;
+};
+
 /*
- * Publishes the lines of the events.jsonl file at path (see publish.h)
- * asynchronously on js, in file order, up to STREAM_MAX_PENDING in flight.
- * Sets *count to the lines sent. Returns 0 when every one was sent (the
- * caller then waits for the PubAcks), or -1 with "path:line: reason".
+ * stream_publish()'s publish_event_fn: sends one message asynchronously
+ * (its PubAck comes later, to stream_ack_error() if it fails).
  */
 static int
-publish_lines(jsCtx *js, const char *stream, const char *path,
-    uint64_t *count, char *err, size_t errlen)
+stream_event(void *arg, const char *subject, const char *payload,
+    size_t len, char *err, size_t errlen)
 {
-	jsPubOptions po;
-	json_error_t je;
-	json_t *j = NULL, *subject, *payload;
+	struct stream_run *r = arg;
 	natsStatus s;
-	FILE *fp;
-	char *line = NULL, what[512];
-	size_t cap = 0;
-	ssize_t len;
-	unsigned long lineno = 0;
-	uint64_t n = 0;
+	char what[512];
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "a payload of %zu bytes", len);
 		return -1;
 	}
-	jsPubOptions_Init(&po);
-	po.ExpectStream = stream;
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if (line[strspn(line, " \t\r\n")] == '\0')
-			continue;
-		if ((j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL,
-		    &je)) == NULL) {
-			snprintf(err, errlen, "%s:%lu: %s", path, lineno, je.text);
-			goto fail;
-		}
-		subject = json_object_get(j, "subject");
-		payload = json_object_get(j, "payload");
-		if (!json_is_string(subject) || !json_is_string(payload) ||
-		    json_string_length(payload) > INT_MAX) {
-			snprintf(err, errlen, "%s:%lu: needs a string subject and"
-			    " payload", path, lineno);
-			goto fail;
-		}
-		/* json_string_length, not strlen: a payload may hold NULs. */
-		s = js_PublishAsync(js, json_string_value(subject),
-		    json_string_value(payload), (int)json_string_length(payload),
-		    &po);
-		if (s != NATS_OK) {
-			snprintf(what, sizeof(what), "%s:%lu: publish to %s", path,
-			    lineno, json_string_value(subject));
-			publish_errfmt(err, errlen, what, s, 0);
-			goto fail;
-		}
-		n++;
-		json_decref(j);
-		j = NULL;
+	if ((s = js_PublishAsync(r->js, subject, payload, (int)len,
+	    &r->po)) != NATS_OK) {
+		snprintf(what, sizeof(what), "publish to %s", subject);
+		publish_errfmt(err, errlen, what, s, 0);
+		return -1;
 	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(line);
-	fclose(fp);
-	*count = n;
+	r->n++;
 	return 0;
-
-fail:
-	json_decref(j);
-	free(line);
-	fclose(fp);
-	return -1;
 }
 
 /*
@@ -167,6 +126,7 @@ stream_publish(const char *url, const char *stream,
     uint64_t *count, char *err, size_t errlen)
 {
 	struct stream_acks acks;
+	struct stream_run run = { NULL, { 0 }, 0 };
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	jsOptions jo;
@@ -196,8 +156,13 @@ stream_publish(const char *url, const char *stream,
 		publish_errfmt(err, errlen, "JetStream context", s, 0);
 		goto done;
 	}
-	if (publish_lines(js, stream, path, &n, err, errlen) == -1)
+	run.js = js;
+	jsPubOptions_Init(&run.po);
+	run.po.ExpectStream = stream;
+	/* In file order, up to STREAM_MAX_PENDING in flight. */
+	if (publish_read_events(path, stream_event, &run, err, errlen) == -1)
 		goto done;
+	n = run.n;
 	jsPubOptions_Init(&wait);
 	wait.MaxWait = STREAM_PUBLISH_MS;
 	if ((s = js_PublishAsyncComplete(js, &wait)) != NATS_OK) {
