@@ -319,7 +319,6 @@ test_cli_stream_backwards(void **state)
 	jsCtx *js = NULL;
 	jsErrCode jerr = 0;
 	char err[1024], line[2048];
-	size_t i;
 
 	itest_fx_start_with_fixture(f, 0);
 	run_fixture(f);
@@ -334,10 +333,9 @@ test_cli_stream_backwards(void **state)
 	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
 	    sizeof(err)) == -1)
 		fail_msg("%s", err);
-	for (i = 0; i < SHORT_STREAM; i++)
-		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
-		    fx->ev[i].len, err, sizeof(err)) == -1)
-			fail_msg("%s", err);
+	if (itest_publish_events(js, fx, 0, SHORT_STREAM, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 
@@ -372,7 +370,6 @@ test_cli_stream_gap(void **state)
 	jsOptions o;
 	jsErrCode jerr = 0;
 	char err[1024], line[2048];
-	size_t i;
 
 	itest_fx_start_with_fixture(f, 0);
 	run_fixture(f);
@@ -382,10 +379,8 @@ test_cli_stream_gap(void **state)
 	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
 	    publish_js(nc, &js, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	for (i = 0; i < GAP_MORE; i++)
-		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
-		    fx->ev[i].len, err, sizeof(err)) == -1)
-			fail_msg("%s", err);
+	if (itest_publish_events(js, fx, 0, GAP_MORE, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
 	jsOptions_Init(&o);
 	o.Stream.Purge.Sequence = GAP_FIRST;
 	assert_int_equal(js_PurgeStream(js, ITEST_STREAM, &o, &jerr), NATS_OK);

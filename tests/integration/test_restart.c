@@ -70,17 +70,13 @@ publish_range(struct itest_fx *f, size_t from, size_t to)
 	jsCtx *js = NULL;
 	uint64_t last = 0;
 	char err[1024];
-	size_t i;
 
 	assert_true(to <= f->events.n);
 	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
-	    publish_js(nc, &js, err, sizeof(err)) == -1)
+	    publish_js(nc, &js, err, sizeof(err)) == -1 ||
+	    itest_publish_events(js, &f->events, from, to, err,
+	    sizeof(err)) == -1)
 		fail_msg("%s", err);
-	for (i = from; i < to; i++)
-		if (publish_one(js, f->events.ev[i].subject,
-		    f->events.ev[i].payload, f->events.ev[i].len, err,
-		    sizeof(err)) == -1)
-			fail_msg("line %zu: %s", i + 1, err);
 	if (publish_stream_info(nc, ITEST_STREAM, NULL, &last, err,
 	    sizeof(err)) == -1)
 		fail_msg("%s", err);

@@ -156,15 +156,11 @@ publish_range(struct storage_fx *sf, const struct itest_fixture *fx,
     size_t from, size_t to)
 {
 	char err[1024];
-	size_t i;
 
-	for (i = from; i <= to; i++) {
-		if (publish_one(sf->js, fx->ev[i - 1].subject,
-		    fx->ev[i - 1].payload, fx->ev[i - 1].len, err,
-		    sizeof(err)) == -1)
-			fail_msg("%s", err);
-		sf->published++;
-	}
+	if (itest_publish_events(sf->js, fx, from - 1, to, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	sf->published += to - from + 1;
 }
 
 /*

@@ -239,6 +239,27 @@ itest_fixture_load(const char *path, struct itest_fixture *fx, char *err,
 	return 0;
 }
 
+/*
+ * Publishes the events from to to - 1 (from 0) of fx on js, in order, each
+ * acknowledged by the server. Returns 0, or -1 with "line N: reason" (N,
+ * the fixture's line, from 1) in err.
+ */
+int
+itest_publish_events(jsCtx *js, const struct itest_fixture *fx, size_t from,
+    size_t to, char *err, size_t errlen)
+{
+	char why[1024];
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
+		    fx->ev[i].len, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "line %zu: %s", i + 1, why);
+			return -1;
+		}
+	return 0;
+}
+
 /* Frees what itest_fixture_load() read. Accepts an empty fx. */
 void
 itest_fixture_release(struct itest_fixture *fx)

@@ -109,6 +109,8 @@ int	itest_publish_fixture(const char *url, natsOptions *opts,
 int	itest_fixture_load(const char *path, struct itest_fixture *fx,
 	    char *err, size_t errlen);
 void	itest_fixture_release(struct itest_fixture *fx);
+int	itest_publish_events(jsCtx *js, const struct itest_fixture *fx,
+	    size_t from, size_t to, char *err, size_t errlen);
 long long itest_query_int(const char *db, const char *sql);
 int	itest_rows(const char *db, const char *sql, enum testdb_style style,
 	    char *buf, size_t len, char *err, size_t errlen);
