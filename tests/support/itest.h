@@ -12,18 +12,19 @@
  * itest_start_natsd()) are the cmocka layer over them, for a test's common
  * fixture, struct itest_fx: they fail, or skip, the running test
  * themselves, so that a test says only what it checks (itest.o needs
- * cmocka, which every test binary links). The log functions take the
+ * cmocka, which every test binary links). itest_main() is the main() of
+ * every integration test. The log functions take the
  * strings a line must contain as their last arguments, up to ITEST_NEEDLES,
  * ended by NULL. Paths are relative to the repository root, where the tests
  * run.
  *
  * Memory: itest_fixture_load() fills a struct itest_fixture that owns its
  * strings until itest_fixture_release(); itest_snapshot() and
- * itest_fx_snapshot() return a json_t to json_decref(). itest_fx_setup()
- * allocates a
- * struct itest_fx and itest_fx_teardown() frees it, with whatever it holds:
- * the processes are killed, the temp dir is removed. Everything else writes
- * into the caller's buffers.
+ * itest_fx_snapshot() return a json_t to json_decref().
+ * itest_fx_publish_fixture() destroys the natsOptions it is given.
+ * itest_fx_setup() allocates a struct itest_fx and itest_fx_teardown()
+ * frees it, with whatever it holds: the processes are killed, the temp dir
+ * is removed. Everything else writes into the caller's buffers.
  */
 #ifndef ITEST_H
 #define ITEST_H
