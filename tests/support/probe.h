@@ -1,9 +1,8 @@
 /*
  * probe.h: looking at a running projector from outside, as an operator
- * would, for the tests of hostile input and storage trouble: the durable
- * consumer's ack floor on the server, the process's peak memory from /proc,
- * the database's integrity and the size of its files. Nothing here changes
- * what it looks at.
+ * would: a durable consumer's state on the server (its ack floor above
+ * all), the process's peak memory from /proc, the database's integrity and
+ * the size of its files. Nothing here changes what it looks at.
  *
  * Every function returns 0 (or a value) on success and -1 with a reason in
  * err, or -1 alone where the signature says so; none uses cmocka, so the

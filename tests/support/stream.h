@@ -4,7 +4,7 @@
  *
  * The fault tests (tests/integration/test_faults.c) fold tens of thousands
  * of realistic events while they kill the projector, the server or the
- * consumer. Their answer is not a fixture's expected.json: it is what a
+ * consumer (the replay tests and test_storage use the same streams). Their answer is not a fixture's expected.json: it is what a
  * clean, uninterrupted `projector run --once` made of the same stream in a
  * fresh database, compared query by query with the six contract queries
  * (contract.h). The events come from the independent generator
