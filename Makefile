@@ -40,11 +40,13 @@ ENGINE_OBJ = $(ENGINE_SRC:%.c=$(B)/%.o)
 PROJ_OBJ   = $(PROJ_SRC:%.c=$(B)/%.o)
 MIGR_SQL   = $(sort $(wildcard migrations/*/*.sql))
 MIGR_OBJ   = $(B)/migrations.o
-# nkey.c needs libcrypto, which only the integration tests link.
-SUPPORT_SRC = $(filter-out tests/support/publish_main.c tests/support/nkey.c,\
+# nkey.c needs libcrypto, which only the integration tests link, and so
+# does tenants.c, which makes nkeys.
+CRYPTO_SUPPORT_SRC = tests/support/nkey.c tests/support/tenants.c
+SUPPORT_SRC = $(filter-out tests/support/publish_main.c $(CRYPTO_SUPPORT_SRC),\
 	      $(wildcard tests/support/*.c))
 SUPPORT_OBJ = $(SUPPORT_SRC:%.c=$(B)/%.o)
-INTEG_SUPPORT_OBJ = $(SUPPORT_OBJ) $(B)/tests/support/nkey.o
+INTEG_SUPPORT_OBJ = $(SUPPORT_OBJ) $(CRYPTO_SUPPORT_SRC:%.c=$(B)/%.o)
 
 UNIT_SRC   = $(wildcard tests/unit/test_*.c)
 UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)

@@ -25,7 +25,7 @@
 #include "natsd.h"
 #include "proc.h"
 #include "publish.h"
-#include "testdb.h"
+#include "tmp.h"
 
 #define PASS_GA1	"ga1-Zq7vN2pLx"
 #define PASS_GA2	"ga2-Hc4rT8wKe"
@@ -101,7 +101,7 @@ start_accounts(struct itest_fx *f)
 
 	itest_fx_start_natsd(f, server_conf);
 	user_url(f, "ga1", PASS_GA1, url, sizeof(url));
-	itest_fx_publish_fixture(f, url);
+	itest_fx_publish_fixture(f, url, NULL);
 
 	user_url(f, "ga2", PASS_GA2, url, sizeof(url));
 	if (publish_connect(url, &nc, err, sizeof(err)) == -1 ||
@@ -118,11 +118,12 @@ start_accounts(struct itest_fx *f)
 	natsConnection_Destroy(nc);
 
 	itest_fx_path(f, "ga-1.pass", path, sizeof(path));
-	assert_int_equal(itest_write_secret(path, PASS_GA1), 0);
+	assert_int_equal(tmp_write_file_mode(path, PASS_GA1, 0600), 0);
 	itest_fx_path(f, "ga-2.pass", path, sizeof(path));
-	assert_int_equal(itest_write_secret(path, PASS_GA2), 0);
+	assert_int_equal(tmp_write_file_mode(path, PASS_GA2, 0600), 0);
 	itest_fx_path(f, "wrong.pass", path, sizeof(path));
-	assert_int_equal(itest_write_secret(path, PASS_WRONG), 0);
+	assert_int_equal(tmp_write_file_mode(path, PASS_WRONG, 0600),
+	    0);
 }
 
 /*
@@ -134,28 +135,13 @@ write_config(struct itest_fx *f, int bad)
 {
 #define AUTH(user, file)	"{ user: " user ", password_file: " file " }"
 	static const struct itest_account accts[] = {
-		{ "ga-1", AUTH("ga1", "ga-1.pass"), "ga-1.db" },
-		{ "ga-2", AUTH("ga2", "ga-2.pass"), "b.db" },
-		{ "ga-bad", AUTH("ga2", "wrong.pass"), "c.db" },
+		{ "ga-1", AUTH("ga1", "ga-1.pass"), "ga-1.db", NULL, NULL },
+		{ "ga-2", AUTH("ga2", "ga-2.pass"), "b.db", NULL, NULL },
+		{ "ga-bad", AUTH("ga2", "wrong.pass"), "c.db", NULL, NULL },
 	};
 #undef AUTH
 
-	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, 0, accts,
-	    bad ? 3 : 2), 0);
-}
-
-/* Renders the rows of sql on the database at db (see testdb_rows()). */
-static const char *
-rows(const char *db, const char *sql, char *buf, size_t len)
-{
-	sqlite3 *conn;
-	char err[512];
-
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	testdb_rows(conn, sql, buf, len);
-	sqlite3_close(conn);
-	return buf;
+	itest_fx_write_accounts(f, NULL, accts, bad ? 3 : 2);
 }
 
 /* GA-1's file is the fixture's exact answer, and knows no server 900. */
@@ -179,18 +165,19 @@ assert_ga2(struct itest_fx *f)
 
 	itest_fx_path(f, "b.db", b_db, sizeof(b_db));
 	assert_int_equal(itest_last_seq(b_db), GA2_NEVENTS);
-	assert_string_equal(rows(b_db, "SELECT server_id, status,"
+	assert_string_equal(itest_fx_rows(b_db, "SELECT server_id, status,"
 	    " last_started_at, last_stopped_at, current_wipe_id, online_players"
-	    " FROM servers", buf, sizeof(buf)),
+	    " FROM servers", TESTDB_PLAIN, buf, sizeof(buf)),
 	    "900|online|2026-11-02T10:00:00.000Z|NULL|0|0");
-	assert_string_equal(rows(b_db, "SELECT server_id, steam_id, name,"
-	    " connected_at, disconnected_at, duration_s, end_reason"
-	    " FROM session_history", buf, sizeof(buf)),
+	assert_string_equal(itest_fx_rows(b_db, "SELECT server_id, steam_id,"
+	    " name, connected_at, disconnected_at, duration_s, end_reason"
+	    " FROM session_history", TESTDB_PLAIN, buf, sizeof(buf)),
 	    "900|76561198000009001|alice900|2026-11-02T10:00:05.000Z|"
 	    "2026-11-02T10:10:05.500Z|600.5|Disconnected by user");
-	assert_string_equal(rows(b_db, "SELECT steam_id, name, first_seen,"
-	    " last_seen, sessions, playtime_s, chat_messages, reports_received,"
-	    " banned, ban_reason FROM player_profiles", buf, sizeof(buf)),
+	assert_string_equal(itest_fx_rows(b_db, "SELECT steam_id, name,"
+	    " first_seen, last_seen, sessions, playtime_s, chat_messages,"
+	    " reports_received, banned, ban_reason FROM player_profiles",
+	    TESTDB_PLAIN, buf, sizeof(buf)),
 	    "76561198000009001|alice900|2026-11-02T10:00:05.000Z|"
 	    "2026-11-02T10:10:05.500Z|1|600.5|0|0|0|NULL");
 	assert_int_equal(itest_query_int(b_db,
@@ -271,10 +258,6 @@ main(void)
 		T_(test_accounts_bad_password),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

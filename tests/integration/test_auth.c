@@ -44,19 +44,10 @@
 #define STOP_MS		10000	/* SIGTERM to exit; the README says ~1 s */
 #define RETRIES_SEEN	3	/* refused logins that prove `run` retries */
 
-static const char *const subjects[] = { ITEST_SUBJECTS };
-
 static int
 setup(void **state)
 {
 	return itest_fx_setup("test-auth-", 0, state);
-}
-
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	if (tmp_write_file(path, text) == -1 || chmod(path, mode) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
 }
 
 static char *
@@ -67,52 +58,6 @@ read_file(const char *path)
 	if (tmp_read_file(path, &text, NULL) == -1)
 		fail_msg("%s: %s", path, strerror(errno));
 	return text;
-}
-
-/*
- * Writes the secret text and a newline, as an editor would, to the file
- * f->dir/name with mode, and its path into path.
- */
-static void
-write_secret(const struct itest_fx *f, const char *name, const char *text,
-    mode_t mode, char *path, size_t len)
-{
-	char *line;
-
-	itest_fx_path(f, name, path, len);
-	assert_true(asprintf(&line, "%s\n", text) != -1);
-	write_file(path, line, mode);
-	explicit_bzero(line, strlen(line));
-	free(line);
-}
-
-/*
- * Publishes the fixture into a new stream, connecting to url with opts
- * (consumed: destroyed here), which carry the credentials the server wants.
- */
-static void
-feed(const char *url, natsOptions *opts)
-{
-	natsConnection *nc = NULL;
-	jsCtx *js = NULL;
-	uint64_t count = 0;
-	natsStatus s;
-	char err[1024];
-
-	assert_int_equal(natsOptions_SetURL(opts, url), NATS_OK);
-	s = natsConnection_Connect(&nc, opts);
-	natsOptions_Destroy(opts);
-	if (s != NATS_OK)
-		fail_msg("publisher: connect to %s: %s", url,
-		    nats_GetLastError(NULL));
-	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
-	    sizeof(err)) == -1 || publish_js(nc, &js, err, sizeof(err)) == -1 ||
-	    publish_file(js, ITEST_STREAM, ITEST_EVENTS, &count, err,
-	    sizeof(err)) == -1)
-		fail_msg("publisher: %s", err);
-	assert_int_equal(count, ITEST_NEVENTS);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
 }
 
 static natsOptions *
@@ -153,10 +98,11 @@ static void
 write_config(struct itest_fx *f, const char *url, const char *tls,
     const char *auth)
 {
-	const struct itest_account acct = { ACCOUNT, auth, ACCOUNT ".db" };
+	const struct itest_account acct = { ACCOUNT, auth, ACCOUNT ".db", NULL,
+	    NULL };
 
-	assert_int_equal(itest_write_config(f->config, url, tls, 100, &acct, 1),
-	    0);
+	assert_int_equal(itest_write_config(f->config, url, tls, 100, 0, &acct,
+	    1), 0);
 }
 
 /*
@@ -260,7 +206,7 @@ feed_with_token(struct itest_fx *f, const char *token)
 	check_refuses_anonymous(f->d.url);
 	opts = options_new();
 	assert_int_equal(natsOptions_SetToken(opts, token), NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 }
 
 /*
@@ -273,7 +219,7 @@ write_token_config(struct itest_fx *f, const char *token, mode_t mode,
 {
 	char auth[ITEST_PATH_MAX + 32];
 
-	write_secret(f, "ga-1.token", token, mode, file, len);
+	itest_fx_write_secret(f, "ga-1.token", token, mode, file, len);
 	snprintf(auth, sizeof(auth), "{ token_file: \"%s\" }", file);
 	write_config(f, f->d.url, NULL, auth);
 }
@@ -344,9 +290,10 @@ test_password(void **state)
 	opts = options_new();
 	assert_int_equal(natsOptions_SetUserInfo(opts, "projector", password),
 	    NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 
-	write_secret(f, "ga-1.pass", password, 0600, file, sizeof(file));
+	itest_fx_write_secret(f, "ga-1.pass", password, 0600, file,
+	    sizeof(file));
 	snprintf(auth, sizeof(auth), "{ user: projector, password_file: \"%s\" }",
 	    file);
 	write_config(f, f->d.url, NULL, auth);
@@ -407,11 +354,12 @@ test_nkey(void **state)
 	    "{ nkey: %s } ] }\n", user.pub);
 	itest_fx_start_natsd(f, conf);
 	check_refuses_anonymous(f->d.url);
-	write_secret(f, "ga-1.nk", user.seed, 0600, file, sizeof(file));
+	itest_fx_write_secret(f, "ga-1.nk", user.seed, 0600, file,
+	    sizeof(file));
 	opts = options_new();
 	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, user.pub, file),
 	    NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 
 	snprintf(auth, sizeof(auth), "{ nkey: %s, nkey_seed_file: \"%s\" }",
 	    user.pub, file);
@@ -423,55 +371,39 @@ test_nkey(void **state)
 }
 
 /*
- * Creds: operator mode. An operator signs the JWTs of the account (with
- * JetStream) and of the system account the server needs for JetStream; the
- * account signs the user's. The server trusts the operator and has both
- * accounts preloaded (resolver MEMORY). The projector gets the user's JWT
- * and seed in one .creds file.
+ * Creds: operator mode (nkey_operator_conf()). An operator signs the JWTs
+ * of the account (with JetStream) and of the system account the server
+ * needs for JetStream; the account signs the user's. The server trusts the
+ * operator and has both accounts preloaded (resolver MEMORY). The
+ * projector gets the user's JWT and seed in one .creds file.
  */
 static void
 test_creds(void **state)
 {
 	struct itest_fx *f = *state;
-	struct nkey op, sys, acct, user;
+	struct nkey acct, user;
 	char opfile[ITEST_PATH_MAX], file[ITEST_PATH_MAX];
 	char auth[ITEST_PATH_MAX + 32];
-	char *opjwt, *sysjwt, *acctjwt, *userjwt, *conf, *creds;
+	char *userjwt, *conf, *creds;
 	natsOptions *opts;
 
-	nkey_new(NKEY_PREFIX_OPERATOR, &op);
-	nkey_new(NKEY_PREFIX_ACCOUNT, &sys);
-	nkey_new(NKEY_PREFIX_ACCOUNT, &acct);
-	nkey_new(NKEY_PREFIX_USER, &user);
-	opjwt = nkey_jwt(&op, json_pack("{s:s, s:s, s:{s:s, s:s, s:i}}",
-	    "sub", op.pub, "name", "projector-test", "nats",
-	    "system_account", sys.pub, "type", "operator", "version", 2));
-	sysjwt = nkey_account_jwt(&op, &sys, "SYS", 0);
-	acctjwt = nkey_account_jwt(&op, &acct, ACCOUNT, 1);
-	userjwt = nkey_user_jwt(&acct, &user, "projector", NULL, NULL);
-
 	itest_fx_path(f, "operator.jwt", opfile, sizeof(opfile));
-	write_file(opfile, opjwt, 0600);
-	assert_true(asprintf(&conf, "operator: \"%s\"\n"
-	    "system_account: %s\n"
-	    "resolver: MEMORY\n"
-	    "resolver_preload: {\n"
-	    "  %s: \"%s\"\n"
-	    "  %s: \"%s\"\n"
-	    "}\n", opfile, sys.pub, sys.pub, sysjwt, acct.pub, acctjwt) != -1);
+	conf = nkey_operator_conf(opfile, ACCOUNT, &acct);
+	nkey_new(NKEY_PREFIX_USER, &user);
+	userjwt = nkey_user_jwt(&acct, &user, "projector", NULL, NULL);
 	itest_fx_start_natsd(f, conf);
 	check_refuses_anonymous(f->d.url);
 	free(conf);
 
 	creds = nkey_creds(userjwt, user.seed);
 	itest_fx_path(f, "ga-1.creds", file, sizeof(file));
-	write_file(file, creds, 0600);
+	itest_fx_write_file(file, creds, 0600);
 	explicit_bzero(creds, strlen(creds));
 	free(creds);
 	opts = options_new();
 	assert_int_equal(natsOptions_SetUserCredentialsFromFiles(opts, file,
 	    NULL), NATS_OK);
-	feed(f->d.url, opts);
+	itest_fx_publish_fixture(f, NULL, opts);
 
 	snprintf(auth, sizeof(auth), "{ creds_file: \"%s\" }", file);
 	write_config(f, f->d.url, NULL, auth);
@@ -480,9 +412,6 @@ test_creds(void **state)
 	check_no_secrets(f, (const char *const[]){ user.seed, acct.seed,
 	    userjwt, NULL }, (const char *const[]){ "user's nkey seed",
 	    "account's nkey seed", "user's JWT", NULL });
-	free(opjwt);
-	free(sysjwt);
-	free(acctjwt);
 	free(userjwt);
 }
 
@@ -544,7 +473,7 @@ make_certs(struct itest_fx *f)
 	size_t i;
 
 	itest_fx_path(f, "openssl.cnf", c, sizeof(c));
-	write_file(c, cnf, 0600);
+	itest_fx_write_file(c, cnf, 0600);
 	itest_fx_path(f, "ca.pem", ca, sizeof(ca));
 	itest_fx_path(f, "ca-key.pem", cakey, sizeof(cakey));
 	openssl_run(f, (char *const[]){ "openssl", "req", "-x509", "-config", c,
@@ -601,7 +530,7 @@ start_tls_server(struct itest_fx *f, char *url, size_t urllen)
 	    NATS_OK);
 	assert_int_equal(natsOptions_LoadCertificatesChain(opts, cert, key),
 	    NATS_OK);
-	feed(url, opts);
+	itest_fx_publish_fixture(f, url, opts);
 }
 
 /* The base64 of a PEM key file's first line of key material. */
@@ -686,9 +615,6 @@ main(void)
 		T_(test_tls_no_client_cert),
 #undef T_
 	};
-	int failed;
 
-	failed = cmocka_run_group_tests(tests, NULL, NULL);
-	nats_Close();
-	return failed;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

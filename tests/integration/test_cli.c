@@ -319,7 +319,6 @@ test_cli_stream_backwards(void **state)
 	jsCtx *js = NULL;
 	jsErrCode jerr = 0;
 	char err[1024], line[2048];
-	size_t i;
 
 	itest_fx_start_with_fixture(f, 0);
 	run_fixture(f);
@@ -334,10 +333,9 @@ test_cli_stream_backwards(void **state)
 	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
 	    sizeof(err)) == -1)
 		fail_msg("%s", err);
-	for (i = 0; i < SHORT_STREAM; i++)
-		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
-		    fx->ev[i].len, err, sizeof(err)) == -1)
-			fail_msg("%s", err);
+	if (itest_publish_events(js, fx, 0, SHORT_STREAM, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
 	jsCtx_Destroy(js);
 	natsConnection_Destroy(nc);
 
@@ -372,7 +370,6 @@ test_cli_stream_gap(void **state)
 	jsOptions o;
 	jsErrCode jerr = 0;
 	char err[1024], line[2048];
-	size_t i;
 
 	itest_fx_start_with_fixture(f, 0);
 	run_fixture(f);
@@ -382,10 +379,8 @@ test_cli_stream_gap(void **state)
 	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
 	    publish_js(nc, &js, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	for (i = 0; i < GAP_MORE; i++)
-		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
-		    fx->ev[i].len, err, sizeof(err)) == -1)
-			fail_msg("%s", err);
+	if (itest_publish_events(js, fx, 0, GAP_MORE, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
 	jsOptions_Init(&o);
 	o.Stream.Purge.Sequence = GAP_FIRST;
 	assert_int_equal(js_PurgeStream(js, ITEST_STREAM, &o, &jerr), NATS_OK);
@@ -424,19 +419,18 @@ static void
 test_cli_once_short_wait(void **state)
 {
 	struct itest_fx *f = *state;
-	char db[ITEST_PATH_MAX];
-	FILE *fp;
+	struct itest_account acct = { "ga-1", NULL, NULL, NULL, NULL };
+	char db[ITEST_PATH_MAX], consumer[32];
 	int k;
 
 	itest_fx_start_with_fixture(f, 0);
 	for (k = 0; k < SHORT_WAIT_RUNS; k++) {
 		snprintf(db, sizeof(db), "%s/short-%d.db", f->dir, k);
-		assert_non_null(fp = fopen(f->config, "w"));
-		fprintf(fp, "nats:\n  servers: [%s]\nbatch:\n  max_events: 50\n"
-		    "  max_wait_ms: 1\naccounts:\n  - name: ga-1\n"
-		    "    stream: %s\n    consumer: short-%d\n"
-		    "    database: %s\n", f->d.url, ITEST_STREAM, k, db);
-		assert_int_equal(fclose(fp), 0);
+		snprintf(consumer, sizeof(consumer), "short-%d", k);
+		acct.database = db;
+		acct.consumer = consumer;
+		assert_int_equal(itest_write_config(f->config, f->d.url, NULL,
+		    50, 1, &acct, 1), 0);
 		assert_int_equal(itest_fx_run(f, "run", "-c", f->config,
 		    "--once", NULL), 0);
 		assert_int_equal(itest_last_seq(db), ITEST_NEVENTS);
@@ -452,7 +446,8 @@ static void
 test_cli_nats_unavailable(void **state)
 {
 	struct itest_fx *f = *state;
-	static const struct itest_account other = { "ga-1", NULL, "other.db" };
+	static const struct itest_account other = { "ga-1", NULL, "other.db",
+	    NULL, NULL };
 	char run_log[ITEST_PATH_MAX], replay_log[ITEST_PATH_MAX];
 	char other_config[ITEST_PATH_MAX];
 	char *run_argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };
@@ -465,8 +460,7 @@ test_cli_nats_unavailable(void **state)
 	/* No server (nats://127.0.0.1:1); a database each: one writer a file. */
 	itest_fx_write_config(f, 0);
 	itest_fx_path(f, "other.yaml", other_config, sizeof(other_config));
-	assert_int_equal(itest_write_config(other_config,
-	    "nats://127.0.0.1:1", NULL, 0, &other, 1), 0);
+	itest_fx_write_accounts(f, other_config, &other, 1);
 	snprintf(run_log, sizeof(run_log), "%s/run.log", f->dir);
 	snprintf(replay_log, sizeof(replay_log), "%s/replay.log", f->dir);
 	if (proc_start(&run, run_argv, run_log, err, sizeof(err)) == -1)
@@ -504,10 +498,6 @@ main(void)
 		T_(test_cli_nats_unavailable),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

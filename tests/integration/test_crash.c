@@ -20,14 +20,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <nats/nats.h>
-
 #include "itest.h"
 #include "natsd.h"
+#include "probe.h"
 #include "proc.h"
-#include "publish.h"
 
-#define EXIT_SIGKILL	(128 + 9)	/* proc_exit_code() of a SIGKILL */
 
 static int
 setup(void **state)
@@ -61,7 +58,7 @@ crash_at(struct itest_fx *f, const char *fault, const char *log)
 		fail_msg("%s with %s still running after %d ms", faults, env,
 		    ITEST_RUN_MS);
 	}
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		/* A sanitizer that aborted the run first says why. */
 		itest_sanitizer_report(log, line, sizeof(line));
 		fail_msg("%s with %s: exit status %d, not a SIGKILL (%s) %s",
@@ -81,50 +78,6 @@ finish_clean(struct itest_fx *f)
 	itest_fx_assert_contract(f);
 }
 
-/* A SIGKILL at any point leaves a sound SQLite file. */
-static void
-assert_integrity(const char *db)
-{
-	sqlite3 *conn;
-	sqlite3_stmt *st;
-	char err[512];
-
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1,
-	    &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-	sqlite3_finalize(st);
-	sqlite3_close(conn);
-}
-
-/*
- * Reads the durable consumer's ack floor (stream sequence) from the
- * server, as an operator's `nats consumer info` would.
- */
-static uint64_t
-ack_floor(struct itest_fx *f)
-{
-	natsConnection *nc = NULL;
-	jsConsumerInfo *ci = NULL;
-	jsCtx *js = NULL;
-	jsErrCode jerr = 0;
-	uint64_t floor;
-	char err[512];
-
-	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
-	    publish_js(nc, &js, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(js_GetConsumerInfo(&ci, js, ITEST_STREAM, "projector",
-	    NULL, &jerr), NATS_OK);
-	floor = ci->AckFloor.Stream;
-	jsConsumerInfo_Destroy(ci);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-	return floor;
-}
-
 /*
  * Killed between the third COMMIT and its ack: the database has three
  * batches, the server believes fewer were handled, and the redelivery that
@@ -134,15 +87,18 @@ static void
 test_crash_after_commit(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char log[ITEST_PATH_MAX];
 
 	itest_fx_start_with_fixture(f, 50);
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "after_commit:3", log);
 	assert_int_equal(itest_last_seq(f->db), 150);
-	assert_integrity(f->db);
+	/* A SIGKILL at any point leaves a sound SQLite file. */
+	itest_fx_assert_integrity(f, f->db);
 	/* The third batch was committed but never acknowledged. */
-	assert_true(ack_floor(f) < 150);
+	itest_fx_consumer(f, "projector", &c);
+	assert_true(c.ack_floor_stream < 150);
 
 	finish_clean(f);
 }
@@ -158,7 +114,7 @@ test_crash_before_commit(void **state)
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "before_commit:5", log);
 	assert_int_equal(itest_last_seq(f->db), 200);
-	assert_integrity(f->db);
+	itest_fx_assert_integrity(f, f->db);
 	/* Nothing of the fifth batch shows: no parked event of seq > 200. */
 	assert_int_equal(itest_query_int(f->db,
 	    "SELECT count(*) FROM projector_parked WHERE seq > 200"), 0);
@@ -177,6 +133,7 @@ static void
 test_crash_loop(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char log[ITEST_PATH_MAX], fault[64];
 	long long want = 0;
 	int k;
@@ -188,10 +145,11 @@ test_crash_loop(void **state)
 		crash_at(f, fault, log);
 		want += 20 * k;
 		assert_int_equal(itest_last_seq(f->db), want);
-		assert_integrity(f->db);
+		itest_fx_assert_integrity(f, f->db);
 	}
 	assert_int_equal(want, 420);
-	assert_true(ack_floor(f) < (uint64_t)want);
+	itest_fx_consumer(f, "projector", &c);
+	assert_true(c.ack_floor_stream < (uint64_t)want);
 
 	finish_clean(f);
 }
@@ -206,10 +164,6 @@ main(void)
 		T_(test_crash_loop),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

@@ -61,6 +61,7 @@
 
 #include "itest.h"
 #include "natsd.h"
+#include "probe.h"
 #include "proc.h"
 #include "publish.h"
 #include "stream.h"
@@ -82,7 +83,6 @@
 #define FAULTS_CATCH_UP_MS	300000	/* a whole stream, under ASan, loaded */
 #define FAULTS_CONSUMER		"projector"	/* itest_fx_write_config's */
 #define FAULTS_REFERENCE	"reference"	/* the clean run's consumer */
-#define EXIT_SIGKILL		(128 + 9)	/* proc_exit_code() of a SIGKILL */
 
 /* Batch sizes of scenario 1's runs (the consumer follows each change). */
 static const int faults_batches[] = { 10, 20, 50, 100 };
@@ -202,6 +202,8 @@ static void
 start(struct itest_fx *f, int batch)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
+	static const struct itest_account reference = { "ga-1", NULL,
+	    "reference.db", NULL, FAULTS_REFERENCE };
 	char yaml[ITEST_PATH_MAX], log[ITEST_PATH_MAX], ref[ITEST_PATH_MAX];
 	char *argv[] = { f->bin, "run", "-c", yaml, "--once", NULL };
 	char err[1024];
@@ -219,9 +221,7 @@ start(struct itest_fx *f, int batch)
 	itest_fx_path(f, "reference.yaml", yaml, sizeof(yaml));
 	itest_fx_path(f, "reference.log", log, sizeof(log));
 	itest_fx_path(f, "reference.db", ref, sizeof(ref));
-	if (stream_write_config(yaml, f->d.url, ITEST_STREAM,
-	    FAULTS_REFERENCE, "reference.db", 0) == -1)
-		fail_msg("%s: cannot write", yaml);
+	itest_fx_write_accounts(f, yaml, &reference, 1);
 	if (proc_run(argv, FAULTS_CATCH_UP_MS, &code, NULL, log) == -1)
 		fail_msg("%s run --once (the reference): cannot run, or still"
 		    " running after %d ms", f->bin, FAULTS_CATCH_UP_MS);
@@ -258,23 +258,10 @@ assert_oracle(struct itest_fx *f)
 	assert_int_equal(itest_last_seq(f->db), group.nevents);
 	assert_int_equal(itest_query_int(f->db,
 	    "SELECT max(last_seq) FROM projector_status"), group.nevents);
-	if (stream_integrity(f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_assert_integrity(f, f->db);
 	itest_fx_path(f, "reference.db", ref, sizeof(ref));
 	if (stream_diff(ref, f->db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-}
-
-/* Fails, with the log shown, when the file of f is not sound. */
-static void
-assert_integrity(struct itest_fx *f)
-{
-	char err[1024];
-
-	if (stream_integrity(f->db, err, sizeof(err)) == -1) {
-		itest_show_log(f->log);
-		fail_msg("%s", err);
-	}
 }
 
 /* Fails, with the log shown, unless the projector f->p still runs. */
@@ -393,7 +380,7 @@ kill_run(struct itest_fx *f, long long before, int delay_max, int *delay)
 	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
 	if (proc_wait(&f->p, ITEST_STOP_MS, &status) == -1)
 		fail_msg("the projector outlived SIGKILL by %d ms", ITEST_STOP_MS);
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		/* It exited by itself: a crash, or --once at the end. */
 		itest_show_log(f->log);
 		fail_msg("the projector exited %d before the SIGKILL, at"
@@ -429,7 +416,7 @@ fault_run(struct itest_fx *f, const char *point, int n, int batch,
 	if (proc_wait(&f->p, ITEST_RUN_MS, &status) == -1)
 		fail_msg("%s with %s still running after %d ms", faults, env,
 		    ITEST_RUN_MS);
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		itest_show_log(f->log);
 		fail_msg("%s with %s: exit status %d, not a SIGKILL", faults,
 		    env, proc_exit_code(status));
@@ -462,7 +449,7 @@ early_kill(struct itest_fx *f)
 	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
 	if (proc_wait(&f->p, ITEST_STOP_MS, &status) == -1)
 		fail_msg("the projector outlived SIGKILL by %d ms", ITEST_STOP_MS);
-	if (proc_exit_code(status) != EXIT_SIGKILL) {
+	if (proc_exit_code(status) != ITEST_EXIT_SIGKILL) {
 		itest_show_log(f->log);
 		fail_msg("the projector exited %d before the SIGKILL",
 		    proc_exit_code(status));
@@ -483,7 +470,7 @@ after_kill(struct itest_fx *f, int k, long long seen)
 		fail_msg("kill %d: last_seq %lld after the kill, %lld seen"
 		    " before", k, cp, seen);
 	}
-	assert_integrity(f);
+	itest_fx_assert_integrity(f, f->db);
 	return cp;
 }
 
@@ -638,6 +625,7 @@ static void
 test_faults_delete_consumer(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char err[1024];
 	long long before = 0;
 	int k;
@@ -670,9 +658,7 @@ test_faults_delete_consumer(void **state)
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
 	if (group.verbose)
 		itest_show_log(f->log);
-	if (stream_consumer(f->d.url, ITEST_STREAM, FAULTS_CONSUMER, NULL,
-	    NULL, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_consumer(f, FAULTS_CONSUMER, &c);	/* it exists */
 	assert_oracle(f);
 }
 
@@ -685,6 +671,7 @@ static void
 test_faults_consumer_ahead(void **state)
 {
 	struct itest_fx *f = *state;
+	struct probe_consumer c;
 	char copy[ITEST_PATH_MAX], want[64], line[1024], err[1024];
 	uint64_t floor = 0;
 	long long mid;
@@ -707,9 +694,8 @@ test_faults_consumer_ahead(void **state)
 	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
 	    NULL), 0);
 	assert_int_equal(itest_last_seq(f->db), group.nevents);
-	if (stream_consumer(f->d.url, ITEST_STREAM, FAULTS_CONSUMER, NULL,
-	    &floor, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	itest_fx_consumer(f, FAULTS_CONSUMER, &c);
+	floor = c.ack_floor_stream;
 	assert_true(floor > (uint64_t)mid);
 
 	/* The old file back: the consumer is now ahead of its checkpoint. */
@@ -744,14 +730,7 @@ main(void)
 		T_(test_faults_consumer_ahead),
 	};
 #undef T_
-	const char *only = getenv("TEST_FILTER");
-	int rc;
 
-	/* TEST_FILTER=test_faults_kill_server (a pattern) runs only those. */
-	if (only != NULL && *only != '\0')
-		cmocka_set_test_filter(only);
-	rc = cmocka_run_group_tests(tests, group_setup, group_teardown);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), group_setup,
+	    group_teardown);
 }

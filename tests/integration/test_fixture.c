@@ -22,8 +22,8 @@
 #include <cmocka.h>
 
 #include <jansson.h>
-#include <nats/nats.h>
 
+#include "db.h"
 #include "itest.h"
 #include "tmp.h"
 
@@ -264,7 +264,7 @@ test_fixture_log(void **state)
 	itest_fx_start_with_fixture(f, 0);
 	assert_int_equal(run_once(f), 0);
 
-	if (itest_open_ro(f->db, &db, err, sizeof(err)) == -1)
+	if (db_open_readonly(f->db, &db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT projection, seq"
 	    " FROM projector_parked", -1, &st, NULL), SQLITE_OK);
@@ -303,10 +303,6 @@ main(void)
 		T_(test_fixture_log),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

@@ -35,7 +35,6 @@
  * Run from the repository root; the binaries are in $PROJECTOR_BIN_DIR
  * (default build).
  */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +49,11 @@
 #include <nats/nats.h>
 
 #include "contract.h"
+#include "db.h"
 #include "itest.h"
 #include "probe.h"
 #include "publish.h"
 #include "rust_subject.h"
-#include "tmp.h"
 
 #define HOSTILE_SERVER		"900"
 #define HOSTILE_TIME		"2026-11-02T01:00:00.000Z"
@@ -594,23 +593,13 @@ expected_answer(const struct hostile_stream *hs, size_t nhostile)
 static void
 assert_contract(struct itest_fx *f, json_t *expected)
 {
-	json_t *actual;
-	sqlite3 *db;
 	char err[1024];
+	int rc;
 
-	if (itest_open_ro(f->db, &db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	actual = contract_snapshot(db, err, sizeof(err));
-	sqlite3_close(db);
-	if (actual == NULL)
-		fail_msg("%s", err);
-	if (contract_diff(expected, actual, err, sizeof(err)) == -1) {
-		json_decref(expected);
-		json_decref(actual);
-		fail_msg("%s", err);
-	}
+	rc = itest_diff(f->db, expected, err, sizeof(err));
 	json_decref(expected);
-	json_decref(actual);
+	if (rc == -1)
+		fail_msg("%s", err);
 }
 
 /* Returns 1 when s is printable ASCII only. */
@@ -635,7 +624,7 @@ assert_parked_rows(struct itest_fx *f, const struct hostile_stream *hs)
 	char err[512], subject[256], proj[64], seq[64];
 	size_t h, p;
 
-	if (itest_open_ro(f->db, &db, err, sizeof(err)) == -1)
+	if (db_open_readonly(f->db, &db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT subject, reason,"
 	    " parked_at FROM projector_parked WHERE projection = ?1"
@@ -837,24 +826,6 @@ test_hostile_interleaved(void **state)
 }
 
 /*
- * Writes f->config like itest_fx_write_config(f, 0), but with batches that
- * wait up to HOSTILE_FLOOD_WAIT_MS to fill, so that what one fetch holds
- * depends on the projector's limits, not on how fast the server sends.
- */
-static void
-write_config_waiting(struct itest_fx *f)
-{
-	char text[1024];
-
-	snprintf(text, sizeof(text), "nats:\n  servers: [%s]\n"
-	    "batch:\n  max_wait_ms: %d\n"
-	    "accounts:\n  - name: ga-1\n    stream: " ITEST_STREAM "\n"
-	    "    database: ga-1.db\n", f->d.url, HOSTILE_FLOOD_WAIT_MS);
-	if (tmp_write_file(f->config, text) == -1)
-		fail_msg("%s: %s", f->config, strerror(errno));
-}
-
-/*
  * A flood of payloads at the server's max_payload, after the fixture and
  * before the projector starts, whose batches may wait long enough
  * (batch.max_wait_ms) for its first fetch to take them all at once: 1000
@@ -866,6 +837,8 @@ static void
 test_hostile_flood(void **state)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
+	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db",
+	    NULL, NULL };
 	struct itest_fx *f = *state;
 	struct hostile_stream *hs;
 	natsConnection *nc = NULL;
@@ -895,7 +868,13 @@ test_hostile_flood(void **state)
 		publish(js, hs, subject, payload, len);
 	free(payload);
 
-	write_config_waiting(f);
+	/*
+	 * Batches that wait up to HOSTILE_FLOOD_WAIT_MS to fill, so that what
+	 * one fetch holds depends on the projector's limits, not on how fast
+	 * the server sends.
+	 */
+	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, 0,
+	    HOSTILE_FLOOD_WAIT_MS, &acct, 1), 0);
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, (long long)hs->last);
 	assert_running(f);
@@ -923,10 +902,6 @@ main(void)
 		T_(test_hostile_flood),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

@@ -70,17 +70,13 @@ publish_range(struct itest_fx *f, size_t from, size_t to)
 	jsCtx *js = NULL;
 	uint64_t last = 0;
 	char err[1024];
-	size_t i;
 
 	assert_true(to <= f->events.n);
 	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
-	    publish_js(nc, &js, err, sizeof(err)) == -1)
+	    publish_js(nc, &js, err, sizeof(err)) == -1 ||
+	    itest_publish_events(js, &f->events, from, to, err,
+	    sizeof(err)) == -1)
 		fail_msg("%s", err);
-	for (i = from; i < to; i++)
-		if (publish_one(js, f->events.ev[i].subject,
-		    f->events.ev[i].payload, f->events.ev[i].len, err,
-		    sizeof(err)) == -1)
-			fail_msg("line %zu: %s", i + 1, err);
 	if (publish_stream_info(nc, ITEST_STREAM, NULL, &last, err,
 	    sizeof(err)) == -1)
 		fail_msg("%s", err);
@@ -98,10 +94,9 @@ publish_range(struct itest_fx *f, size_t from, size_t to)
 static void
 wait_back(struct itest_fx *f)
 {
-	struct timespec start, now, nap = { 0, ITEST_POLL_MS * 1000000L };
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
 	int status;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		if (itest_log_count(f->log, "msg=reconnected", NULL) > 0 ||
 		    itest_log_count(f->log, "msg=connected", NULL) > 1)
@@ -110,12 +105,10 @@ wait_back(struct itest_fx *f)
 			fail_msg("the projector exited (status %d) while the"
 			    " server was away (%s)", proc_exit_code(status),
 			    f->log);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((now.tv_sec - start.tv_sec) * 1000 +
-		    (now.tv_nsec - start.tv_nsec) / 1000000 >= ITEST_WAIT_MS)
+		if (itest_now_ms() >= deadline)
 			fail_msg("%s: not connected again after %d ms", f->log,
 			    ITEST_WAIT_MS);
-		nanosleep(&nap, NULL);
+		itest_nap();
 	}
 }
 
@@ -173,7 +166,7 @@ test_restart_server_down_at_start(void **state)
 	int status;
 
 	start_server(f);
-	itest_fx_publish_fixture(f, NULL);
+	itest_fx_publish_fixture(f, NULL, NULL);
 	if (natsd_stop(&f->d, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 
@@ -256,10 +249,6 @@ main(void)
 		T_(test_restart_server_stall),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

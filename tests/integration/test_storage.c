@@ -45,9 +45,11 @@
 #include <jansson.h>
 #include <nats/nats.h>
 
+#include "db.h"
 #include "itest.h"
 #include "probe.h"
 #include "publish.h"
+#include "stream.h"
 #include "tmp.h"
 
 #define STORAGE_CONSUMER	"projector"	/* the default durable */
@@ -62,7 +64,7 @@
 #define STORAGE_WAL_LIMIT	(16LL * 1024 * 1024)
 /* The long-reader test: a generated stream, its first part before. */
 #define STORAGE_BIG_EVENTS	30000
-#define STORAGE_BIG_SEED	"4242"
+#define STORAGE_BIG_SEED	4242
 #define STORAGE_BIG_FIRST	1000
 #define STORAGE_BIG_BATCH	200
 #define STORAGE_BIG_WAIT_MS	300000	/* ASan folds slowly */
@@ -134,7 +136,7 @@ start(struct storage_fx *sf, int batch)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	static const struct itest_account acct = { "ga-1", NULL,
-	    "disk/ga-1.db" };
+	    "disk/ga-1.db", NULL, NULL };
 	struct itest_fx *f = sf->f;
 	char err[1024];
 
@@ -144,7 +146,7 @@ start(struct storage_fx *sf, int batch)
 	    sizeof(err)) == -1)
 		fail_msg("%s", err);
 	sf->js = sf->pn.js;
-	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, batch,
+	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, batch, 0,
 	    &acct, 1), 0);
 }
 
@@ -154,15 +156,11 @@ publish_range(struct storage_fx *sf, const struct itest_fixture *fx,
     size_t from, size_t to)
 {
 	char err[1024];
-	size_t i;
 
-	for (i = from; i <= to; i++) {
-		if (publish_one(sf->js, fx->ev[i - 1].subject,
-		    fx->ev[i - 1].payload, fx->ev[i - 1].len, err,
-		    sizeof(err)) == -1)
-			fail_msg("%s", err);
-		sf->published++;
-	}
+	if (itest_publish_events(sf->js, fx, from - 1, to, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	sf->published += to - from + 1;
 }
 
 /*
@@ -313,11 +311,8 @@ check_status(struct storage_fx *sf, long long cp, uint64_t last)
 static void
 assert_final(struct storage_fx *sf)
 {
-	char result[1024];
-
 	itest_fx_assert_contract(sf->f);
-	if (probe_integrity(sf->f->db, result, sizeof(result)) == -1)
-		fail_msg("integrity_check: %s", result);
+	itest_fx_assert_integrity(sf->f, sf->f->db);
 }
 
 /*
@@ -480,7 +475,7 @@ reader_begin(const char *db, sqlite3 **out)
 	char err[512];
 	long long n;
 
-	if (itest_open_ro(db, out, err, sizeof(err)) == -1)
+	if (db_open_readonly(db, out, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(sqlite3_exec(*out, "BEGIN", NULL, NULL, NULL),
 	    SQLITE_OK);
@@ -507,24 +502,6 @@ reader_count(sqlite3 *db)
 	return n;
 }
 
-/* Writes a stream of n events made by the oracle's generator to path. */
-static void
-generate(struct itest_fx *f, const char *path, int n)
-{
-	char events[16];
-	char *argv[] = { "python3", "tests/oracle/gen.py", "--seed",
-	    STORAGE_BIG_SEED, "--events", events, "--no-huge", "-o",
-	    (char *)path, NULL };
-	int code = -1;
-
-	snprintf(events, sizeof(events), "%d", n);
-	if (proc_run(argv, ITEST_RUN_MS, &code, NULL, f->err) == -1 ||
-	    code != 0) {
-		itest_show_log(f->err);
-		fail_msg("gen.py exited %d", code);
-	}
-}
-
 /*
  * A reader keeps one read transaction open while a large stream is
  * folded: the worker is not held up by it (the checkpoint reaches the end
@@ -544,7 +521,9 @@ test_storage_long_reader(void **state)
 	int nudges = 0;
 
 	itest_fx_path(f, "big.jsonl", path, sizeof(path));
-	generate(f, path, STORAGE_BIG_EVENTS);
+	if (stream_generate(path, STORAGE_BIG_SEED, STORAGE_BIG_EVENTS, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
 	if (itest_fixture_load(path, &big, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(big.n, STORAGE_BIG_EVENTS);
@@ -606,8 +585,7 @@ test_storage_long_reader(void **state)
 	}
 	print_message("-wal %lld bytes after %d more commits\n", wal, nudges);
 	wait_seq(sf, (long long)sf->published, ITEST_WAIT_MS);
-	if (probe_integrity(f->db, err, sizeof(err)) == -1)
-		fail_msg("integrity_check: %s", err);
+	itest_fx_assert_integrity(f, f->db);
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
 	itest_fixture_release(&big);
 }
@@ -663,10 +641,6 @@ main(void)
 		T_(test_storage_write_lock),
 #undef T_
 	};
-	int rc;
 
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	/* cnats keeps threads and global state; free them for leak checkers. */
-	nats_CloseAndWait(5000);
-	return rc;
+	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);
 }

@@ -21,7 +21,9 @@
 #include <jansson.h>
 
 #include "contract.h"
+#include "db.h"
 #include "itest.h"
+#include "probe.h"
 #include "publish.h"
 #include "tmp.h"
 
@@ -86,15 +88,19 @@ itest_bin(const char *name, char *buf, size_t len)
 /*
  * Writes a projector configuration to path: one NATS URL, nats.tls when tls
  * (a YAML flow mapping such as "{ ca_file: ca.pem }") is not NULL,
- * batch.max_events when max_events > 0 (else the default), and the naccts
- * accounts, each with stream ITEST_STREAM, the default subjects and
- * consumer, and its auth flow mapping when that is not NULL. Relative paths
- * are relative to path's folder, as the projector reads them. Returns 0, or
- * -1 with errno set.
+ * batch.max_events when max_events > 0 and batch.max_wait_ms when
+ * max_wait_ms > 0 (else the defaults), and the naccts accounts, each with
+ * the default subjects, its stream (ITEST_STREAM when NULL), its durable
+ * consumer (the default when NULL) and its auth flow mapping when that is
+ * not NULL. Two accounts with different consumers and databases fold one
+ * stream side by side without touching each other. Relative paths are
+ * relative to path's folder, as the projector reads them. Returns 0, or -1
+ * with errno set.
  */
 int
 itest_write_config(const char *path, const char *url, const char *tls,
-    int max_events, const struct itest_account *accts, size_t naccts)
+    int max_events, int max_wait_ms, const struct itest_account *accts,
+    size_t naccts)
 {
 	FILE *fp;
 	size_t i;
@@ -106,15 +112,22 @@ itest_write_config(const char *path, const char *url, const char *tls,
 	    "nats:\n  servers: [%s]\n", url);
 	if (tls != NULL)
 		fprintf(fp, "  tls: %s\n", tls);
+	if (max_events > 0 || max_wait_ms > 0)
+		fprintf(fp, "batch:\n");
 	if (max_events > 0)
-		fprintf(fp, "batch:\n  max_events: %d\n", max_events);
+		fprintf(fp, "  max_events: %d\n", max_events);
+	if (max_wait_ms > 0)
+		fprintf(fp, "  max_wait_ms: %d\n", max_wait_ms);
 	fprintf(fp, "accounts:\n");
 	for (i = 0; i < naccts; i++) {
 		fprintf(fp, "  - name: %s\n", accts[i].name);
 		if (accts[i].auth != NULL)
 			fprintf(fp, "    auth: %s\n", accts[i].auth);
-		fprintf(fp, "    stream: %s\n    database: %s\n", ITEST_STREAM,
+		fprintf(fp, "    stream: %s\n    database: %s\n",
+		    accts[i].stream != NULL ? accts[i].stream : ITEST_STREAM,
 		    accts[i].database);
+		if (accts[i].consumer != NULL)
+			fprintf(fp, "    consumer: %s\n", accts[i].consumer);
 	}
 	if (ferror(fp)) {
 		saved = errno;
@@ -126,44 +139,23 @@ itest_write_config(const char *path, const char *url, const char *tls,
 }
 
 /*
- * Writes text to path as a secret file: mode 0600 whatever the umask, so
- * that the projector has no reason to warn. Returns 0, or -1 with errno.
+ * Connects to url with opts (NULL: cnats' defaults; see
+ * publish_connect_opts()), creates stream ITEST_STREAM over ITEST_SUBJECTS
+ * (an existing one of the same configuration counts as created) and
+ * publishes the events.jsonl file at path into it in file order, each
+ * message acknowledged by the server; sets *count. Returns 0, or -1 with
+ * err.
  */
 int
-itest_write_secret(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	int fd, saved;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd == -1)
-		return -1;
-	if (fchmod(fd, 0600) == -1 ||
-	    write(fd, text, len) != (ssize_t)len) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	return close(fd);
-}
-
-/*
- * Connects to url, creates stream ITEST_STREAM over ITEST_SUBJECTS (an
- * existing one of the same configuration counts as created) and publishes
- * the events.jsonl file at path into it in file order, each message
- * acknowledged by the server; sets *count. Returns 0, or -1 with err.
- */
-int
-itest_publish_fixture(const char *url, const char *path, uint64_t *count,
-    char *err, size_t errlen)
+itest_publish_fixture(const char *url, natsOptions *opts, const char *path,
+    uint64_t *count, char *err, size_t errlen)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	int rc = -1;
 
-	if (publish_connect(url, &nc, err, errlen) == -1)
+	if (publish_connect_opts(url, opts, &nc, err, errlen) == -1)
 		return -1;
 	if (publish_create_stream(nc, ITEST_STREAM, subjects, 1, err,
 	    errlen) == -1 ||
@@ -189,83 +181,83 @@ copy(const char *s, size_t n)
 	return d;
 }
 
+/* What itest_fixture_load() fills, and how many events fit in it. */
+struct fixture_load {
+	struct itest_fixture	*fx;
+	size_t			 alloc;
+};
+
+/* itest_fixture_load()'s publish_event_fn: appends a copy of the event. */
+static int
+fixture_add(void *arg, const char *subject, const char *payload,
+    size_t len, char *err, size_t errlen)
+{
+	struct fixture_load *fl = arg;
+	struct itest_fixture *fx = fl->fx;
+	struct itest_event *ev;
+
+	if (fx->n == fl->alloc) {
+		fl->alloc = fl->alloc == 0 ? 1024 : fl->alloc * 2;
+		if ((ev = realloc(fx->ev, fl->alloc * sizeof(*ev))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		fx->ev = ev;
+	}
+	ev = &fx->ev[fx->n];
+	ev->len = len;
+	ev->subject = copy(subject, strlen(subject));
+	ev->payload = copy(payload, len);
+	if (ev->subject == NULL || ev->payload == NULL) {
+		free(ev->subject);
+		free(ev->payload);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	fx->n++;
+	return 0;
+}
+
 /*
- * Reads the events.jsonl file at path (one {"subject":…,"payload":…} a
- * line, see publish.h) into fx, in file order, so that a test can publish
- * a part of it or look into the payloads. Returns 0 with fx filled (release
- * it with itest_fixture_release()), or -1 with "path:line: reason" in err
- * and fx empty.
+ * Reads the events.jsonl file at path (publish_read_events()) into fx, in
+ * file order, so that a test can publish a part of it or look into the
+ * payloads. Returns 0 with fx filled (release it with
+ * itest_fixture_release()), or -1 with "path:line: reason" in err and fx
+ * empty.
  */
 int
 itest_fixture_load(const char *path, struct itest_fixture *fx, char *err,
     size_t errlen)
 {
-	struct itest_event *ev;
-	json_error_t je;
-	json_t *j = NULL, *subject, *payload;
-	FILE *fp;
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, alloc = 0;
-	ssize_t len;
+	struct fixture_load fl = { fx, 0 };
 
 	memset(fx, 0, sizeof(*fx));
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (publish_read_events(path, fixture_add, &fl, err, errlen) == -1) {
+		itest_fixture_release(fx);
 		return -1;
 	}
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if (line[strspn(line, " \t\r\n")] == '\0')
-			continue;
-		if ((j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL,
-		    &je)) == NULL) {
-			snprintf(err, errlen, "%s:%zu: %s", path, lineno,
-			    je.text);
-			goto fail;
-		}
-		subject = json_object_get(j, "subject");
-		payload = json_object_get(j, "payload");
-		if (!json_is_string(subject) || !json_is_string(payload)) {
-			snprintf(err, errlen, "%s:%zu: needs a string subject"
-			    " and payload", path, lineno);
-			goto fail;
-		}
-		if (fx->n == alloc) {
-			alloc = alloc == 0 ? 1024 : alloc * 2;
-			ev = realloc(fx->ev, alloc * sizeof(*ev));
-			if (ev == NULL) {
-				snprintf(err, errlen, "%s:%zu: out of memory",
-				    path, lineno);
-				goto fail;
-			}
-			fx->ev = ev;
-		}
-		ev = &fx->ev[fx->n];
-		ev->len = json_string_length(payload);
-		ev->subject = copy(json_string_value(subject),
-		    json_string_length(subject));
-		ev->payload = copy(json_string_value(payload), ev->len);
-		if (ev->subject == NULL || ev->payload == NULL) {
-			free(ev->subject);
-			free(ev->payload);
-			snprintf(err, errlen, "%s:%zu: out of memory", path,
-			    lineno);
-			goto fail;
-		}
-		fx->n++;
-		json_decref(j);
-		j = NULL;
-	}
-	free(line);
-	fclose(fp);
 	return 0;
+}
 
-fail:
-	json_decref(j);
-	free(line);
-	fclose(fp);
-	itest_fixture_release(fx);
-	return -1;
+/*
+ * Publishes the events from to to - 1 (from 0) of fx on js, in order, each
+ * acknowledged by the server. Returns 0, or -1 with "line N: reason" (N,
+ * the fixture's line, from 1) in err.
+ */
+int
+itest_publish_events(jsCtx *js, const struct itest_fixture *fx, size_t from,
+    size_t to, char *err, size_t errlen)
+{
+	char why[1024];
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (publish_one(js, fx->ev[i].subject, fx->ev[i].payload,
+		    fx->ev[i].len, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "line %zu: %s", i + 1, why);
+			return -1;
+		}
+	return 0;
 }
 
 /* Frees what itest_fixture_load() read. Accepts an empty fx. */
@@ -284,28 +276,6 @@ itest_fixture_release(struct itest_fixture *fx)
 }
 
 /*
- * Opens the database at db read-only, as a website would: it never blocks
- * or disturbs the writer. Returns 0 with *out set (sqlite3_close() it), or
- * -1 with err (a missing file included).
- */
-int
-itest_open_ro(const char *db, sqlite3 **out, char *err, size_t errlen)
-{
-	sqlite3 *conn = NULL;
-
-	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY,
-	    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", db, conn != NULL ?
-		    sqlite3_errmsg(conn) : "cannot open");
-		sqlite3_close(conn);
-		return -1;
-	}
-	sqlite3_busy_timeout(conn, 2000);
-	*out = conn;
-	return 0;
-}
-
-/*
  * Returns the first column of the first row of sql on the database at db
  * (opened read-only for this one query), or -1 when there is no such value
  * yet: no file, no table, no row, or NULL.
@@ -318,7 +288,7 @@ itest_query_int(const char *db, const char *sql)
 	char err[256];
 	long long v = -1;
 
-	if (itest_open_ro(db, &conn, err, sizeof(err)) == -1)
+	if (db_open_readonly(db, &conn, err, sizeof(err)) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW &&
@@ -327,6 +297,26 @@ itest_query_int(const char *db, const char *sql)
 	sqlite3_finalize(st);
 	sqlite3_close(conn);
 	return v;
+}
+
+/*
+ * Renders the rows of sql on the database at db, opened read-only, into
+ * buf (len bytes) in style (testdb_render()). Returns 0, or -1 with err
+ * when the file cannot be opened, the query fails or its rows do not fit.
+ */
+int
+itest_rows(const char *db, const char *sql, enum testdb_style style,
+    char *buf, size_t len, char *err, size_t errlen)
+{
+	sqlite3 *conn;
+	int rc;
+
+	buf[0] = '\0';
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
+		return -1;
+	rc = testdb_render(conn, sql, style, buf, len, err, errlen);
+	sqlite3_close(conn);
+	return rc;
 }
 
 /*
@@ -379,6 +369,54 @@ itest_wait_last_seq(const char *db, long long want, struct proc *p,
 }
 
 /*
+ * Returns (to json_decref()) the six contract queries of the database at
+ * db (contract_snapshot()), read in one read transaction, so that they see
+ * one state of a file being written: on conn, or on a read-only connection
+ * of its own when conn is NULL. Returns NULL with err when it cannot.
+ */
+json_t *
+itest_snapshot(sqlite3 *conn, const char *db, char *err, size_t errlen)
+{
+	sqlite3 *own = NULL;
+	json_t *snap = NULL;
+	char why[768];
+
+	if (conn == NULL) {
+		if (db_open_readonly(db, &own, err, errlen) == -1)
+			return NULL;
+		conn = own;
+	}
+	if (sqlite3_exec(conn, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		snprintf(err, errlen, "%s: BEGIN: %s", db,
+		    sqlite3_errmsg(conn));
+	else {
+		if ((snap = contract_snapshot(conn, why, sizeof(why))) == NULL)
+			snprintf(err, errlen, "%s: %s", db, why);
+		sqlite3_exec(conn, "COMMIT", NULL, NULL, NULL);
+	}
+	sqlite3_close(own);
+	return snap;
+}
+
+/*
+ * Compares the six contract queries of the database at db (itest_snapshot())
+ * with want, by the rules of contract_diff(). Returns 0 when they are equal,
+ * or -1 with the first difference, or why db cannot be read, in err.
+ */
+int
+itest_diff(const char *db, const json_t *want, char *err, size_t errlen)
+{
+	json_t *got;
+	int rc;
+
+	if ((got = itest_snapshot(NULL, db, err, errlen)) == NULL)
+		return -1;
+	rc = contract_diff(want, got, err, errlen);
+	json_decref(got);
+	return rc;
+}
+
+/*
  * Compares the six contract queries of the database at db (read-only) with
  * the fixture's expected.json. Returns 0 when equal, or -1 with the first
  * difference in err.
@@ -389,7 +427,7 @@ itest_contract(const char *db, char *err, size_t errlen)
 	sqlite3 *conn;
 	int rc;
 
-	if (itest_open_ro(db, &conn, err, errlen) == -1)
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
 		return -1;
 	rc = contract_compare(conn, ITEST_EXPECTED, err, errlen);
 	sqlite3_close(conn);
@@ -682,6 +720,35 @@ itest_fx_path(const struct itest_fx *f, const char *name, char *buf,
 }
 
 /*
+ * Writes text to path with mode (tmp_write_file_mode()), failing the test
+ * when it cannot.
+ */
+void
+itest_fx_write_file(const char *path, const char *text, mode_t mode)
+{
+	if (tmp_write_file_mode(path, text, mode) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
+}
+
+/*
+ * Writes the secret text and a newline, as an editor would, to the file
+ * name in f's dir with mode, and its path into path (len bytes). Wipes its
+ * own copy of the secret.
+ */
+void
+itest_fx_write_secret(const struct itest_fx *f, const char *name,
+    const char *text, mode_t mode, char *path, size_t len)
+{
+	char *line;
+
+	itest_fx_path(f, name, path, len);
+	assert_true(asprintf(&line, "%s\n", text) != -1);
+	itest_fx_write_file(path, line, mode);
+	explicit_bzero(line, strlen(line));
+	free(line);
+}
+
+/*
  * Starts the server of f with the configuration text conf, written to
  * nats-server.conf in f's dir with mode 0600 (it may hold passwords), or
  * with natsd's default configuration when conf is NULL. A machine without
@@ -697,25 +764,30 @@ itest_fx_start_natsd(struct itest_fx *f, const char *conf)
 		return;
 	}
 	itest_fx_path(f, "nats-server.conf", path, sizeof(path));
-	if (itest_write_secret(path, conf) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
+	itest_fx_write_file(path, conf, 0600);
 	itest_start_natsd(&f->d, path);
 }
 
 /*
  * Publishes the whole fixture into stream ITEST_STREAM of the server of f,
- * connecting to url (one with credentials, say) or, when url is NULL, to
- * f->d.url; checks that all ITEST_NEVENTS events are stored.
+ * connecting to url (one with credentials, or tls://) or, when url is NULL,
+ * to f->d.url, with opts (NULL: cnats' defaults), which carry the
+ * credentials or TLS settings the server wants and are destroyed here;
+ * checks that all ITEST_NEVENTS events are stored.
  */
 void
-itest_fx_publish_fixture(struct itest_fx *f, const char *url)
+itest_fx_publish_fixture(struct itest_fx *f, const char *url,
+    natsOptions *opts)
 {
 	uint64_t count = 0;
 	char err[1024];
+	int rc;
 
-	if (itest_publish_fixture(url != NULL ? url : f->d.url, ITEST_EVENTS,
-	    &count, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
+	rc = itest_publish_fixture(url != NULL ? url : f->d.url, opts,
+	    ITEST_EVENTS, &count, err, sizeof(err));
+	natsOptions_Destroy(opts);
+	if (rc == -1)
+		fail_msg("publisher: %s", err);
 	assert_int_equal(count, ITEST_NEVENTS);
 }
 
@@ -728,10 +800,27 @@ itest_fx_publish_fixture(struct itest_fx *f, const char *url)
 void
 itest_fx_write_config(struct itest_fx *f, int max_events)
 {
-	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db" };
+	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db",
+	    NULL, NULL };
 
 	assert_int_equal(itest_write_config(f->config, f->d.port != 0 ?
-	    f->d.url : "nats://127.0.0.1:1", NULL, max_events, &acct, 1), 0);
+	    f->d.url : "nats://127.0.0.1:1", NULL, max_events, 0, &acct, 1), 0);
+}
+
+/*
+ * Writes the configuration of the naccts accounts to path (NULL: f->config)
+ * with the default batches, on the server of f or, with none started, on a
+ * port nothing listens on, as itest_fx_write_config() does.
+ */
+void
+itest_fx_write_accounts(struct itest_fx *f, const char *path,
+    const struct itest_account *accts, size_t naccts)
+{
+	if (path == NULL)
+		path = f->config;
+	if (itest_write_config(path, f->d.port != 0 ? f->d.url :
+	    "nats://127.0.0.1:1", NULL, 0, 0, accts, naccts) == -1)
+		fail_msg("%s: %s", path, strerror(errno));
 }
 
 /*
@@ -743,7 +832,7 @@ void
 itest_fx_start_with_fixture(struct itest_fx *f, int max_events)
 {
 	itest_fx_start_natsd(f, NULL);
-	itest_fx_publish_fixture(f, NULL);
+	itest_fx_publish_fixture(f, NULL, NULL);
 	itest_fx_write_config(f, max_events);
 }
 
@@ -809,6 +898,30 @@ itest_fx_stop_projector(struct itest_fx *f, int timeout_ms)
 }
 
 /*
+ * Reads the state of the durable consumer of stream ITEST_STREAM from the
+ * server of f into out (probe_consumer()), failing the test when it cannot
+ * or when there is no such consumer.
+ */
+void
+itest_fx_consumer(struct itest_fx *f, const char *consumer,
+    struct probe_consumer *out)
+{
+	struct probe_nats pn;
+	char err[1024];
+	int rc;
+
+	if (probe_nats_open(&pn, f->d.url, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	rc = probe_consumer(&pn, ITEST_STREAM, consumer, out, err,
+	    sizeof(err));
+	probe_nats_close(&pn);
+	if (rc == -1)
+		fail_msg("%s", err);
+	if (rc == 1)
+		fail_msg("stream %s has no consumer %s", ITEST_STREAM, consumer);
+}
+
+/*
  * Waits until the database at db has applied exactly want
  * (itest_wait_last_seq()), failing when it goes past, when ITEST_WAIT_MS
  * pass, or when the projector of f exits first.
@@ -844,6 +957,33 @@ itest_fx_wait_log(struct itest_fx *f, const char *path, int min, ...)
 	}
 }
 
+/*
+ * Renders the rows of sql on the database at db into buf as itest_rows()
+ * does, failing the test when it cannot. Returns buf.
+ */
+const char *
+itest_fx_rows(const char *db, const char *sql, enum testdb_style style,
+    char *buf, size_t len)
+{
+	char err[1024];
+
+	if (itest_rows(db, sql, style, buf, len, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	return buf;
+}
+
+/* itest_snapshot() of db on a connection of its own, or the test fails. */
+json_t *
+itest_fx_snapshot(const char *db)
+{
+	json_t *snap;
+	char err[1024];
+
+	if ((snap = itest_snapshot(NULL, db, err, sizeof(err))) == NULL)
+		fail_msg("%s", err);
+	return snap;
+}
+
 /* Fails unless the contract queries of f->db answer expected.json. */
 void
 itest_fx_assert_contract(struct itest_fx *f)
@@ -854,12 +994,54 @@ itest_fx_assert_contract(struct itest_fx *f)
 		fail_msg("%s", err);
 }
 
-/* Fails when a sanitizer wrote a report into the log at path. */
+/*
+ * Fails, with f->log shown, unless the database at db is sound: PRAGMA
+ * integrity_check answers "ok" (probe_integrity()).
+ */
+void
+itest_fx_assert_integrity(struct itest_fx *f, const char *db)
+{
+	char err[1024];
+
+	if (probe_integrity(db, err, sizeof(err)) == -1) {
+		itest_show_log(f->log);
+		fail_msg("%s", err);
+	}
+}
+
+/*
+ * Fails, with the log shown, when a sanitizer wrote a report into the log
+ * at path.
+ */
 void
 itest_fx_assert_no_sanitizer(const char *path)
 {
 	char line[1024];
 
-	if (itest_sanitizer_report(path, line, sizeof(line)))
+	if (itest_sanitizer_report(path, line, sizeof(line))) {
+		itest_show_log(path);
 		fail_msg("%s: %s", path, line);
+	}
+}
+
+/*
+ * The main() of an integration test: runs the n tests with the group's
+ * setup and teardown (NULL: none), only those that TEST_FILTER matches
+ * when it is set (a pattern with * and ?, such as test_faults_kill_*),
+ * then frees cnats' threads and global state for leak checkers. Returns
+ * what cmocka returns: the number of tests that failed.
+ */
+int
+itest_main(const struct CMUnitTest *tests, size_t n,
+    int (*setup)(void **), int (*teardown)(void **))
+{
+	const char *only = getenv("TEST_FILTER");
+	int failed;
+
+	if (only != NULL && *only != '\0')
+		cmocka_set_test_filter(only);
+	/* What cmocka_run_group_tests() expands to, for an array's size. */
+	failed = _cmocka_run_group_tests("tests", tests, n, setup, teardown);
+	nats_CloseAndWait(5000);
+	return failed;
 }

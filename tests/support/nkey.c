@@ -1,6 +1,7 @@
 /*
  * nkey.c: nkeys, JWTs and .creds files for the tests (see nkey.h).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 #include <openssl/evp.h>
 
 #include "nkey.h"
+#include "tmp.h"
 
 /*
  * CRC-16/XMODEM (polynomial 0x1021, initial value 0, no reflection), the
@@ -250,4 +252,43 @@ nkey_creds(const char *jwt, const char *seed)
 	    "*************************************************************\n",
 	    jwt, seed) != -1);
 	return creds;
+}
+
+/*
+ * Makes what a nats-server in operator mode needs: a new operator, the
+ * system account (SYS, which JetStream needs) and the account name, with
+ * JetStream, whose key pair goes into acct to sign users with; both
+ * accounts signed by the operator. Writes the operator's JWT to the file
+ * opfile (mode 0600). Returns the server's configuration, which trusts the
+ * operator and preloads both accounts (resolver MEMORY), to free().
+ */
+char *
+nkey_operator_conf(const char *opfile, const char *name, struct nkey *acct)
+{
+	struct nkey op, sys;
+	char *opjwt, *sysjwt, *acctjwt, *conf;
+
+	nkey_new(NKEY_PREFIX_OPERATOR, &op);
+	nkey_new(NKEY_PREFIX_ACCOUNT, &sys);
+	nkey_new(NKEY_PREFIX_ACCOUNT, acct);
+	opjwt = nkey_jwt(&op, json_pack("{s:s, s:s, s:{s:s, s:s, s:i}}",
+	    "sub", op.pub, "name", "projector-test", "nats",
+	    "system_account", sys.pub, "type", "operator", "version", 2));
+	sysjwt = nkey_account_jwt(&op, &sys, "SYS", 0);
+	acctjwt = nkey_account_jwt(&op, acct, name, 1);
+	if (tmp_write_file_mode(opfile, opjwt, 0600) == -1)
+		fail_msg("%s: %s", opfile, strerror(errno));
+	assert_true(asprintf(&conf, "operator: \"%s\"\n"
+	    "system_account: %s\n"
+	    "resolver: MEMORY\n"
+	    "resolver_preload: {\n"
+	    "  %s: \"%s\"\n"
+	    "  %s: \"%s\"\n"
+	    "}\n", opfile, sys.pub, sys.pub, sysjwt, acct->pub, acctjwt) != -1);
+	free(opjwt);
+	free(sysjwt);
+	free(acctjwt);
+	explicit_bzero(&op, sizeof(op));
+	explicit_bzero(&sys, sizeof(sys));
+	return conf;
 }

@@ -47,5 +47,7 @@ char	*nkey_account_jwt(const struct nkey *op, const struct nkey *acct,
 char	*nkey_user_jwt(const struct nkey *acct, const struct nkey *user,
 	    const char *name, json_t *pub, json_t *sub);
 char	*nkey_creds(const char *jwt, const char *seed);
+char	*nkey_operator_conf(const char *opfile, const char *name,
+	    struct nkey *acct);
 
 #endif /* NKEY_H */

@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "probe.h"
 #include "publish.h"
 
@@ -44,32 +45,63 @@ probe_nats_close(struct probe_nats *pn)
 }
 
 /*
+ * Reads the state of the durable consumer of stream from the server into
+ * out, as `nats consumer info` shows it. Returns 0; 1 when the server has
+ * no such consumer (out zeroed); or -1 with err.
+ */
+int
+probe_consumer(struct probe_nats *pn, const char *stream,
+    const char *consumer, struct probe_consumer *out, char *err,
+    size_t errlen)
+{
+	jsConsumerInfo *ci = NULL;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	char what[256];
+
+	memset(out, 0, sizeof(*out));
+	s = js_GetConsumerInfo(&ci, pn->js, stream, consumer, NULL, &jerr);
+	if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr)
+		return 1;
+	if (s != NATS_OK) {
+		snprintf(what, sizeof(what), "consumer info %s/%s", stream,
+		    consumer);
+		publish_errfmt(err, errlen, what, s, jerr);
+		return -1;
+	}
+	out->created = ci->Created;
+	out->delivered_stream = ci->Delivered.Stream;
+	out->delivered_consumer = ci->Delivered.Consumer;
+	out->ack_floor_stream = ci->AckFloor.Stream;
+	out->ack_floor_consumer = ci->AckFloor.Consumer;
+	out->num_pending = ci->NumPending;
+	out->num_ack_pending = ci->NumAckPending;
+	out->deliver_policy = (int)ci->Config->DeliverPolicy;
+	out->ack_policy = (int)ci->Config->AckPolicy;
+	out->opt_start_seq = ci->Config->OptStartSeq;
+	out->max_ack_pending = ci->Config->MaxAckPending;
+	snprintf(out->filter, sizeof(out->filter), "%s",
+	    ci->Config->FilterSubject != NULL ? ci->Config->FilterSubject : "");
+	jsConsumerInfo_Destroy(ci);
+	return 0;
+}
+
+/*
  * Reads the ack floor (the stream sequence up to which the server counts
  * every message as acknowledged) of the durable consumer of stream into
- * *floor, as `nats consumer info` shows it. A consumer that does not exist
- * (the projector deletes and creates it while it positions) has
- * acknowledged nothing: 0. Returns 0, or -1 with err.
+ * *floor. A consumer that does not exist (the projector deletes and
+ * creates it while it positions) has acknowledged nothing: 0. Returns 0,
+ * or -1 with err.
  */
 int
 probe_ack_floor(struct probe_nats *pn, const char *stream,
     const char *consumer, uint64_t *floor, char *err, size_t errlen)
 {
-	jsConsumerInfo *ci = NULL;
-	jsErrCode jerr = 0;
-	natsStatus s;
+	struct probe_consumer c;
 
-	s = js_GetConsumerInfo(&ci, pn->js, stream, consumer, NULL, &jerr);
-	if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
-		*floor = 0;
-		return 0;
-	}
-	if (s != NATS_OK) {
-		snprintf(err, errlen, "consumer info %s/%s: %s (JetStream error"
-		    " %d)", stream, consumer, natsStatus_GetText(s), (int)jerr);
+	if (probe_consumer(pn, stream, consumer, &c, err, errlen) == -1)
 		return -1;
-	}
-	*floor = ci->AckFloor.Stream;
-	jsConsumerInfo_Destroy(ci);
+	*floor = c.ack_floor_stream;
 	return 0;
 }
 
@@ -107,31 +139,31 @@ probe_proc_kib(pid_t pid, const char *field, long *kib, char *err,
 
 /*
  * Runs PRAGMA integrity_check on the database at db, opened read-only (a
- * running worker is not disturbed), and copies its first line of answer
- * into result ("ok" for a sound file, else what is wrong, or why the check
- * could not run). Returns 0 when the answer is "ok", else -1.
+ * running worker is not disturbed). Returns 0 when it answers "ok", or -1
+ * with its first complaint, or why it could not run, in err.
  */
 int
-probe_integrity(const char *db, char *result, size_t len)
+probe_integrity(const char *db, char *err, size_t errlen)
 {
-	sqlite3 *conn = NULL;
+	sqlite3 *conn;
 	sqlite3_stmt *st = NULL;
+	const char *text;
 	int rc = -1;
 
-	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-		snprintf(result, len, "%s: %s", db, conn != NULL ?
-		    sqlite3_errmsg(conn) : "cannot open");
-		goto done;
-	}
-	sqlite3_busy_timeout(conn, 5000);
+	if (db_open_readonly(db, &conn, err, errlen) == -1)
+		return -1;
 	if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st,
 	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(result, len, "%s: integrity_check: %s", db,
+		snprintf(err, errlen, "%s: integrity_check: %s", db,
 		    sqlite3_errmsg(conn));
 		goto done;
 	}
-	snprintf(result, len, "%s", (const char *)sqlite3_column_text(st, 0));
-	rc = strcmp(result, "ok") == 0 ? 0 : -1;
+	text = (const char *)sqlite3_column_text(st, 0);
+	if (text != NULL && strcmp(text, "ok") == 0)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s: integrity_check: %s", db,
+		    text != NULL ? text : "(null)");
 done:
 	sqlite3_finalize(st);
 	sqlite3_close(conn);

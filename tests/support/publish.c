@@ -45,11 +45,28 @@ int
 publish_connect(const char *url, natsConnection **nc, char *err,
     size_t errlen)
 {
+	return publish_connect_opts(url, NULL, nc, err, errlen);
+}
+
+/*
+ * Connects to url as publish_connect() does, with opts (NULL: cnats'
+ * defaults) carrying what the server asks for: credentials, TLS. opts stays
+ * the caller's; its URL is set to url. Returns 0 with *nc set, or -1 with a
+ * reason in err.
+ */
+int
+publish_connect_opts(const char *url, natsOptions *opts, natsConnection **nc,
+    char *err, size_t errlen)
+{
 	natsConnection *c = NULL;
 	natsStatus s;
 	char what[512];
 
-	if ((s = natsConnection_ConnectTo(&c, url)) != NATS_OK) {
+	if (opts == NULL)
+		s = natsConnection_ConnectTo(&c, url);
+	else if ((s = natsOptions_SetURL(opts, url)) == NATS_OK)
+		s = natsConnection_Connect(&c, opts);
+	if (s != NATS_OK) {
 		snprintf(what, sizeof(what), "connect to %s", url);
 		publish_errfmt(err, errlen, what, s, 0);
 		return -1;
@@ -231,25 +248,22 @@ blank(const char *line)
 }
 
 /*
- * Publishes every line of the events.jsonl file at path, in file order:
- * each line {"subject":"…","payload":"…"} becomes one message whose data are
- * the payload string's bytes exactly (JSON or not; an escaped NUL included).
- * Waits for each PubAck and checks that the stream sequences follow one
- * another, so no message of someone else landed in between. With stream
- * not NULL the server refuses messages that would land in another stream.
- * Blank lines are skipped. Returns 0 with the number of messages in *count,
- * or -1 with "path:line: reason" in err; the messages before the bad line
- * stay published.
+ * Reads the events.jsonl file at path in file order, each line
+ * {"subject":"…","payload":"…"} (blank lines skipped), and calls fn(arg,
+ * subject, payload, len, …) for each: the subject a C string, the payload
+ * string's bytes exactly (len of them, JSON or not; an escaped NUL
+ * included). Stops at the first line that is no such event, or that fn
+ * refuses (returning -1 with a reason). Returns 0, or -1 with
+ * "path:line: reason" in err.
  *
  * The file must be UTF-8 JSON: a payload that is not valid UTF-8 cannot be
  * written as a JSON string, and jansson refuses \u escapes of lone
  * surrogates.
  */
 int
-publish_file(jsCtx *js, const char *stream, const char *path,
-    uint64_t *count, char *err, size_t errlen)
+publish_read_events(const char *path, publish_event_fn *fn, void *arg,
+    char *err, size_t errlen)
 {
-	jsPubOptions po;
 	json_error_t je;
 	json_t *j = NULL, *subject, *payload;
 	FILE *f;
@@ -257,14 +271,11 @@ publish_file(jsCtx *js, const char *stream, const char *path,
 	size_t cap = 0;
 	ssize_t len;
 	unsigned long lineno = 0;
-	uint64_t n = 0, seq = 0, prev = 0;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	jsPubOptions_Init(&po);
-	po.ExpectStream = stream;
 	while ((len = getline(&line, &cap, f)) != -1) {
 		lineno++;
 		if (blank(line))
@@ -289,21 +300,12 @@ publish_file(jsCtx *js, const char *stream, const char *path,
 			goto fail;
 		}
 		/* json_string_length, not strlen: a payload may hold NULs. */
-		if (publish_acked(js, json_string_value(subject),
+		if (fn(arg, json_string_value(subject),
 		    json_string_value(payload), json_string_length(payload),
-		    stream != NULL ? &po : NULL, &seq, why, sizeof(why)) == -1) {
+		    why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "%s:%lu: %s", path, lineno, why);
 			goto fail;
 		}
-		if (n > 0 && seq != prev + 1) {
-			snprintf(err, errlen, "%s:%lu: got stream sequence %llu "
-			    "after %llu: someone else publishes to the stream",
-			    path, lineno, (unsigned long long)seq,
-			    (unsigned long long)prev);
-			goto fail;
-		}
-		prev = seq;
-		n++;
 		json_decref(j);
 		j = NULL;
 	}
@@ -313,7 +315,6 @@ publish_file(jsCtx *js, const char *stream, const char *path,
 	}
 	free(line);
 	fclose(f);
-	*count = n;
 	return 0;
 
 fail:
@@ -321,6 +322,62 @@ fail:
 	free(line);
 	fclose(f);
 	return -1;
+}
+
+/* What publish_file() carries from one event to the next. */
+struct publish_run {
+	jsCtx		*js;
+	jsPubOptions	*po;		/* NULL: any stream */
+	uint64_t	 n, prev;
+};
+
+/* publish_file()'s publish_event_fn: one message, acked, in sequence. */
+static int
+publish_event(void *arg, const char *subject, const char *payload,
+    size_t len, char *err, size_t errlen)
+{
+	struct publish_run *r = arg;
+	uint64_t seq = 0;
+
+	if (publish_acked(r->js, subject, payload, len, r->po, &seq, err,
+	    errlen) == -1)
+		return -1;
+	if (r->n > 0 && seq != r->prev + 1) {
+		snprintf(err, errlen, "got stream sequence %llu after %llu:"
+		    " someone else publishes to the stream",
+		    (unsigned long long)seq, (unsigned long long)r->prev);
+		return -1;
+	}
+	r->prev = seq;
+	r->n++;
+	return 0;
+}
+
+/*
+ * Publishes every event of the events.jsonl file at path
+ * (publish_read_events()), in file order: each becomes one message whose
+ * data are the payload's bytes exactly. Waits for each PubAck and checks
+ * that the stream sequences follow one another, so no message of someone
+ * else landed in between. With stream not NULL the server refuses messages
+ * that would land in another stream. Returns 0 with the number of messages
+ * in *count, or -1 with "path:line: reason" in err; the messages before
+ * the bad line stay published.
+ */
+int
+publish_file(jsCtx *js, const char *stream, const char *path,
+    uint64_t *count, char *err, size_t errlen)
+{
+	struct publish_run r = { js, NULL, 0, 0 };
+	jsPubOptions po;
+
+	jsPubOptions_Init(&po);
+	po.ExpectStream = stream;
+	if (stream != NULL)
+		r.po = &po;
+	if (publish_read_events(path, publish_event, &r, err, errlen) == -1)
+		return -1;
+	*count = r.n;
+	return 0;
 }
 
 /*

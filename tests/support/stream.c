@@ -14,6 +14,9 @@
 #include <sqlite3.h>
 
 #include "contract.h"
+#include "db.h"
+#include "itest.h"
+#include "probe.h"
 #include "proc.h"
 #include "publish.h"
 #include "stream.h"
@@ -74,78 +77,37 @@ stream_ack_error(jsCtx *js, jsPubAckErr *pae, void *closure)
 	pthread_mutex_unlock(&acks->mu);
 }
 
+/* What stream_publish() carries from one event to the next. */
+struct stream_run {
+	jsCtx		*js;
+	jsPubOptions	 po;
+	uint64_t	 n;
+};
+
 /*
- * Publishes the lines of the events.jsonl file at path (see publish.h)
- * asynchronously on js, in file order, up to STREAM_MAX_PENDING in flight.
- * Sets *count to the lines sent. Returns 0 when every one was sent (the
- * caller then waits for the PubAcks), or -1 with "path:line: reason".
+ * stream_publish()'s publish_event_fn: sends one message asynchronously
+ * (its PubAck comes later, to stream_ack_error() if it fails).
  */
 static int
-publish_lines(jsCtx *js, const char *stream, const char *path,
-    uint64_t *count, char *err, size_t errlen)
+stream_event(void *arg, const char *subject, const char *payload,
+    size_t len, char *err, size_t errlen)
 {
-	jsPubOptions po;
-	json_error_t je;
-	json_t *j = NULL, *subject, *payload;
+	struct stream_run *r = arg;
 	natsStatus s;
-	FILE *fp;
-	char *line = NULL, what[512];
-	size_t cap = 0;
-	ssize_t len;
-	unsigned long lineno = 0;
-	uint64_t n = 0;
+	char what[512];
 
-	if ((fp = fopen(path, "re")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (len > INT_MAX) {
+		snprintf(err, errlen, "a payload of %zu bytes", len);
 		return -1;
 	}
-	jsPubOptions_Init(&po);
-	po.ExpectStream = stream;
-	while ((len = getline(&line, &cap, fp)) != -1) {
-		lineno++;
-		if (line[strspn(line, " \t\r\n")] == '\0')
-			continue;
-		if ((j = json_loadb(line, (size_t)len, JSON_ALLOW_NUL,
-		    &je)) == NULL) {
-			snprintf(err, errlen, "%s:%lu: %s", path, lineno, je.text);
-			goto fail;
-		}
-		subject = json_object_get(j, "subject");
-		payload = json_object_get(j, "payload");
-		if (!json_is_string(subject) || !json_is_string(payload) ||
-		    json_string_length(payload) > INT_MAX) {
-			snprintf(err, errlen, "%s:%lu: needs a string subject and"
-			    " payload", path, lineno);
-			goto fail;
-		}
-		/* json_string_length, not strlen: a payload may hold NULs. */
-		s = js_PublishAsync(js, json_string_value(subject),
-		    json_string_value(payload), (int)json_string_length(payload),
-		    &po);
-		if (s != NATS_OK) {
-			snprintf(what, sizeof(what), "%s:%lu: publish to %s", path,
-			    lineno, json_string_value(subject));
-			publish_errfmt(err, errlen, what, s, 0);
-			goto fail;
-		}
-		n++;
-		json_decref(j);
-		j = NULL;
+	if ((s = js_PublishAsync(r->js, subject, payload, (int)len,
+	    &r->po)) != NATS_OK) {
+		snprintf(what, sizeof(what), "publish to %s", subject);
+		publish_errfmt(err, errlen, what, s, 0);
+		return -1;
 	}
-	if (ferror(fp)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	free(line);
-	fclose(fp);
-	*count = n;
+	r->n++;
 	return 0;
-
-fail:
-	json_decref(j);
-	free(line);
-	fclose(fp);
-	return -1;
 }
 
 /*
@@ -164,6 +126,7 @@ stream_publish(const char *url, const char *stream,
     uint64_t *count, char *err, size_t errlen)
 {
 	struct stream_acks acks;
+	struct stream_run run = { NULL, { 0 }, 0 };
 	natsConnection *nc = NULL;
 	jsCtx *js = NULL;
 	jsOptions jo;
@@ -182,14 +145,24 @@ stream_publish(const char *url, const char *stream,
 		goto done;
 	jsOptions_Init(&jo);
 	jo.PublishAsync.MaxPending = STREAM_MAX_PENDING;
+	/*
+	 * With that many in flight, a publish waits for room rather than
+	 * fail: a loaded machine (two suites at once, ASan) acks slowly.
+	 */
+	jo.PublishAsync.StallWait = STREAM_PUBLISH_MS;
 	jo.PublishAsync.ErrHandler = stream_ack_error;
 	jo.PublishAsync.ErrHandlerClosure = &acks;
 	if ((s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) {
 		publish_errfmt(err, errlen, "JetStream context", s, 0);
 		goto done;
 	}
-	if (publish_lines(js, stream, path, &n, err, errlen) == -1)
+	run.js = js;
+	jsPubOptions_Init(&run.po);
+	run.po.ExpectStream = stream;
+	/* In file order, up to STREAM_MAX_PENDING in flight. */
+	if (publish_read_events(path, stream_event, &run, err, errlen) == -1)
 		goto done;
+	n = run.n;
 	jsPubOptions_Init(&wait);
 	wait.MaxWait = STREAM_PUBLISH_MS;
 	if ((s = js_PublishAsyncComplete(js, &wait)) != NATS_OK) {
@@ -224,70 +197,6 @@ done:
 }
 
 /*
- * Writes a projector configuration to path: the one NATS URL, batches of
- * max_events (0: the default) and one account, "ga-1", that folds every
- * projection from stream through the durable consumer into database
- * (relative paths are relative to path's folder). Two configurations with
- * different consumers and databases fold the same stream side by side
- * without touching each other. Returns 0, or -1 with errno.
- */
-int
-stream_write_config(const char *path, const char *url, const char *stream,
-    const char *consumer, const char *database, int max_events)
-{
-	FILE *fp;
-	int saved;
-
-	if ((fp = fopen(path, "we")) == NULL)
-		return -1;
-	fprintf(fp, "# written by a fault test\nnats:\n  servers: [%s]\n", url);
-	if (max_events > 0)
-		fprintf(fp, "batch:\n  max_events: %d\n", max_events);
-	fprintf(fp, "accounts:\n  - name: ga-1\n    stream: %s\n"
-	    "    consumer: %s\n    database: %s\n", stream, consumer, database);
-	if (ferror(fp)) {
-		saved = errno;
-		fclose(fp);
-		errno = saved;
-		return -1;
-	}
-	return fclose(fp) == 0 ? 0 : -1;
-}
-
-/* Opens db read-only; returns NULL with err (a missing file included). */
-static sqlite3 *
-open_ro(const char *db, char *err, size_t errlen)
-{
-	sqlite3 *conn = NULL;
-
-	if (sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", db, conn != NULL ?
-		    sqlite3_errmsg(conn) : "cannot open");
-		sqlite3_close(conn);
-		return NULL;
-	}
-	sqlite3_busy_timeout(conn, 2000);
-	return conn;
-}
-
-/* contract_snapshot() of the database at db, opened read-only. */
-static json_t *
-snapshot(const char *db, char *err, size_t errlen)
-{
-	sqlite3 *conn;
-	json_t *snap;
-	char why[768];
-
-	if ((conn = open_ro(db, err, errlen)) == NULL)
-		return NULL;
-	if ((snap = contract_snapshot(conn, why, sizeof(why))) == NULL)
-		snprintf(err, errlen, "%s: %s", db, why);
-	sqlite3_close(conn);
-	return snap;
-}
-
-/*
  * Compares the six contract queries of the database at db with those of
  * the one at expected_db (the oracle: a clean run over the same stream),
  * both opened read-only, by the rules of contract_diff(). Returns 0 when
@@ -302,8 +211,9 @@ stream_diff(const char *expected_db, const char *db, char *err,
 	char why[768];
 	int rc = -1;
 
-	if ((expected = snapshot(expected_db, err, errlen)) == NULL ||
-	    (actual = snapshot(db, err, errlen)) == NULL)
+	if ((expected = itest_snapshot(NULL, expected_db, err,
+	    errlen)) == NULL ||
+	    (actual = itest_snapshot(NULL, db, err, errlen)) == NULL)
 		goto done;
 	if (contract_diff(expected, actual, why, sizeof(why)) == -1)
 		snprintf(err, errlen, "%s differs from %s: %s", db, expected_db,
@@ -313,38 +223,6 @@ stream_diff(const char *expected_db, const char *db, char *err,
 done:
 	json_decref(expected);
 	json_decref(actual);
-	return rc;
-}
-
-/*
- * Runs PRAGMA integrity_check on the database at db (read-only). Returns
- * 0 when it says "ok", or -1 with its first complaint in err.
- */
-int
-stream_integrity(const char *db, char *err, size_t errlen)
-{
-	sqlite3 *conn;
-	sqlite3_stmt *st = NULL;
-	const char *text;
-	int rc = -1;
-
-	if ((conn = open_ro(db, err, errlen)) == NULL)
-		return -1;
-	if (sqlite3_prepare_v2(conn, "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: integrity_check: %s", db,
-		    sqlite3_errmsg(conn));
-		goto done;
-	}
-	text = (const char *)sqlite3_column_text(st, 0);
-	if (text != NULL && strcmp(text, "ok") == 0)
-		rc = 0;
-	else
-		snprintf(err, errlen, "%s: integrity_check: %s", db,
-		    text != NULL ? text : "(null)");
-done:
-	sqlite3_finalize(st);
-	sqlite3_close(conn);
 	return rc;
 }
 
@@ -362,7 +240,7 @@ stream_copy_db(const char *from, const char *to, char *err, size_t errlen)
 	sqlite3_backup *b;
 	int rc = -1;
 
-	if ((src = open_ro(from, err, errlen)) == NULL)
+	if (db_open_readonly(from, &src, err, errlen) == -1)
 		return -1;
 	if (sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
@@ -389,59 +267,6 @@ done:
 	return rc;
 }
 
-/* Connects to url and makes a JetStream context; -1 with err. */
-static int
-js_open(const char *url, natsConnection **nc, jsCtx **js, char *err,
-    size_t errlen)
-{
-	*nc = NULL;
-	*js = NULL;
-	if (publish_connect(url, nc, err, errlen) == -1)
-		return -1;
-	if (publish_js(*nc, js, err, errlen) == -1) {
-		natsConnection_Destroy(*nc);
-		*nc = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Reads the durable consumer's state from the server, as an operator's
- * `nats consumer info` would: the stream sequence it delivered last into
- * *delivered and its ack floor into *ack_floor (either may be NULL).
- * Returns 0, or -1 with err (a missing consumer included).
- */
-int
-stream_consumer(const char *url, const char *stream, const char *consumer,
-    uint64_t *delivered, uint64_t *ack_floor, char *err, size_t errlen)
-{
-	natsConnection *nc;
-	jsConsumerInfo *ci = NULL;
-	jsCtx *js;
-	jsErrCode jerr = 0;
-	natsStatus s;
-	char what[256];
-
-	if (js_open(url, &nc, &js, err, errlen) == -1)
-		return -1;
-	s = js_GetConsumerInfo(&ci, js, stream, consumer, NULL, &jerr);
-	if (s == NATS_OK) {
-		if (delivered != NULL)
-			*delivered = ci->Delivered.Stream;
-		if (ack_floor != NULL)
-			*ack_floor = ci->AckFloor.Stream;
-	} else {
-		snprintf(what, sizeof(what), "consumer %s of %s", consumer,
-		    stream);
-		publish_errfmt(err, errlen, what, s, jerr);
-	}
-	jsConsumerInfo_Destroy(ci);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-	return s == NATS_OK ? 0 : -1;
-}
-
 /*
  * Deletes the durable consumer from the server, under whoever is pulling
  * from it. Returns 0, or -1 with err (a missing consumer included).
@@ -450,21 +275,19 @@ int
 stream_delete_consumer(const char *url, const char *stream,
     const char *consumer, char *err, size_t errlen)
 {
-	natsConnection *nc;
-	jsCtx *js;
+	struct probe_nats pn;
 	jsErrCode jerr = 0;
 	natsStatus s;
 	char what[256];
 
-	if (js_open(url, &nc, &js, err, errlen) == -1)
+	if (probe_nats_open(&pn, url, err, errlen) == -1)
 		return -1;
-	if ((s = js_DeleteConsumer(js, stream, consumer, NULL, &jerr)) !=
+	if ((s = js_DeleteConsumer(pn.js, stream, consumer, NULL, &jerr)) !=
 	    NATS_OK) {
 		snprintf(what, sizeof(what), "delete consumer %s of %s",
 		    consumer, stream);
 		publish_errfmt(err, errlen, what, s, jerr);
 	}
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
+	probe_nats_close(&pn);
 	return s == NATS_OK ? 0 : -1;
 }

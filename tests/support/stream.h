@@ -4,15 +4,16 @@
  *
  * The fault tests (tests/integration/test_faults.c) fold tens of thousands
  * of realistic events while they kill the projector, the server or the
- * consumer. Their answer is not a fixture's expected.json: it is what a
+ * consumer (the replay tests and test_storage use the same streams). Their answer is not a fixture's expected.json: it is what a
  * clean, uninterrupted `projector run --once` made of the same stream in a
  * fresh database, compared query by query with the six contract queries
  * (contract.h). The events come from the independent generator
  * tests/oracle/gen.py, in the events.jsonl format of publish.h, and are
  * published asynchronously (thousands in flight), which is several times
  * faster than publish_file()'s one PubAck at a time. Helpers for the
- * database (integrity check, copy through SQLite's backup API) and for the
- * durable consumer (its ack floor, its deletion) go with them.
+ * database (a copy through SQLite's backup API) and for the durable
+ * consumer (its deletion) go with them; the integrity of a database and
+ * the state of a consumer are probe.h's.
  *
  * Nothing here uses cmocka: each function returns 0 or -1 with a reason in
  * the caller's err buffer, and the test asserts. Nothing allocates for the
@@ -34,17 +35,10 @@ int	stream_generate(const char *path, unsigned long long seed, int events,
 int	stream_publish(const char *url, const char *stream,
 	    const char *const subjects[], size_t nsubjects, const char *path,
 	    uint64_t *count, char *err, size_t errlen);
-int	stream_write_config(const char *path, const char *url,
-	    const char *stream, const char *consumer, const char *database,
-	    int max_events);
 int	stream_diff(const char *expected_db, const char *db, char *err,
 	    size_t errlen);
-int	stream_integrity(const char *db, char *err, size_t errlen);
 int	stream_copy_db(const char *from, const char *to, char *err,
 	    size_t errlen);
-int	stream_consumer(const char *url, const char *stream,
-	    const char *consumer, uint64_t *delivered, uint64_t *ack_floor,
-	    char *err, size_t errlen);
 int	stream_delete_consumer(const char *url, const char *stream,
 	    const char *consumer, char *err, size_t errlen);
 

@@ -113,7 +113,8 @@ testdb_apply(const struct projection *p, void *state, uint64_t seq,
 
 /* Appends the text of column i of st's current row to buf at *off. */
 static void
-testdb_cell(sqlite3_stmt *st, int i, char *buf, size_t len, size_t *off)
+testdb_cell(sqlite3_stmt *st, int i, enum testdb_style style, char *buf,
+    size_t len, size_t *off)
 {
 	int n = 0;
 
@@ -128,15 +129,50 @@ testdb_cell(sqlite3_stmt *st, int i, char *buf, size_t len, size_t *off)
 		    (long long)sqlite3_column_int64(st, i));
 		break;
 	case SQLITE_FLOAT:
-		n = snprintf(buf + *off, len - *off, "%.15g",
-		    sqlite3_column_double(st, i));
+		n = snprintf(buf + *off, len - *off, style == TESTDB_TYPED ?
+		    "%.17g" : "%.15g", sqlite3_column_double(st, i));
 		break;
 	default:
-		n = snprintf(buf + *off, len - *off, "%s",
-		    (const char *)sqlite3_column_text(st, i));
+		n = snprintf(buf + *off, len - *off, style == TESTDB_TYPED ?
+		    "'%s'" : "%s", (const char *)sqlite3_column_text(st, i));
 		break;
 	}
 	*off += n > 0 ? (size_t)n : 0;
+}
+
+/*
+ * Runs sql on db and renders every row into buf (len bytes) in style; sets
+ * *off to the length the text wanted (len or more: it was cut short).
+ * Returns 0, or -1 with SQLite's reason in err.
+ */
+static int
+testdb_render_rows(sqlite3 *db, const char *sql, enum testdb_style style,
+    char *buf, size_t len, size_t *off, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	int i, rc, rows = 0;
+
+	buf[0] = '\0';
+	*off = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < sqlite3_column_count(st); i++) {
+			if ((rows > 0 || i > 0) && *off < len)
+				*off += (size_t)snprintf(buf + *off, len - *off,
+				    "%s", i > 0 ? "|" : "\n");
+			testdb_cell(st, i, style, buf, len, off);
+		}
+		rows++;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return 0;
+fail:
+	snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return -1;
 }
 
 /*
@@ -148,30 +184,41 @@ testdb_cell(sqlite3_stmt *st, int i, char *buf, size_t len, size_t *off)
 const char *
 testdb_rows(sqlite3 *db, const char *sql, char *buf, size_t len)
 {
-	sqlite3_stmt *st = NULL;
-	size_t off = 0;
-	int i, rc, rows = 0;
+	char err[512];
+	size_t off;
 
-	buf[0] = '\0';
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		goto fail;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (i = 0; i < sqlite3_column_count(st); i++) {
-			if ((rows > 0 || i > 0) && off < len)
-				off += (size_t)snprintf(buf + off, len - off, "%s",
-				    i > 0 ? "|" : "\n");
-			testdb_cell(st, i, buf, len, &off);
-		}
-		rows++;
+	if (testdb_render_rows(db, sql, TESTDB_PLAIN, buf, len, &off, err,
+	    sizeof(err)) == -1)
+		snprintf(buf, len, "ERROR: %s", err);
+	return buf;
+}
+
+/*
+ * Renders the rows of sql on db into buf (len bytes) as testdb_rows()
+ * does, in style: TESTDB_PLAIN is testdb_rows()'s text; TESTDB_TYPED puts
+ * text values in single quotes (so that a text and a number, or NULL and
+ * 'NULL', never look alike) and a REAL with 17 significant digits (every
+ * bit: two renderings are equal only if the values are). Returns 0, or -1
+ * with err when the query fails or its rows do not fit in len bytes.
+ */
+int
+testdb_render(sqlite3 *db, const char *sql, enum testdb_style style,
+    char *buf, size_t len, char *err, size_t errlen)
+{
+	char why[512];
+	size_t off;
+
+	if (testdb_render_rows(db, sql, style, buf, len, &off, why,
+	    sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", sql, why);
+		return -1;
 	}
-	if (rc != SQLITE_DONE)
-		goto fail;
-	sqlite3_finalize(st);
-	return buf;
-fail:
-	snprintf(buf, len, "ERROR: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return buf;
+	if (off >= len) {
+		snprintf(err, errlen, "%s: more than %zu bytes of rows", sql,
+		    len);
+		return -1;
+	}
+	return 0;
 }
 
 /* Returns the first column of sql's first row as an integer, or -1. */

@@ -2,7 +2,8 @@
  * testdb.h: small helpers for tests that feed events to projections: a
  * migrated in-memory database, events built from a subject and payload text
  * (decoded by event_decode(), as the engine does), query results rendered
- * as text for assert_string_equal(), and the fixture of a projection's unit
+ * as text for assert_string_equal() (plainly, or typed to the last bit to
+ * compare two files), and the fixture of a projection's unit
  * test (struct testdb_fx). The testdb_fx_* functions are for cmocka tests:
  * they fail the running test themselves (so testdb.o needs cmocka, which
  * every test binary links). The others never fail a test: they return what
@@ -23,6 +24,12 @@
 #include <sqlite3.h>
 
 #include "projection.h"
+
+/* How testdb_render() writes a value (testdb_rows(): TESTDB_PLAIN). */
+enum testdb_style {
+	TESTDB_PLAIN,	/* text as it is, REAL with 15 significant digits */
+	TESTDB_TYPED	/* text in '', REAL with 17: every bit */
+};
 
 struct testdb_event {
 	struct event	 ev;
@@ -54,6 +61,8 @@ enum proj_result testdb_apply(const struct projection *p, void *state,
 	    uint64_t seq, int64_t stored_ms, const char *subject,
 	    const char *payload, char *err, size_t errlen);
 const char *testdb_rows(sqlite3 *db, const char *sql, char *buf, size_t len);
+int	testdb_render(sqlite3 *db, const char *sql, enum testdb_style style,
+	    char *buf, size_t len, char *err, size_t errlen);
 long long testdb_int(sqlite3 *db, const char *sql);
 const char *testdb_dump(sqlite3 *db, char *buf, size_t len);
 int	testdb_fx_setup(const struct projection *p, int64_t stored_ms,

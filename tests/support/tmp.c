@@ -100,6 +100,19 @@ fail:
 }
 
 /*
+ * Writes text to path as tmp_write_file() does, then gives the file mode,
+ * whatever the umask: 0600 for a secret the projector must not warn about,
+ * wider for one it must. Returns 0, or -1 with errno set.
+ */
+int
+tmp_write_file_mode(const char *path, const char *text, mode_t mode)
+{
+	if (tmp_write_file(path, text) == -1 || chmod(path, mode) == -1)
+		return -1;
+	return 0;
+}
+
+/*
  * Reads the whole of path into *text, NUL-terminated (the file may hold NULs
  * of its own; *len, when not NULL, is the byte count without the added NUL).
  * The caller frees *text with free(). Returns 0, or -1 with errno set and

@@ -11,10 +11,12 @@
 #define TMP_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 int	tmp_dir(const char *prefix, char *out, size_t outlen);
 int	tmp_rm_rf(const char *path);
 int	tmp_write_file(const char *path, const char *text);
+int	tmp_write_file_mode(const char *path, const char *text, mode_t mode);
 int	tmp_read_file(const char *path, char **text, size_t *len);
 
 #endif /* TMP_H */
