@@ -315,12 +315,14 @@ done:
 		worker_progress(&w, 1);
 	/*
 	 * Every projection: a rebuild that is not running is not rebuilding,
-	 * and its progress figures go with it (a resumed one sets them again).
+	 * and its progress figures go with it (a resumed one sets them again);
+	 * one whose rebuild failed keeps saying why.
 	 */
-	if (code == 0 && w.db != NULL &&
-	    db_set_state(w.db, NULL, "stopped", NULL, err, sizeof(err)) == -1)
-		log_warn("cannot update projector_status", "account=%s error=%s",
-		    w.name, err);
+	for (i = 0; code == 0 && w.db != NULL && i < w.nprojs; i++)
+		if (!w.projs[i].failed && db_set_state(w.db,
+		    w.projs[i].p->name, "stopped", NULL, err, sizeof(err)) == -1)
+			log_warn("cannot update projector_status", "account=%s"
+			    " error=%s", w.name, err);
 	for (i = 0; w.db != NULL && i < w.nprojs; i++)
 		if (w.projs[i].rebuilding)
 			db_set_rebuild(w.db, w.projs[i].p->name, 0, 0, err,

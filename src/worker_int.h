@@ -39,6 +39,7 @@ enum worker_next {
 struct worker_proj {
 	const struct projection	*p;
 	int			 rebuilding;	/* in a shadow, not folded live */
+	int			 failed;	/* its rebuild failed: it says why */
 };
 
 struct worker {

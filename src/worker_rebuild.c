@@ -112,6 +112,9 @@ worker_rebuild_tend(struct worker *w, int *code)
 		    r.error);
 		rebuild_live_finish(w->rebuild);
 		w->rebuild = NULL;
+		/* Their old views keep serving, 'failed' with the reason. */
+		for (i = 0; i < w->nprojs; i++)
+			w->projs[i].failed = w->projs[i].rebuilding;
 		if (!w->p->replay)
 			return WORKER_GO;
 		*code = r.code != 0 ? r.code : EX_SOFTWARE;

@@ -135,9 +135,9 @@ write_config(struct itest_fx *f, int bad)
 {
 #define AUTH(user, file)	"{ user: " user ", password_file: " file " }"
 	static const struct itest_account accts[] = {
-		{ "ga-1", AUTH("ga1", "ga-1.pass"), "ga-1.db", NULL, NULL },
-		{ "ga-2", AUTH("ga2", "ga-2.pass"), "b.db", NULL, NULL },
-		{ "ga-bad", AUTH("ga2", "wrong.pass"), "c.db", NULL, NULL },
+		{ "ga-1", AUTH("ga1", "ga-1.pass"), "ga-1.db", NULL, NULL, NULL },
+		{ "ga-2", AUTH("ga2", "ga-2.pass"), "b.db", NULL, NULL, NULL },
+		{ "ga-bad", AUTH("ga2", "wrong.pass"), "c.db", NULL, NULL, NULL },
 	};
 #undef AUTH
 

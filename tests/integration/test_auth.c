@@ -99,7 +99,7 @@ write_config(struct itest_fx *f, const char *url, const char *tls,
     const char *auth)
 {
 	const struct itest_account acct = { ACCOUNT, auth, ACCOUNT ".db", NULL,
-	    NULL };
+	    NULL, NULL };
 
 	assert_int_equal(itest_write_config(f->config, url, tls, 100, 0, &acct,
 	    1), 0);

@@ -419,7 +419,7 @@ static void
 test_cli_once_short_wait(void **state)
 {
 	struct itest_fx *f = *state;
-	struct itest_account acct = { "ga-1", NULL, NULL, NULL, NULL };
+	struct itest_account acct = { "ga-1", NULL, NULL, NULL, NULL, NULL };
 	char db[ITEST_PATH_MAX], consumer[32];
 	int k;
 
@@ -447,7 +447,7 @@ test_cli_nats_unavailable(void **state)
 {
 	struct itest_fx *f = *state;
 	static const struct itest_account other = { "ga-1", NULL, "other.db",
-	    NULL, NULL };
+	    NULL, NULL, NULL };
 	char run_log[ITEST_PATH_MAX], replay_log[ITEST_PATH_MAX];
 	char other_config[ITEST_PATH_MAX];
 	char *run_argv[] = { f->bin, "run", "-c", f->config, "--once", NULL };

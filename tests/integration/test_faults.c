@@ -203,7 +203,7 @@ start(struct itest_fx *f, int batch)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	static const struct itest_account reference = { "ga-1", NULL,
-	    "reference.db", NULL, FAULTS_REFERENCE };
+	    "reference.db", NULL, FAULTS_REFERENCE, NULL };
 	char yaml[ITEST_PATH_MAX], log[ITEST_PATH_MAX], ref[ITEST_PATH_MAX];
 	char *argv[] = { f->bin, "run", "-c", yaml, "--once", NULL };
 	char err[1024];

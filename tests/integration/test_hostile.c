@@ -838,7 +838,7 @@ test_hostile_flood(void **state)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db",
-	    NULL, NULL };
+	    NULL, NULL, NULL };
 	struct itest_fx *f = *state;
 	struct hostile_stream *hs;
 	natsConnection *nc = NULL;

@@ -136,7 +136,7 @@ start(struct storage_fx *sf, int batch)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
 	static const struct itest_account acct = { "ga-1", NULL,
-	    "disk/ga-1.db", NULL, NULL };
+	    "disk/ga-1.db", NULL, NULL, NULL };
 	struct itest_fx *f = sf->f;
 	char err[1024];
 

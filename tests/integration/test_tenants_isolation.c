@@ -111,8 +111,8 @@ test_tenants_isolated(void **state)
 	tenants_auth(&t->ga1_proj, t->ga1_proj_seed, auth1, sizeof(auth1));
 	tenants_auth(&t->ga2_proj, t->ga2_proj_seed, auth2, sizeof(auth2));
 	itest_fx_write_accounts(f, cfg, (const struct itest_account[]){
-		{ "ga-1", auth1, "ga-1.db", TENANTS_GA1_STREAM, NULL },
-		{ "ga-2", auth2, "ga-2.db", TENANTS_GA2_STREAM, NULL } }, 2);
+		{ "ga-1", auth1, "ga-1.db", TENANTS_GA1_STREAM, NULL, NULL },
+		{ "ga-2", auth2, "ga-2.db", TENANTS_GA2_STREAM, NULL, NULL } }, 2);
 	itest_fx_path(f, "ga-2.db", db2, sizeof(db2));
 
 	tenants_fx_expect(t, 0, NULL, (const char *const[]){ "run", "-c", cfg,

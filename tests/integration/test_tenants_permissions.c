@@ -140,7 +140,7 @@ write_foreign_config(struct tenants_fx *t, char *db, size_t len)
 
 	tenants_auth(&t->ga1_proj, t->ga1_proj_seed, auth, sizeof(auth));
 	itest_fx_write_accounts(t->f, NULL, (const struct itest_account[]){
-		{ "ga-1", auth, "foreign.db", TENANTS_GA2_STREAM, NULL } }, 1);
+		{ "ga-1", auth, "foreign.db", TENANTS_GA2_STREAM, NULL, NULL } }, 1);
 	itest_fx_path(t->f, "foreign.db", db, len);
 }
 

@@ -125,7 +125,7 @@ test_tenants_secret_modes(void **state)
 		}
 		snprintf(db[i], sizeof(db[i]), "%s.db", files[i].account);
 		a[i] = (struct itest_account){ files[i].account, auth[i], db[i],
-		    TENANTS_GA1_STREAM, NULL };
+		    TENANTS_GA1_STREAM, NULL, NULL };
 	}
 	explicit_bzero(creds, strlen(creds));
 	free(creds);
@@ -221,7 +221,7 @@ leg_config(struct tenants_fx *t, const char *tag, const char *auth,
 	snprintf(dbname, sizeof(dbname), "%s.db", tag);
 	itest_fx_path(t->f, name, cfg, ITEST_PATH_MAX);
 	itest_fx_write_accounts(t->f, cfg, (const struct itest_account[]){
-		{ "ga-1", auth, dbname, stream, tag } }, 1);
+		{ "ga-1", auth, dbname, stream, tag, NULL } }, 1);
 	if (db != NULL)
 		itest_fx_path(t->f, dbname, db, ITEST_PATH_MAX);
 }

@@ -128,6 +128,8 @@ itest_write_config(const char *path, const char *url, const char *tls,
 		    accts[i].database);
 		if (accts[i].consumer != NULL)
 			fprintf(fp, "    consumer: %s\n", accts[i].consumer);
+		if (accts[i].archive != NULL)
+			fprintf(fp, "    archive: %s\n", accts[i].archive);
 	}
 	if (ferror(fp)) {
 		saved = errno;
@@ -801,7 +803,7 @@ void
 itest_fx_write_config(struct itest_fx *f, int max_events)
 {
 	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db",
-	    NULL, NULL };
+	    NULL, NULL, NULL };
 
 	assert_int_equal(itest_write_config(f->config, f->d.port != 0 ?
 	    f->d.url : "nats://127.0.0.1:1", NULL, max_events, 0, &acct, 1), 0);

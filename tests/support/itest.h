@@ -76,6 +76,7 @@ struct itest_account {
 	const char	*database;	/* relative to the configuration */
 	const char	*stream;	/* NULL: ITEST_STREAM */
 	const char	*consumer;	/* NULL: the default, projector */
+	const char	*archive;	/* NULL: the default; "false": none */
 };
 
 /*

@@ -104,6 +104,20 @@ int
 publish_create_stream(natsConnection *nc, const char *name,
     const char *const subjects[], size_t nsubjects, char *err, size_t errlen)
 {
+	return publish_create_stream_max(nc, name, subjects, nsubjects, 0, err,
+	    errlen);
+}
+
+/*
+ * As publish_create_stream(), with a limit of max_msgs messages (0: none)
+ * past which the stream discards its oldest, as an owner's JetStream limits
+ * make it do. Returns 0, or -1 with a reason in err.
+ */
+int
+publish_create_stream_max(natsConnection *nc, const char *name,
+    const char *const subjects[], size_t nsubjects, int64_t max_msgs,
+    char *err, size_t errlen)
+{
 	jsStreamConfig cfg;
 	jsStreamInfo *si = NULL;
 	jsCtx *js = NULL;
@@ -123,6 +137,10 @@ publish_create_stream(natsConnection *nc, const char *name,
 	cfg.SubjectsLen = (int)nsubjects;
 	cfg.Storage = js_FileStorage;
 	cfg.Retention = js_LimitsPolicy;
+	if (max_msgs > 0) {
+		cfg.MaxMsgs = max_msgs;
+		cfg.Discard = js_DiscardOld;
+	}
 	if ((s = js_AddStream(&si, js, &cfg, NULL, &jerr)) != NATS_OK) {
 		snprintf(what, sizeof(what), "create stream %s", name);
 		publish_errfmt(err, errlen, what, s, jerr);

@@ -38,6 +38,9 @@ int	publish_js(natsConnection *nc, jsCtx **js, char *err, size_t errlen);
 int	publish_create_stream(natsConnection *nc, const char *name,
 	    const char *const subjects[], size_t nsubjects, char *err,
 	    size_t errlen);
+int	publish_create_stream_max(natsConnection *nc, const char *name,
+	    const char *const subjects[], size_t nsubjects, int64_t max_msgs,
+	    char *err, size_t errlen);
 int	publish_ensure_stream(natsConnection *nc, const char *name,
 	    const char *const subjects[], size_t nsubjects, char *err,
 	    size_t errlen);

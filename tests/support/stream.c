@@ -110,6 +110,11 @@ stream_event(void *arg, const char *subject, const char *payload,
 	return 0;
 }
 
+static int	publish_into(const char *url, const char *stream,
+		    const char *const subjects[], size_t nsubjects,
+		    int64_t max_msgs, const char *path, uint64_t *count,
+		    char *err, size_t errlen);
+
 /*
  * Connects to url, creates stream over the nsubjects subjects
  * (publish_create_stream(): an identical one counts as created) and
@@ -125,6 +130,29 @@ stream_publish(const char *url, const char *stream,
     const char *const subjects[], size_t nsubjects, const char *path,
     uint64_t *count, char *err, size_t errlen)
 {
+	return publish_into(url, stream, subjects, nsubjects, 0, path, count,
+	    err, errlen);
+}
+
+/*
+ * As stream_publish(), into a stream of at most max_msgs messages that
+ * discards its oldest (created so when missing): its last sequence must
+ * grow by the lines published, its count stay within max_msgs.
+ */
+int
+stream_publish_max(const char *url, const char *stream,
+    const char *const subjects[], size_t nsubjects, int64_t max_msgs,
+    const char *path, uint64_t *count, char *err, size_t errlen)
+{
+	return publish_into(url, stream, subjects, nsubjects, max_msgs, path,
+	    count, err, errlen);
+}
+
+static int
+publish_into(const char *url, const char *stream,
+    const char *const subjects[], size_t nsubjects, int64_t max_msgs,
+    const char *path, uint64_t *count, char *err, size_t errlen)
+{
 	struct stream_acks acks;
 	struct stream_run run = { NULL, { 0 }, 0 };
 	natsConnection *nc = NULL;
@@ -139,8 +167,8 @@ stream_publish(const char *url, const char *stream,
 	pthread_mutex_init(&acks.mu, NULL);
 	if (publish_connect(url, &nc, err, errlen) == -1)
 		goto done;
-	if (publish_create_stream(nc, stream, subjects, nsubjects, err,
-	    errlen) == -1 ||
+	if (publish_create_stream_max(nc, stream, subjects, nsubjects, max_msgs,
+	    err, errlen) == -1 ||
 	    publish_stream_info(nc, stream, &msgs0, &last0, err, errlen) == -1)
 		goto done;
 	jsOptions_Init(&jo);
@@ -178,7 +206,8 @@ stream_publish(const char *url, const char *stream,
 		goto done;
 	if (publish_stream_info(nc, stream, &msgs, &last, err, errlen) == -1)
 		goto done;
-	if (msgs != msgs0 + n || last != last0 + n) {
+	if ((max_msgs == 0 ? msgs != msgs0 + n : msgs > (uint64_t)max_msgs) ||
+	    last != last0 + n) {
 		snprintf(err, errlen, "%s: published %llu, but stream %s went"
 		    " from %llu to %llu messages, last seq %llu to %llu: someone"
 		    " else publishes to it", path, (unsigned long long)n, stream,

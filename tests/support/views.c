@@ -124,9 +124,9 @@ void
 views_fx_start_natsd(struct views_fx *v)
 {
 	const struct itest_account live = { "ga-1", NULL, v->f->db, NULL,
-	    VIEWS_DURABLE };
+	    VIEWS_DURABLE, NULL };
 	const struct itest_account scratch = { "ga-1", NULL, v->scratch_db,
-	    NULL, VIEWS_SCRATCH };
+	    NULL, VIEWS_SCRATCH, NULL };
 
 	itest_fx_start_natsd(v->f, NULL);
 	itest_fx_write_accounts(v->f, NULL, &live, 1);
