@@ -8,7 +8,10 @@
  * consumer would apply a batch twice; before_commit loses a batch in hand.
  * After each crash the database holds exactly the committed batches, and a
  * clean `run --once` of build/projector ends with the six contract queries
- * equal to expected.json. Run from the repository root; the binaries are in
+ * equal to expected.json, and the archive (on by default) holds every event
+ * once: before_commit lies between the archive's COMMIT and the database's,
+ * so the batch it loses was archived, and comes again without being
+ * archived twice. Run from the repository root; the binaries are in
  * $PROJECTOR_BIN_DIR (default build).
  */
 #include <stdint.h>
@@ -20,6 +23,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "history.h"
 #include "itest.h"
 #include "natsd.h"
 #include "probe.h"
@@ -68,7 +72,10 @@ crash_at(struct itest_fx *f, const char *fault, const char *log)
 	    NULL), 1);
 }
 
-/* A clean `run --once` of build/projector to the end: exact, quiet. */
+/*
+ * A clean `run --once` of build/projector to the end: exact, quiet, and
+ * the archive holds every event once, what came again not twice.
+ */
 static void
 finish_clean(struct itest_fx *f)
 {
@@ -76,6 +83,17 @@ finish_clean(struct itest_fx *f)
 	    NULL), 0);
 	assert_int_equal(itest_last_seq(f->db), ITEST_NEVENTS);
 	itest_fx_assert_contract(f);
+	history_fx_assert_archive(f, f->config, "ga-1", ITEST_NEVENTS);
+}
+
+/* The account's archive, beside its database. */
+static long long
+mark(struct itest_fx *f)
+{
+	char archive[ITEST_PATH_MAX + 16];
+
+	snprintf(archive, sizeof(archive), "%s-archive", f->db);
+	return history_mark(archive);
 }
 
 /*
@@ -94,6 +112,7 @@ test_crash_after_commit(void **state)
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "after_commit:3", log);
 	assert_int_equal(itest_last_seq(f->db), 150);
+	assert_int_equal(mark(f), 150);
 	/* A SIGKILL at any point leaves a sound SQLite file. */
 	itest_fx_assert_integrity(f, f->db);
 	/* The third batch was committed but never acknowledged. */
@@ -114,6 +133,8 @@ test_crash_before_commit(void **state)
 	snprintf(log, sizeof(log), "%s/crash.log", f->dir);
 	crash_at(f, "before_commit:5", log);
 	assert_int_equal(itest_last_seq(f->db), 200);
+	/* The point lies between the archive's COMMIT and the database's. */
+	assert_int_equal(mark(f), 250);
 	itest_fx_assert_integrity(f, f->db);
 	/* Nothing of the fifth batch shows: no parked event of seq > 200. */
 	assert_int_equal(itest_query_int(f->db,
@@ -145,6 +166,7 @@ test_crash_loop(void **state)
 		crash_at(f, fault, log);
 		want += 20 * k;
 		assert_int_equal(itest_last_seq(f->db), want);
+		assert_int_equal(mark(f), want);
 		itest_fx_assert_integrity(f, f->db);
 	}
 	assert_int_equal(want, 420);

@@ -20,7 +20,11 @@
  *    runs is projector-faults instead, which kills itself at a named point
  *    (after_commit:N, before_commit:N); every FAULTS_EARLY_EVERY kills, one
  *    more run is killed early, whatever it is doing. No kill may lose a
- *    commit or break the file; a last `run --once` takes it to the end.
+ *    commit or break the file, nor leave the archive (on by default, and
+ *    committed before the database: before_commit:N lies between the two)
+ *    behind the checkpoint; a last `run --once` takes it to the end, the
+ *    archive then holds every event once, and a replay from it gives the
+ *    same answer.
  * 2. nats-server killed (SIGKILL) and restarted on the same port and store
  *    FAULTS_SERVER_KILLS times under one `run`: it never exits, logs each
  *    disconnect and reconnect, and goes on. (A projector started while the
@@ -59,6 +63,7 @@
 
 #include <nats/nats.h>
 
+#include "history.h"
 #include "itest.h"
 #include "natsd.h"
 #include "probe.h"
@@ -463,13 +468,19 @@ early_kill(struct itest_fx *f)
 static long long
 after_kill(struct itest_fx *f, int k, long long seen)
 {
-	long long cp = itest_last_seq(f->db);
+	char archive[ITEST_PATH_MAX + 16];
+	long long cp = itest_last_seq(f->db), mark;
 
 	if (cp < seen) {
 		itest_show_log(f->log);
 		fail_msg("kill %d: last_seq %lld after the kill, %lld seen"
 		    " before", k, cp, seen);
 	}
+	/* The archive commits first: never behind the checkpoint. */
+	snprintf(archive, sizeof(archive), "%s-archive", f->db);
+	if ((mark = history_mark(archive)) < cp && cp > 0)
+		fail_msg("kill %d: the archive's mark %lld is behind the"
+		    " checkpoint %lld", k, mark, cp);
 	itest_fx_assert_integrity(f, f->db);
 	return cp;
 }
@@ -533,6 +544,11 @@ test_faults_kill_worker(void **state)
 	/* The rest of the stream in one clean run, default batches. */
 	itest_fx_write_config(f, 0);
 	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	assert_oracle(f);
+	/* Every event archived once, whatever the kills; a replay from it. */
+	history_fx_assert_archive(f, f->config, "ga-1", group.nevents);
+	assert_int_equal(itest_fx_run(f, "replay", "-c", f->config, "--once",
 	    NULL), 0);
 	assert_oracle(f);
 }

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "history.h"
 #include "natsd.h"
 #include "probe.h"
@@ -152,4 +154,49 @@ history_fx_stream(struct history_fx *h, uint64_t *first, uint64_t *last)
 		*last = si->State.LastSeq;
 	jsStreamInfo_Destroy(si);
 	probe_nats_close(&pn);
+}
+
+/* Returns archive's mark (the sequence it speaks up to), or -1. */
+long long
+history_mark(const char *archive)
+{
+	return itest_query_int(archive, "SELECT to_seq FROM archive_state");
+}
+
+/*
+ * Fails unless `projector archive export` of account (in config) writes
+ * the sequences 1 to n, each once, in order, each line a JSON object with
+ * a subject and a payload.
+ */
+void
+history_fx_assert_archive(struct itest_fx *f, const char *config,
+    const char *account, long long n)
+{
+	FILE *fp;
+	char *line = NULL;
+	size_t cap = 0;
+	json_error_t je;
+	json_t *o;
+	long long want = 1;
+
+	assert_int_equal(itest_fx_run(f, "archive", "export", "-c", config,
+	    "--account", account, NULL), 0);
+	if ((fp = fopen(f->out, "re")) == NULL)
+		fail_msg("%s: %s", f->out, strerror(errno));
+	while (getline(&line, &cap, fp) != -1) {
+		if ((o = json_loads(line, 0, &je)) == NULL)
+			fail_msg("%s:%lld: %s", f->out, want, je.text);
+		if (json_integer_value(json_object_get(o, "seq")) != want ||
+		    !json_is_string(json_object_get(o, "subject")) ||
+		    !json_is_string(json_object_get(o, "payload")))
+			fail_msg("%s: line %lld is not seq %lld: %s", f->out,
+			    want, want, line);
+		json_decref(o);
+		want++;
+	}
+	free(line);
+	fclose(fp);
+	if (want - 1 != n)
+		fail_msg("archive of %s: %lld messages, not %lld", account,
+		    want - 1, n);
 }

@@ -16,7 +16,13 @@
  * Both live views, made by uninterrupted runs over every event with the
  * stream's own stored times, are the reference the tests compare with.
  *
- * The functions are of the cmocka layer: they fail the running test.
+ * history_mark() reads how far an archive speaks for (archive_state) and
+ * history_fx_assert_archive() checks, through `projector archive export`,
+ * that an archive holds every sequence up to n exactly once: other tests
+ * (test_crash, test_faults) use them too, the archive being on by default.
+ *
+ * The functions are of the cmocka layer: they fail the running test, but
+ * history_mark(), which returns -1 when it cannot read.
  *
  * Memory: history_fx_setup() allocates a struct history_fx and
  * history_fx_teardown() frees it with the common fixture it holds.
@@ -49,5 +55,8 @@ void	history_fx_start(struct history_fx *h, int events, unsigned long long seed,
 void	history_fx_publish(struct history_fx *h, int from, int to);
 void	history_fx_stream(struct history_fx *h, uint64_t *first,
 	    uint64_t *last);
+long long history_mark(const char *archive);
+void	history_fx_assert_archive(struct itest_fx *f, const char *config,
+	    const char *account, long long n);
 
 #endif /* HISTORY_H */
