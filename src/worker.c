@@ -171,12 +171,17 @@ open_reader(struct worker *w)
 	w->reader = reader_new(&w->rp);
 }
 
-/* --once: has every event of the stream as of start been applied? */
+/*
+ * --once: has every event of the stream as of start been applied, and
+ * archived (an archive that lagged is filled in before the end)?
+ */
 static int
 caught_up(struct worker *w, uint64_t pending)
 {
 	return w->rebuild == NULL && w->have_target &&
-	    (fold_min_checkpoint(w->fold) >= w->target || pending == 0);
+	    (fold_min_checkpoint(w->fold) >= w->target || pending == 0) &&
+	    (w->archive == NULL || w->archive_mark >= w->target ||
+	    pending == 0);
 }
 
 /*
