@@ -11,8 +11,9 @@
  * answer and a sound file (PRAGMA integrity_check).
  *
  * The full disk is a tmpfs of a few MiB mounted inside the test's temp dir
- * (the tests run as root), the database with its -wal and -shm in it, and
- * a filler file that takes the rest of its space. Where mount(2) is not
+ * (the tests run as root), the database with its -wal and -shm in it (or
+ * only the account's archive), and a filler file that takes the rest of
+ * its space. Where mount(2) is not
  * allowed (EPERM: a container without CAP_SYS_ADMIN) or when
  * PROJECTOR_TEST_NO_TMPFS is set, the database stays on the usual disk and
  * the projector's RLIMIT_FSIZE (prlimit(2)) is lowered to the size of its
@@ -46,6 +47,7 @@
 #include <nats/nats.h>
 
 #include "db.h"
+#include "history.h"
 #include "itest.h"
 #include "probe.h"
 #include "publish.h"
@@ -126,17 +128,28 @@ teardown(void **state)
 	return 0;
 }
 
+static void	start_with(struct storage_fx *sf, int batch,
+		    const struct itest_account *acct);
+
 /*
  * Starts the server, creates the stream, connects the probe (whose
  * context also publishes) and writes the configuration: one account whose
- * database is in the disk dir, batches of batch events.
+ * database (and archive) is in the disk dir, batches of batch events.
  */
 static void
 start(struct storage_fx *sf, int batch)
 {
-	static const char *const subjects[] = { ITEST_SUBJECTS };
 	static const struct itest_account acct = { "ga-1", NULL,
 	    "disk/ga-1.db", NULL, NULL, NULL };
+
+	start_with(sf, batch, &acct);
+}
+
+/* The same with the account acct. */
+static void
+start_with(struct storage_fx *sf, int batch, const struct itest_account *acct)
+{
+	static const char *const subjects[] = { ITEST_SUBJECTS };
 	struct itest_fx *f = sf->f;
 	char err[1024];
 
@@ -147,7 +160,7 @@ start(struct storage_fx *sf, int batch)
 		fail_msg("%s", err);
 	sf->js = sf->pn.js;
 	assert_int_equal(itest_write_config(f->config, f->d.url, NULL, batch, 0,
-	    &acct, 1), 0);
+	    acct, 1), 0);
 }
 
 /* Publishes events from..to (from 1) of fx in order. */
@@ -461,6 +474,67 @@ test_storage_disk_full(void **state)
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
 }
 
+/*
+ * The archive's disk fills up, the database's does not: the batch cannot
+ * be archived, so it is not committed either, nor acknowledged; the worker
+ * says why, and goes on by itself once space is freed, every event folded
+ * and archived once.
+ */
+static void
+test_storage_archive_full(void **state)
+{
+	static const struct itest_account acct = { "ga-1", NULL, "ga-1.db",
+	    NULL, NULL, "disk/ga-1.db-archive" };
+	struct storage_fx *sf = *state;
+	struct itest_fx *f = sf->f;
+	struct sigaction ign, old;
+	char archive[ITEST_PATH_MAX], wal[ITEST_PATH_MAX + 8], why[256];
+	long long cp, filled = 0;
+
+	snprintf(f->db, sizeof(f->db), "%s/ga-1.db", f->dir);
+	snprintf(archive, sizeof(archive), "%s/ga-1.db-archive", sf->disk);
+	snprintf(wal, sizeof(wal), "%s-wal", archive);
+	if (disk_mount(sf, why, sizeof(why)) == -1) {
+		print_message("no tmpfs (%s): RLIMIT_FSIZE on the projector"
+		    " stands in for a full disk\n", why);
+		sf->limited = 1;
+	}
+	start_with(sf, STORAGE_BATCH, &acct);
+	publish_range(sf, &f->events, 1, STORAGE_HALF);
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGXFSZ, &ign, &old);
+	itest_fx_start_projector(f);
+	sigaction(SIGXFSZ, &old, NULL);
+	wait_seq(sf, STORAGE_HALF, ITEST_WAIT_MS);
+
+	if (sf->limited)
+		disk_limit(sf, probe_file_size(wal));
+	else
+		filled = disk_fill(sf);
+	print_message("archive's disk full: %lld bytes of filler, -wal %lld"
+	    " bytes\n", filled, probe_file_size(wal));
+	publish_range(sf, &f->events, STORAGE_HALF + 1, ITEST_NEVENTS);
+	/* With RLIMIT_FSIZE, the database's -wal may be refused first. */
+	itest_fx_wait_log(f, f->log, 1, "batch rolled back, will retry",
+	    sf->limited ? "error=" : "archive", NULL);
+	cp = assert_stalled(sf);
+	assert_true(cp >= STORAGE_HALF && cp < ITEST_NEVENTS);
+	/* Written first, the archive is never behind the checkpoint. */
+	assert_true(history_mark(archive) >= cp);
+	assert_logged(sf, sf->limited ? "error=" : "archive");
+
+	if (sf->limited)
+		disk_limit(sf, -1);
+	else if (unlink(sf->filler) == -1)
+		fail_msg("%s: %s", sf->filler, strerror(errno));
+	wait_seq(sf, ITEST_NEVENTS, ITEST_WAIT_MS);
+	wait_floor(sf, ITEST_NEVENTS);
+	assert_final(sf);
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	history_fx_assert_archive(f, f->config, "ga-1", ITEST_NEVENTS);
+}
+
 /* ---- scenario 5: readers ---- */
 
 /*
@@ -637,6 +711,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T_(test_storage_disk_full),
+		T_(test_storage_archive_full),
 		T_(test_storage_long_reader),
 		T_(test_storage_write_lock),
 #undef T_
