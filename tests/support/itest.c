@@ -840,21 +840,21 @@ itest_fx_start_with_fixture(struct itest_fx *f, int max_events)
 
 /*
  * Runs the projector f->bin with the arguments that follow (NULL ends them,
- * at most 8) to its end, its stdout in f->out and its stderr in f->err
- * (both truncated first). Fails when it cannot run, when it still runs
+ * at most ITEST_ARGS) to its end, its stdout in f->out and its stderr in
+ * f->err (both truncated first). Fails when it cannot run, when it still runs
  * after ITEST_RUN_MS, and when a sanitizer reported into f->err (which
  * would otherwise show only as an exit code). Returns its exit code.
  */
 int
 itest_fx_run(struct itest_fx *f, ...)
 {
-	char *argv[10];
+	char *argv[ITEST_ARGS + 2];
 	va_list ap;
 	int n = 0, code = -1;
 
 	argv[n++] = f->bin;
 	va_start(ap, f);
-	while (n < 9 && (argv[n] = va_arg(ap, char *)) != NULL)
+	while (n < ITEST_ARGS + 1 && (argv[n] = va_arg(ap, char *)) != NULL)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;

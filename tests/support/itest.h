@@ -52,6 +52,7 @@
 #define ITEST_STOP_MS	5000		/* SIGTERM to exit (README: ~1 s) */
 #define ITEST_PATH_MAX	1024
 #define ITEST_NEEDLES	8		/* most strings one line must hold */
+#define ITEST_ARGS	14		/* most arguments of itest_fx_run() */
 #define ITEST_EXIT_SIGKILL (128 + 9)	/* proc_exit_code() of a SIGKILL */
 
 struct CMUnitTest;
