@@ -7,7 +7,8 @@
 # its ports file), publishes tests/fixtures/gamingapi-small/events.jsonl into
 # stream `everything`, and runs under valgrind (VALGRIND, the whole command
 # line, with its options and suppressions):
-#     projector check-config, run --once, status --json, verify
+#     projector check-config, run --once, status --json, verify,
+#     replay --once (from the archive), archive export
 # Each must exit 0 with no valgrind error (definite leaks included), and the
 # database that `run --once` wrote must give the six contract queries the
 # answer of tests/fixtures/gamingapi-small/expected.json (checked with
@@ -130,6 +131,10 @@ vg check-config check-config -c "$dir/projector.yaml"
 vg run run -c "$dir/projector.yaml" --once
 vg status status -c "$dir/projector.yaml" --json
 vg verify verify -c "$dir/projector.yaml"
+vg replay replay -c "$dir/projector.yaml" --once
+vg export archive export -c "$dir/projector.yaml" --account demo
+[ "$(wc -l <"$dir/export.out")" -eq 600 ] ||
+	die "archive export wrote $(wc -l <"$dir/export.out") lines, not 600"
 
 stop_server
 
@@ -173,4 +178,4 @@ sys.exit(bad)
 EOF
 
 failed=0
-say "no valgrind error in check-config, run --once, status, verify; contract ok"
+say "no valgrind error in check-config, run --once, status, verify, replay, archive export; contract ok"
