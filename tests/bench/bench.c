@@ -13,9 +13,13 @@
  *     probe and no growth to report.
  *  2. The transport ceiling (ceiling.c) over the whole stream.
  *  3. `projector run --once` catching up the whole stream, all three
- *     projections, from an empty database: events/s and peak RSS.
- *  4. `projector replay --once` on that database: every projection rebuilt
- *     from sequence 1 and swapped in; events/s and peak RSS.
+ *     projections, from an empty database: events/s and peak RSS; its
+ *     archive (checked to hold every event) against what it holds; then
+ *     the same catch-up without an archive (archive: false), for what
+ *     archiving costs.
+ *  4. `projector replay --once` on those databases: every projection
+ *     rebuilt from sequence 1 and swapped in, read from the archive, and,
+ *     for the one without, from the stream; events/s and peak RSS.
  *  5. Latency: the stream deleted and created again, `projector run` on a
  *     fresh database with the default batch settings, one warm-up event
  *     applied, then LAT_RATE events/s for LAT_SECONDS (lat.h). The first
@@ -23,6 +27,9 @@
  *     waits up to a second for a full batch (WORKER_IDLE_WAIT_MS); they
  *     count, as they would after any pause of a real feed. At 5,000/s a
  *     batch fills in 0.2 s and they are 1,000 of 150,000 events.
+ *  6. A trickle: the stream created again with BENCH_TRICKLE events, folded
+ *     one a batch (batch.max_events: 1), for the archive's ratio when its
+ *     messages come one at a time.
  *
  * Every timed run must exit 0 and leave a database that check.h accepts;
  * anything else fails the benchmark (exit 1), with the temp dir (configs,
@@ -60,6 +67,7 @@
 #define BENCH_STREAM	"everything"		/* as the tests' ITEST_STREAM */
 #define BENCH_SUBJECTS	"v0.rust.servers.>"
 #define BENCH_PROBE	100000			/* events of the RSS probe */
+#define BENCH_TRICKLE	100000			/* events folded one a batch */
 #define BENCH_RUN_S	7200			/* bound on one timed run */
 #define BENCH_WARMUP_MS	30000
 #define BENCH_STOP_MS	10000			/* SIGTERM to exit */
@@ -83,17 +91,25 @@ bench_path(const struct bench *b, const char *name, char *buf)
 	snprintf(buf, BENCH_PATH_MAX, "%s/%s", b->dir, name);
 }
 
-/* Writes config NAME.yaml for database NAME.db and consumer bench-NAME. */
+/*
+ * Writes config NAME.yaml for database NAME.db (with its archive, the
+ * default, unless NAME starts with "noarch") and consumer bench-NAME;
+ * NAME "trickle" folds one event a batch, as a quiet live feed does.
+ */
 static int
 bench_config(struct bench *b, const char *name, char *path)
 {
 	char text[2048];
+	int noarch = strncmp(name, "noarch", 6) == 0;
+	int trickle = strcmp(name, "trickle") == 0;
 
 	snprintf(path, BENCH_PATH_MAX, "%s/%s.yaml", b->dir, name);
 	snprintf(text, sizeof(text), "# written by tests/bench/bench.c; the "
-	    "batch settings are the defaults\nnats:\n  servers: [%s]\n"
-	    "accounts:\n  - name: bench\n    stream: %s\n    consumer: bench-%s\n"
-	    "    database: %s.db\n", b->d.url, BENCH_STREAM, name, name);
+	    "batch settings are the defaults but for a trickle\nnats:\n"
+	    "  servers: [%s]\n%saccounts:\n  - name: bench\n    stream: %s\n"
+	    "    consumer: bench-%s\n    database: %s.db\n%s", b->d.url,
+	    trickle ? "batch:\n  max_events: 1\n" : "", BENCH_STREAM, name,
+	    name, noarch ? "    archive: false\n" : "");
 	if (tmp_write_file(path, text) == -1) {
 		snprintf(b->err, sizeof(b->err), "%s: %s", path, strerror(errno));
 		return -1;
@@ -157,6 +173,18 @@ bench_projector(struct bench *b, const char *cmd, const char *name,
 		return -1;
 	}
 	return check_db(db, last_seq, want, b->err, sizeof(b->err));
+}
+
+/* Checks and measures NAME.db's archive, which holds last_seq messages. */
+static int
+bench_archive(struct bench *b, const char *name, uint64_t last_seq,
+    struct check_archive *out)
+{
+	char path[BENCH_PATH_MAX], file[64];
+
+	snprintf(file, sizeof(file), "%s.db-archive", name);
+	bench_path(b, file, path);
+	return check_archive(path, last_seq, out, b->err, sizeof(b->err));
 }
 
 static int
@@ -269,6 +297,34 @@ done:
 	return rc;
 }
 
+/*
+ * Phase 6: a trickle. BENCH_TRICKLE events folded one a batch, as a quiet
+ * live feed brings them: the archive gets them one at a time and must
+ * still pack them into full blocks.
+ */
+static int
+bench_trickle(struct bench *b, uint64_t seed)
+{
+	struct child_result res;
+	struct gen *g;
+	uint64_t n = b->rep.trickle_n;
+	int rc = -1;
+
+	if ((g = gen_new(seed + 2, b->rep.servers, b->rep.players)) == NULL) {
+		snprintf(b->err, sizeof(b->err), "out of memory");
+		return -1;
+	}
+	if (bench_fresh_stream(b) == -1 || bench_publish(b, g, n, n) == -1 ||
+	    bench_projector(b, "run", "trickle", n, gen_counts(g), &res) == -1 ||
+	    bench_archive(b, "trickle", n, &b->rep.trickle) == -1)
+		goto done;
+	b->rep.trickle_eps = (double)n / res.seconds;
+	rc = 0;
+done:
+	gen_free(g);
+	return rc;
+}
+
 /* Phases 1 to 4 on one generated stream of b->rep.n events. */
 static int
 bench_throughput(struct bench *b, uint64_t seed)
@@ -297,14 +353,25 @@ bench_throughput(struct bench *b, uint64_t seed)
 	}
 	if (bench_publish(b, g, n - probe, n) == -1 || bench_ceiling(b) == -1)
 		goto done;
-	if (bench_projector(b, "run", "full", n, gen_counts(g), &res) == -1)
+	if (bench_projector(b, "run", "full", n, gen_counts(g), &res) == -1 ||
+	    bench_archive(b, "full", n, &b->rep.archive) == -1)
 		goto done;
 	b->rep.catchup_eps = (double)n / res.seconds;
 	b->rep.catchup_rss_kib = res.maxrss_kib;
+	/* The same without the archive: what archiving costs. */
+	if (bench_projector(b, "run", "noarch", n, gen_counts(g), &res) == -1)
+		goto done;
+	b->rep.catchup_noarch_eps = (double)n / res.seconds;
+	/* Replays read the archive, or, without one, the stream. */
 	if (bench_projector(b, "replay", "full", n, gen_counts(g), &res) == -1)
 		goto done;
 	b->rep.replay_eps = (double)n / res.seconds;
 	b->rep.replay_rss_kib = res.maxrss_kib;
+	if (bench_projector(b, "replay", "noarch", n, gen_counts(g),
+	    &res) == -1)
+		goto done;
+	b->rep.replay_stream_eps = (double)n / res.seconds;
+	b->rep.replay_stream_rss_kib = res.maxrss_kib;
 	rc = 0;
 
 done:
@@ -353,6 +420,7 @@ main(int argc, char **argv)
 	b.rep.seed = seed;
 	b.rep.batch = CONFIG_DEFAULT_MAX_EVENTS;
 	b.rep.wait_ms = CONFIG_DEFAULT_MAX_WAIT_MS;
+	b.rep.trickle_n = b.rep.n < BENCH_TRICKLE ? b.rep.n : BENCH_TRICKLE;
 
 	if (tmp_dir("projector-bench-", b.dir, sizeof(b.dir)) == -1) {
 		fprintf(stderr, "bench: temp dir: %s\n", strerror(errno));
@@ -360,7 +428,8 @@ main(int argc, char **argv)
 	}
 	if (natsd_start(&b.d, NULL, b.err, sizeof(b.err)) == -1 ||
 	    publish_connect(b.d.url, &b.nc, b.err, sizeof(b.err)) == -1 ||
-	    bench_throughput(&b, seed) == -1 || bench_latency(&b, seed) == -1) {
+	    bench_throughput(&b, seed) == -1 || bench_latency(&b, seed) == -1 ||
+	    bench_trickle(&b, seed) == -1) {
 		fprintf(stderr, "bench: %s\nbench: files kept in %s\n", b.err,
 		    b.dir);
 		goto done;

@@ -2,6 +2,8 @@
  * check.c: is the database the projector built the one the stream asks
  * for? (see check.h)
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 
 #include <sqlite3.h>
@@ -87,6 +89,55 @@ check_db(const char *db, uint64_t last_seq, const struct gen_counts *want,
 	}
 	rc = 0;
 
+done:
+	sqlite3_close(conn);
+	return rc;
+}
+
+/*
+ * Checks the archive at path (archive.h) against a stream of last_seq
+ * messages, all of which it must hold: its mark and its count, and fills
+ * out with what it holds and takes on disk. Returns 0, or -1 with err.
+ */
+int
+check_archive(const char *path, uint64_t last_seq, struct check_archive *out,
+    char *err, size_t errlen)
+{
+	sqlite3 *conn = NULL;
+	int64_t mark = 0, msgs = 0, raw = 0;
+	char wal[1100];
+	struct stat sb;
+	int rc = -1;
+
+	if (sqlite3_open_v2(path, &conn, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, conn != NULL ?
+		    sqlite3_errmsg(conn) : "out of memory");
+		goto done;
+	}
+	if (check_value(conn, "SELECT to_seq FROM archive_state", &mark, err,
+	    errlen) == -1 ||
+	    check_value(conn, "SELECT (SELECT coalesce(sum(count), 0) FROM"
+	    " archive_blocks) + tail_count FROM archive_state", &msgs, err,
+	    errlen) == -1 ||
+	    check_value(conn, "SELECT (SELECT coalesce(sum(raw_bytes), 0) FROM"
+	    " archive_blocks) + tail_bytes FROM archive_state", &raw, err,
+	    errlen) == -1)
+		goto done;
+	if ((uint64_t)mark != last_seq || (uint64_t)msgs != last_seq) {
+		snprintf(err, errlen, "%s: mark %lld, %lld messages, %llu"
+		    " expected", path, (long long)mark, (long long)msgs,
+		    (unsigned long long)last_seq);
+		goto done;
+	}
+	out->messages = (uint64_t)msgs;
+	out->raw_bytes = (uint64_t)raw;
+	/* After the projector's clean exit the -wal is empty or gone. */
+	out->file_bytes = stat(path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (stat(wal, &sb) == 0)
+		out->file_bytes += (uint64_t)sb.st_size;
+	rc = 0;
 done:
 	sqlite3_close(conn);
 	return rc;

@@ -25,6 +25,51 @@ report_line(FILE *fp, const char *what, const char *value, const char *target,
 	fprintf(fp, "%-36s %16s   %-22s %s\n", what, value, target, verdict);
 }
 
+static double
+report_ratio(const struct check_archive *a)
+{
+	return a->file_bytes > 0 ? (double)a->raw_bytes /
+	    (double)a->file_bytes : 0.0;
+}
+
+/* The archive's lines (issue 9): its size, and what it costs. */
+static void
+report_archive(const struct report *r, FILE *fp)
+{
+	char what[64], value[32], target[32];
+	double cost = 1.0 - r->catchup_eps / r->catchup_noarch_eps;
+
+	snprintf(target, sizeof(target), ">= %.0fx", REPORT_ARCHIVE_RATIO);
+	snprintf(what, sizeof(what), "archive ratio, catch-up of %llu",
+	    (unsigned long long)r->n);
+	snprintf(value, sizeof(value), "%.2fx", report_ratio(&r->archive));
+	report_line(fp, what, value, target, report_verdict(
+	    report_ratio(&r->archive) >= REPORT_ARCHIVE_RATIO));
+	snprintf(what, sizeof(what), "archive ratio, %llu one a batch",
+	    (unsigned long long)r->trickle_n);
+	snprintf(value, sizeof(value), "%.2fx", report_ratio(&r->trickle));
+	report_line(fp, what, value, target, report_verdict(
+	    report_ratio(&r->trickle) >= REPORT_ARCHIVE_RATIO));
+	snprintf(value, sizeof(value), "%.1f MiB", (double)r->archive.file_bytes
+	    / (1024.0 * 1024.0) * 1e6 / (double)r->n);
+	report_line(fp, "archive on disk per 1,000,000 events", value, "", "");
+	snprintf(value, sizeof(value), "%.0f ev/s", r->catchup_noarch_eps);
+	report_line(fp, "catch-up without the archive", value, "", "");
+	snprintf(value, sizeof(value), "%.1f%%", 100.0 * cost);
+	snprintf(target, sizeof(target), "<= %.0f%%",
+	    100.0 * REPORT_ARCHIVE_COST);
+	report_line(fp, "archiving's cost on catch-up", value, target,
+	    report_verdict(cost <= REPORT_ARCHIVE_COST));
+	snprintf(value, sizeof(value), "%.1f MiB",
+	    report_mib(r->replay_stream_rss_kib));
+	snprintf(target, sizeof(target), "<= %.0f MiB", REPORT_RSS_MAX_MIB);
+	report_line(fp, "peak RSS replay from the stream", value, target,
+	    report_verdict(report_mib(r->replay_stream_rss_kib) <=
+	    REPORT_RSS_MAX_MIB));
+	fprintf(fp, "(the trickle folded %.0f ev/s, one commit each)\n",
+	    r->trickle_eps);
+}
+
 /* Prints the table of r to fp. Cannot fail (fp's errors are fp's). */
 void
 report_print(const struct report *r, FILE *fp)
@@ -45,15 +90,25 @@ report_print(const struct report *r, FILE *fp)
 	snprintf(value, sizeof(value), "%.0f ev/s", r->catchup_eps);
 	report_line(fp, "catch-up (run --once, empty db)", value, "", "");
 	snprintf(value, sizeof(value), "%.0f ev/s", r->replay_eps);
-	report_line(fp, "replay (replay --once, all three)", value,
+	report_line(fp, "replay (from the archive, all three)", value,
 	    ">= catch-up", report_verdict(r->replay_eps >= r->catchup_eps));
+	snprintf(value, sizeof(value), "%.0f ev/s", r->replay_stream_eps);
+	report_line(fp, "replay (from the stream, no archive)", value,
+	    ">= catch-up", report_verdict(r->replay_stream_eps >=
+	    r->catchup_noarch_eps));
 	snprintf(value, sizeof(value), "%.2f", cu);
 	snprintf(target, sizeof(target), ">= %.2f", REPORT_RATIO_MIN);
 	report_line(fp, "catch-up / ceiling", value, target,
 	    report_verdict(cu >= REPORT_RATIO_MIN));
+	snprintf(value, sizeof(value), "%.2f", r->replay_stream_eps /
+	    r->ceiling_eps);
+	report_line(fp, "replay from the stream / ceiling", value, target,
+	    report_verdict(r->replay_stream_eps / r->ceiling_eps >=
+	    REPORT_RATIO_MIN));
 	snprintf(value, sizeof(value), "%.2f", rp);
-	report_line(fp, "replay / ceiling", value, target,
-	    report_verdict(rp >= REPORT_RATIO_MIN));
+	snprintf(target, sizeof(target), ">= %.2f", REPORT_ARCHIVE_REPLAY);
+	report_line(fp, "replay from the archive / ceiling", value, target,
+	    report_verdict(rp >= REPORT_ARCHIVE_REPLAY));
 	snprintf(target, sizeof(target), "<= %.0f MiB", REPORT_RSS_MAX_MIB);
 	if (r->probe > 0) {
 		snprintf(what, sizeof(what), "peak RSS catch-up, %llu events",
@@ -82,7 +137,7 @@ report_print(const struct report *r, FILE *fp)
 	} else
 		report_line(fp, "RSS growth", "n/a", "N too small for a probe",
 		    "");
-	snprintf(what, sizeof(what), "peak RSS replay, %llu events",
+	snprintf(what, sizeof(what), "peak RSS replay (archive), %llu",
 	    (unsigned long long)r->n);
 	snprintf(value, sizeof(value), "%.1f MiB", report_mib(r->replay_rss_kib));
 	report_line(fp, what, value, target, report_verdict(
@@ -97,6 +152,7 @@ report_print(const struct report *r, FILE *fp)
 	    report_verdict(r->lat.p99_ms <= REPORT_P99_MAX_MS));
 	snprintf(value, sizeof(value), "%.1f ms", r->lat.max_ms);
 	report_line(fp, "latency max", value, "", "");
+	report_archive(r, fp);
 	fprintf(fp, "\n(stream prepared at %.0f ev/s", r->publish_eps);
 	if (r->probe > 0)
 		fprintf(fp, "; catch-up of the %llu-event probe: %.0f ev/s",

@@ -36,7 +36,8 @@
  *    error waits for ever.)
  * 7b. a database older than the consumer's ack floor (restored from a copy
  *    taken at mid-stream): `run --once` must see that the consumer is ahead
- *    of its checkpoint and deliver from the checkpoint, not lose the middle.
+ *    of its checkpoint and deliver from the checkpoint, not lose the middle
+ *    (from the archive when it was not restored with the database).
  *
  * Random choices come from one seeded generator: the seed is printed, and
  * TEST_SEED=N repeats a run's choices and stream (the timing of a machine
@@ -679,16 +680,48 @@ test_faults_delete_consumer(void **state)
 }
 
 /*
+ * Runs `run --once` on the file restored at mid: it must position the
+ * feed at mid + 1, with the consumer recreated (recreated: 1) or reused
+ * behind the archive, and end with the oracle's answer.
+ */
+static void
+run_restored(struct itest_fx *f, long long mid, int recreated)
+{
+	char want[64], again[32], line[1024];
+
+	assert_int_equal(itest_last_seq(f->db), mid);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	snprintf(want, sizeof(want), "start_seq=%lld", mid + 1);
+	snprintf(again, sizeof(again), "recreated=%d", recreated);
+	if (itest_log_line(line, sizeof(line), f->err, "consumer positioned",
+	    want, again, NULL) == -1) {
+		itest_show_log(f->err);
+		fail_msg("%s: no \"consumer positioned\" with %s %s", f->err,
+		    want, again);
+	}
+	if (group.verbose)
+		itest_show_log(f->err);
+	itest_fx_assert_no_sanitizer(f->err);
+	assert_oracle(f);
+}
+
+/*
  * Scenario 7b: the consumer's ack floor ahead of the database. A copy of
- * the database taken at mid-stream is restored after the run went on to
- * the end; `run --once` must deliver from the copy's checkpoint again.
+ * the database (and of its archive) taken at mid-stream is restored after
+ * the run went on to the end; `run --once` must deliver from the copy's
+ * checkpoint again. The database alone restored: its archive, ahead,
+ * delivers the middle and the consumer stays where it is; both restored
+ * (a backup of the two): the consumer, ahead of both, is made again at the
+ * checkpoint.
  */
 static void
 test_faults_consumer_ahead(void **state)
 {
 	struct itest_fx *f = *state;
 	struct probe_consumer c;
-	char copy[ITEST_PATH_MAX], want[64], line[1024], err[1024];
+	char copy[ITEST_PATH_MAX], archive[ITEST_PATH_MAX + 16];
+	char archive_copy[ITEST_PATH_MAX], err[1024];
 	uint64_t floor = 0;
 	long long mid;
 
@@ -700,7 +733,10 @@ test_faults_consumer_ahead(void **state)
 	mid = itest_last_seq(f->db);
 	assert_true(mid > group.nevents / 2 && mid < group.nevents);
 	itest_fx_path(f, "mid.db", copy, sizeof(copy));
-	if (stream_copy_db(f->db, copy, err, sizeof(err)) == -1)
+	itest_fx_path(f, "mid.db-archive", archive_copy, sizeof(archive_copy));
+	snprintf(archive, sizeof(archive), "%s-archive", f->db);
+	if (stream_copy_db(f->db, copy, err, sizeof(err)) == -1 ||
+	    stream_copy_db(archive, archive_copy, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 
 	/*
@@ -713,26 +749,18 @@ test_faults_consumer_ahead(void **state)
 	itest_fx_consumer(f, FAULTS_CONSUMER, &c);
 	floor = c.ack_floor_stream;
 	assert_true(floor > (uint64_t)mid);
-
-	/* The old file back: the consumer is now ahead of its checkpoint. */
-	if (stream_copy_db(copy, f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(itest_last_seq(f->db), mid);
-	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
-	    NULL), 0);
-	snprintf(want, sizeof(want), "start_seq=%lld", mid + 1);
-	if (itest_log_line(line, sizeof(line), f->err, "consumer positioned",
-	    want, "recreated=1", NULL) == -1) {
-		itest_show_log(f->err);
-		fail_msg("%s: no \"consumer positioned\" with %s recreated=1",
-		    f->err, want);
-	}
 	print_message("restored at last_seq %lld, consumer's ack floor %llu\n",
 	    mid, (unsigned long long)floor);
-	if (group.verbose)
-		itest_show_log(f->err);
-	itest_fx_assert_no_sanitizer(f->err);
-	assert_oracle(f);
+
+	/* The old file back, its archive ahead: the archive has the middle. */
+	if (stream_copy_db(copy, f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	run_restored(f, mid, 0);
+	/* Both back: the consumer is ahead of everything, made again. */
+	if (stream_copy_db(copy, f->db, err, sizeof(err)) == -1 ||
+	    stream_copy_db(archive_copy, archive, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	run_restored(f, mid, 1);
 }
 
 int
