@@ -31,9 +31,13 @@ CRYPTO_LIBS = $(shell pkg-config --libs libcrypto)
 WARN	= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 OPT	?= -O2 -g
 CFLAGS	+= -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) -MMD -MP
-CPPFLAGS += -Isrc -Iprojections -Itests/support $(PKG_CFLAGS)
+CPPFLAGS += -Isrc -Iprojections $(PKG_CFLAGS)
 
 B	= build
+# The test helpers' headers are for what is built under $(B)/tests only:
+# the engine and the projections compile without them. private: not passed
+# on to the engine and projection objects a test binary depends on.
+$(B)/tests/%: private CPPFLAGS += -Itests/support
 ENGINE_SRC = $(filter-out src/main.c src/fault.c,$(wildcard src/*.c))
 PROJ_SRC   = $(wildcard projections/*.c)
 ENGINE_OBJ = $(ENGINE_SRC:%.c=$(B)/%.o)
