@@ -1,6 +1,7 @@
 # tests/bench/bench.mk: `make bench`, the benchmark of issue 5, included at
 # the end of the Makefile (whose variables it uses: B, CC, CFLAGS,
-# PKG_LIBS, LDFLAGS; CPPFLAGS through the Makefile's pattern rule).
+# PKG_LIBS, LDFLAGS, the archives and DECLARED_LIBS; CPPFLAGS through the
+# Makefile's pattern rule).
 #
 #   make bench [N=1000000] [LAT_SECONDS=30] [LAT_RATE=5000] [BENCH_SEED=1]
 #              [BENCH_FLAGS=-k]   (-k: keep the temp dir with the logs)
@@ -27,10 +28,7 @@ BENCH_SRC	= tests/bench/bench.c tests/bench/check.c tests/bench/child.c \
 		  tests/bench/feed.c tests/bench/gen.c tests/bench/lat.c \
 		  tests/bench/late.c tests/bench/pub.c tests/bench/report.c \
 		  tests/bench/roster.c
-# Only the support modules it needs: itest.o would drag in cmocka.
-BENCH_SUPPORT	= tests/support/natsd.c tests/support/proc.c \
-		  tests/support/publish.c tests/support/tmp.c
-BENCH_OBJ	= $(BENCH_SRC:%.c=$(B)/%.o) $(BENCH_SUPPORT:%.c=$(B)/%.o)
+BENCH_OBJ	= $(BENCH_SRC:%.c=$(B)/%.o)
 
 .PHONY: bench bench-blocks
 bench: deps
@@ -40,7 +38,9 @@ bench: deps
 	    -l $(LAT_SECONDS) -r $(LAT_RATE) -s $(BENCH_SEED) \
 	    $(BENCH_FLAGS)
 
-$(B)/bench/bench: $(BENCH_OBJ)
+# The test helpers from their archive: only those it calls (natsd, proc,
+# publish, tmp), not itest.o, which would drag in cmocka.
+$(B)/bench/bench: $(BENCH_OBJ) $(SUPPORT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
@@ -51,13 +51,15 @@ $(B)/bench/ceiling: $(B)/tests/bench/ceiling.o
 BLOCKS_FLAGS	?=
 BLOCKS_OBJ	= $(B)/tests/bench/blocks.o $(B)/tests/bench/gen.o \
 		  $(B)/tests/bench/feed.o $(B)/tests/bench/late.o \
-		  $(B)/tests/bench/roster.o $(B)/src/archive_block.o \
-		  $(B)/src/xmalloc.o
+		  $(B)/tests/bench/roster.o
 
 bench-blocks: deps
 	@$(MAKE) --no-print-directory $(B)/bench/blocks
 	@$(B)/bench/blocks $(BLOCKS_FLAGS)
 
-$(B)/bench/blocks: $(BLOCKS_OBJ)
+# The codec from the engine's archive (archive_block.o, xmalloc.o), with its
+# libraries only.
+blocks_PKGS	= libzstd zlib
+$(B)/bench/blocks: $(BLOCKS_OBJ) $(ENGINE_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+	$(CC) $(CFLAGS) -o $@ $^ $(DECLARED_LIBS) $(LDFLAGS)

@@ -59,12 +59,12 @@ FUZZ_OPT	= -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link \
 # In the sub-make below, B is already $(B)/fuzz.
 FUZZ_BIN	= $(FUZZ_TARGETS:%=$(B)/fuzz_%)
 FUZZ_HARNESS_OBJ = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/fuzz_%.o)
-# Only the modules the harnesses drive, not the whole engine: no NATS. By
-# prefix, so that a module split into several files (config_yaml.c) follows.
-FUZZ_MODULES	= archive_block config db event fold log migrate registry xmalloc
-FUZZ_LINK_OBJ	= $(filter $(FUZZ_MODULES:%=$(B)/src/%%),$(ENGINE_OBJ)) \
-		  $(PROJ_OBJ) $(MIGR_OBJ) $(B)/tests/support/contract.o \
-		  $(B)/tests/support/zframe.o
+# Each target links the Makefile's archives (the linker takes only the
+# modules its harness drives) and only the libraries declared here, as the
+# unit tests do: no NATS, so a harness that reaches it fails to link.
+fuzz_config_PKGS  = yaml-0.1
+fuzz_apply_PKGS   = sqlite3 jansson
+fuzz_archive_PKGS = libzstd zlib
 
 .PHONY: fuzz fuzz-build fuzz-bin fuzz-run
 
@@ -108,8 +108,9 @@ fuzz-run: $(FUZZ_BIN)
 	done
 
 $(B)/fuzz_%: $(B)/tests/fuzz/fuzz_%_main.o $(B)/tests/fuzz/fuzz_%.o \
-    $(FUZZ_LINK_OBJ)
-	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(PKG_LIBS) $(LDFLAGS)
+    $(TEST_ARCHIVES)
+	$(CC) $(CFLAGS) -o $@ $(filter %.o,$^) $(TEST_ARCHIVES) $(DECLARED_LIBS) \
+	    $(LDFLAGS)
 
 # The entry point, once per target, naming its harness.
 $(B)/tests/fuzz/fuzz_%_main.o: tests/fuzz/fuzz_main.c
@@ -117,9 +118,8 @@ $(B)/tests/fuzz/fuzz_%_main.o: tests/fuzz/fuzz_main.c
 	$(CC) $(CPPFLAGS) -DFUZZ_ONE=fuzz_$*_one $(CFLAGS) -c -o $@ $<
 
 # The same harnesses under gcc, replaying tests/fuzz/regress/ with the unit
-# tests (an explicit rule: it needs the harness objects besides the usual).
-$(B)/tests/test_fuzz_regress: tests/unit/test_fuzz_regress.c \
-    $(FUZZ_HARNESS_OBJ) $(FUZZ_LINK_OBJ) $(B)/tests/support/tmp.o
-	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itests/fuzz $(CFLAGS) -o $@ $(filter %.c %.o,$^) \
-	    $(PKG_LIBS) $(CMOCKA_LIBS) $(LDFLAGS)
+# tests: the unit tests' rule, with the harness objects and every target's
+# libraries besides.
+$(B)/tests/test_fuzz_regress: $(FUZZ_HARNESS_OBJ)
+$(B)/tests/test_fuzz_regress: private CPPFLAGS += -Itests/fuzz
+test_fuzz_regress_PKGS = $(sort $(foreach t,$(FUZZ_TARGETS),$(fuzz_$(t)_PKGS)))
