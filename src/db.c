@@ -128,6 +128,25 @@ open_conn(struct db *d, const char *path, char *err, size_t errlen)
 	return DB_OK;
 }
 
+/* Opens path, under a lock of its own when locked. */
+static enum db_error
+open_db(const char *path, int locked, struct db **out, char *err,
+    size_t errlen)
+{
+	struct db *d;
+	enum db_error e;
+
+	d = xcalloc(1, sizeof(*d));
+	d->lockfd = -1;
+	if ((locked && (e = lock(path, &d->lockfd, err, errlen)) != DB_OK) ||
+	    (e = open_conn(d, path, err, errlen)) != DB_OK) {
+		db_close(d);
+		return e;
+	}
+	*out = d;
+	return DB_OK;
+}
+
 /*
  * Opens (creating when missing) the database at path for writing, locked for
  * this process, with the worker's pragmas. Returns DB_OK and sets *out, or an
@@ -136,19 +155,7 @@ open_conn(struct db *d, const char *path, char *err, size_t errlen)
 enum db_error
 db_open(const char *path, struct db **out, char *err, size_t errlen)
 {
-	struct db *d;
-	enum db_error e;
-
-	d = xcalloc(1, sizeof(*d));
-	d->lockfd = -1;
-	if ((e = lock(path, &d->lockfd, err, errlen)) != DB_OK ||
-	    (e = open_conn(d, path, err, errlen)) != DB_OK)
-		goto fail;
-	*out = d;
-	return DB_OK;
-fail:
-	db_close(d);
-	return e;
+	return open_db(path, 1, out, err, errlen);
 }
 
 /*
@@ -160,17 +167,7 @@ fail:
 enum db_error
 db_open_beside(const char *path, struct db **out, char *err, size_t errlen)
 {
-	struct db *d;
-	enum db_error e;
-
-	d = xcalloc(1, sizeof(*d));
-	d->lockfd = -1;
-	if ((e = open_conn(d, path, err, errlen)) != DB_OK) {
-		db_close(d);
-		return e;
-	}
-	*out = d;
-	return DB_OK;
+	return open_db(path, 0, out, err, errlen);
 }
 
 /* Lends the connection; it stays owned by d. Cannot fail. */

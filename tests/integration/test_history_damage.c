@@ -36,21 +36,6 @@
 #define EXIT_DATAERR	65
 #define EXIT_CONFIG	78
 
-#define RUN(h, ...)	itest_fx_run((h)->f, __VA_ARGS__, "-c", (h)->f->config, \
-			    NULL)
-
-/* A line of the last command's stderr holds every string given. */
-static void
-assert_said(struct history_fx *h, const char *a, const char *b)
-{
-	char line[2048];
-
-	if (itest_log_line(line, sizeof(line), h->f->err, a, b, NULL) == -1) {
-		itest_show_log(h->f->err);
-		fail_msg("%s: no line with '%s' and '%s'", h->f->err, a, b);
-	}
-}
-
 /* Both accounts fold every event (no limit: max 0), then stop. */
 static json_t *
 folded(struct history_fx *h, int64_t max_msgs)
@@ -93,22 +78,24 @@ test_history_damaged_block(void **state)
 	snprintf(want, sizeof(want), "the block of seq %lld to %lld is"
 	    " damaged", first, last);
 
-	assert_int_equal(RUN(h, "replay", "--once", "--account",
-	    HISTORY_ARCHIVE), EXIT_DATAERR);
-	assert_said(h, "rebuild failed", want);
+	assert_int_equal(itest_fx_run(h->f, "replay", "--once", "--account",
+	    HISTORY_ARCHIVE, "-c", h->f->config, NULL), EXIT_DATAERR);
+	history_fx_assert_said(h, "rebuild failed", want);
 	if (itest_diff(h->db_archive, ref, err, sizeof(err)) == -1)
 		fail_msg("the live view changed: %s", err);
-	assert_int_equal(RUN(h, "verify", "--account", HISTORY_ARCHIVE),
+	assert_int_equal(itest_fx_run(h->f, "verify", "--account",
+	    HISTORY_ARCHIVE, "-c", h->f->config, NULL),
 	    EXIT_DATAERR);
-	assert_said(h, "verify " HISTORY_ARCHIVE, want);
+	history_fx_assert_said(h, "verify " HISTORY_ARCHIVE, want);
 	/* Export writes what comes before the block, then stops there. */
 	assert_int_equal(itest_fx_run(h->f, "archive", "export", "-c",
 	    h->f->config, "--account", HISTORY_ARCHIVE, NULL), EXIT_DATAERR);
-	assert_said(h, "archive export", want);
+	history_fx_assert_said(h, "archive export", want);
 	assert_int_equal(itest_log_count(h->f->out, "\"seq\":", NULL),
 	    first - 1);
 	/* The live worker reads no block: it goes on from its checkpoint. */
-	assert_int_equal(RUN(h, "run", "--once"), 0);
+	assert_int_equal(itest_fx_run(h->f, "run", "--once", "-c",
+	    h->f->config, NULL), 0);
 	if (itest_diff(h->db_archive, ref, err, sizeof(err)) == -1)
 		fail_msg("the live view changed: %s", err);
 	json_decref(ref);
@@ -138,7 +125,8 @@ test_history_archive_refilled(void **state)
 
 	ref = folded(h, 0);
 	remove_archive(h);
-	assert_int_equal(RUN(h, "run", "--once"), 0);
+	assert_int_equal(itest_fx_run(h->f, "run", "--once", "-c",
+	    h->f->config, NULL), 0);
 	if (itest_diff(h->db_archive, ref, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	assert_int_equal(history_mark(h->archive), DAMAGE_EVENTS);
@@ -147,8 +135,8 @@ test_history_archive_refilled(void **state)
 	history_fx_assert_archive(h->f, h->f->config, HISTORY_ARCHIVE,
 	    DAMAGE_EVENTS);
 	/* And it serves: a replay from it is the same view. */
-	assert_int_equal(RUN(h, "replay", "--once", "--account",
-	    HISTORY_ARCHIVE), 0);
+	assert_int_equal(itest_fx_run(h->f, "replay", "--once", "--account",
+	    HISTORY_ARCHIVE, "-c", h->f->config, NULL), 0);
 	if (itest_diff(h->db_archive, ref, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	json_decref(ref);
@@ -163,13 +151,13 @@ test_history_archive_hole(void **state)
 {
 	struct history_fx *h = *state;
 	char range[128], err[1024];
-	json_t *ref, *root, *ar;
-	json_error_t je;
+	json_t *ref, *ar;
 	int lost = DAMAGE_EVENTS - DAMAGE_MAX;
 
 	ref = folded(h, DAMAGE_MAX);
 	remove_archive(h);
-	assert_int_equal(RUN(h, "run", "--once"), 0);
+	assert_int_equal(itest_fx_run(h->f, "run", "--once", "-c",
+	    h->f->config, NULL), 0);
 	snprintf(range, sizeof(range), "missing_to=%d", lost);
 	assert_int_equal(itest_log_count(h->f->err, "the archive lacks events",
 	    "missing_from=1", range, NULL), 1);
@@ -177,11 +165,7 @@ test_history_archive_hole(void **state)
 		fail_msg("%s", err);
 	assert_int_equal(history_mark(h->archive), DAMAGE_EVENTS);
 
-	assert_int_equal(RUN(h, "status", "--json"), 0);
-	if ((root = json_load_file(h->f->out, 0, &je)) == NULL)
-		fail_msg("%s:%d: %s", h->f->out, je.line, je.text);
-	ar = json_object_get(json_array_get(json_object_get(root, "accounts"),
-	    0), "archive");
+	ar = history_fx_archive_status(h, HISTORY_ARCHIVE);
 	assert_int_equal(json_integer_value(json_object_get(ar, "holes")), 1);
 	assert_int_equal(json_integer_value(json_object_get(ar, "missing")),
 	    lost);
@@ -189,12 +173,12 @@ test_history_archive_hole(void **state)
 	    lost + 1);
 	assert_int_equal(json_integer_value(json_object_get(ar, "messages")),
 	    DAMAGE_MAX);
-	json_decref(root);
+	json_decref(ar);
 
 	snprintf(range, sizeof(range), "seq 1 to %d", lost);
-	assert_int_equal(RUN(h, "replay", "--once", "--account",
-	    HISTORY_ARCHIVE), EXIT_CONFIG);
-	assert_said(h, "rebuild failed", range);
+	assert_int_equal(itest_fx_run(h->f, "replay", "--once", "--account",
+	    HISTORY_ARCHIVE, "-c", h->f->config, NULL), EXIT_CONFIG);
+	history_fx_assert_said(h, "rebuild failed", range);
 	if (itest_diff(h->db_archive, ref, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	json_decref(ref);

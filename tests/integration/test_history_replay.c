@@ -38,10 +38,6 @@
 #define EXIT_DATAERR	65
 #define EXIT_CONFIG	78
 
-/* Runs `projector ARGS -c CONFIG` (NULL-ended) and returns its exit code. */
-#define RUN(h, ...)	itest_fx_run((h)->f, __VA_ARGS__, "-c", (h)->f->config, \
-			    NULL)
-
 /* The views of both accounts equal ref. */
 static void
 assert_views(struct history_fx *h, const json_t *ref)
@@ -52,18 +48,6 @@ assert_views(struct history_fx *h, const json_t *ref)
 		fail_msg("ga-1: %s", err);
 	if (itest_diff(h->db_noarchive, ref, err, sizeof(err)) == -1)
 		fail_msg("ga-2: %s", err);
-}
-
-/* A line of the last command's stderr holds every string given. */
-static void
-assert_said(struct history_fx *h, const char *a, const char *b)
-{
-	char line[2048];
-
-	if (itest_log_line(line, sizeof(line), h->f->err, a, b, NULL) == -1) {
-		itest_show_log(h->f->err);
-		fail_msg("%s: no line with '%s' and '%s'", h->f->err, a, b);
-	}
 }
 
 /* Both accounts folded every event live; the stream then forgot most. */
@@ -85,47 +69,31 @@ forgetful_stream(struct history_fx *h)
 	return ref;
 }
 
-/*
- * The archive holds every event; status shows it; export would have all.
- */
+/* status shows ga-1's archive holding every event, and no ga-2's. */
 static void
 assert_archive_status(struct history_fx *h)
 {
-	json_t *root, *accts, *a, *ar;
-	json_error_t je;
-	size_t i;
+	json_t *ar;
 
-	assert_int_equal(RUN(h, "status", "--json"), 0);
-	if ((root = json_load_file(h->f->out, 0, &je)) == NULL)
-		fail_msg("%s:%d: %s", h->f->out, je.line, je.text);
-	accts = json_object_get(root, "accounts");
-	json_array_foreach(accts, i, a) {
-		ar = json_object_get(a, "archive");
-		if (strcmp(json_string_value(json_object_get(a, "name")),
-		    HISTORY_NOARCHIVE) == 0) {
-			assert_true(json_is_null(ar));
-			continue;
-		}
-		assert_int_equal(json_integer_value(json_object_get(ar,
-		    "first_seq")), 1);
-		assert_int_equal(json_integer_value(json_object_get(ar,
-		    "last_seq")), HISTORY_EVENTS);
-		assert_int_equal(json_integer_value(json_object_get(ar,
-		    "messages")), HISTORY_EVENTS);
-		assert_int_equal(json_integer_value(json_object_get(ar,
-		    "holes")), 0);
-		assert_true(json_real_value(json_object_get(ar, "ratio")) > 1.0);
-		print_message("archive: %lld messages, %lld bytes of events in"
-		    " %lld bytes, ratio %.2f\n",
-		    (long long)json_integer_value(json_object_get(ar,
-		    "messages")), (long long)json_integer_value(
-		    json_object_get(ar, "raw_bytes")),
-		    (long long)json_integer_value(json_object_get(ar,
-		    "file_bytes")), json_real_value(json_object_get(ar,
-		    "ratio")));
-	}
-	assert_int_equal(json_array_size(accts), 2);
-	json_decref(root);
+	ar = history_fx_archive_status(h, HISTORY_NOARCHIVE);
+	assert_true(json_is_null(ar));
+	json_decref(ar);
+	ar = history_fx_archive_status(h, HISTORY_ARCHIVE);
+	assert_int_equal(json_integer_value(json_object_get(ar, "first_seq")),
+	    1);
+	assert_int_equal(json_integer_value(json_object_get(ar, "last_seq")),
+	    HISTORY_EVENTS);
+	assert_int_equal(json_integer_value(json_object_get(ar, "messages")),
+	    HISTORY_EVENTS);
+	assert_int_equal(json_integer_value(json_object_get(ar, "holes")), 0);
+	assert_true(json_real_value(json_object_get(ar, "ratio")) > 1.0);
+	print_message("archive: %lld messages, %lld bytes of events in %lld"
+	    " bytes, ratio %.2f\n",
+	    (long long)json_integer_value(json_object_get(ar, "messages")),
+	    (long long)json_integer_value(json_object_get(ar, "raw_bytes")),
+	    (long long)json_integer_value(json_object_get(ar, "file_bytes")),
+	    json_real_value(json_object_get(ar, "ratio")));
+	json_decref(ar);
 }
 
 /*
@@ -142,32 +110,37 @@ test_history_replay(void **state)
 
 	ref = forgetful_stream(h);
 	assert_archive_status(h);
-	assert_int_equal(RUN(h, "replay", "--once", "--account",
-	    HISTORY_ARCHIVE), 0);
-	assert_said(h, "rebuild swapped in", "account=" HISTORY_ARCHIVE);
+	assert_int_equal(itest_fx_run(h->f, "replay", "--once", "--account",
+	    HISTORY_ARCHIVE, "-c", h->f->config, NULL), 0);
+	history_fx_assert_said(h, "rebuild swapped in",
+	    "account=" HISTORY_ARCHIVE);
 	assert_views(h, ref);
-	assert_int_equal(RUN(h, "verify", "--account", HISTORY_ARCHIVE), 0);
+	assert_int_equal(itest_fx_run(h->f, "verify", "--account",
+	    HISTORY_ARCHIVE, "-c", h->f->config, NULL), 0);
 	assert_int_equal(itest_log_count(h->f->out, "equal to a rebuild", NULL),
 	    3);
 
 	/* No archive: the stream alone no longer holds seq 1 on. */
 	snprintf(range, sizeof(range), "seq 1 to %d",
 	    HISTORY_EVENTS - HISTORY_MAX);
-	assert_int_equal(RUN(h, "replay", "--once", "--account",
-	    HISTORY_NOARCHIVE), EXIT_CONFIG);
-	assert_said(h, "rebuild failed", range);
-	assert_said(h, "rebuild failed", "--accept-gap");
+	assert_int_equal(itest_fx_run(h->f, "replay", "--once", "--account",
+	    HISTORY_NOARCHIVE, "-c", h->f->config, NULL), EXIT_CONFIG);
+	history_fx_assert_said(h, "rebuild failed", range);
+	history_fx_assert_said(h, "rebuild failed", "--accept-gap");
 	assert_views(h, ref);
 	assert_int_equal(itest_query_int(h->db_noarchive, "SELECT count(*)"
 	    " FROM projector_status WHERE last_seq = " "15000"), 3);
-	assert_int_equal(RUN(h, "verify", "--account", HISTORY_NOARCHIVE),
+	assert_int_equal(itest_fx_run(h->f, "verify", "--account",
+	    HISTORY_NOARCHIVE, "-c", h->f->config, NULL),
 	    EXIT_CONFIG);
-	assert_said(h, "verify " HISTORY_NOARCHIVE, range);
+	history_fx_assert_said(h, "verify " HISTORY_NOARCHIVE, range);
 	assert_views(h, ref);
 
-	/* On purpose: what the stream still holds, and the count of the rest. */
-	assert_int_equal(RUN(h, "replay", "--once", "--accept-gap", "--account",
-	    HISTORY_NOARCHIVE), 0);
+	/* On purpose: what the stream still holds,
+	    and the count of the rest. */
+	assert_int_equal(itest_fx_run(h->f, "replay", "--once", "--accept-gap",
+	    "--account",
+	    HISTORY_NOARCHIVE, "-c", h->f->config, NULL), 0);
 	assert_int_equal(itest_query_int(h->db_noarchive, "SELECT value FROM"
 	    " projector_meta WHERE key = 'gap_events'"),
 	    HISTORY_EVENTS - HISTORY_MAX);
@@ -198,11 +171,13 @@ test_history_version_rebuild(void **state)
 	    " WHERE projection = 'leaderboard'", proj_leaderboard.version + 1);
 	views_fx_plant(h->db_archive, sql);
 	views_fx_plant(h->db_noarchive, sql);
-	assert_int_equal(RUN(h, "run", "--once"), 0);
-	assert_said(h, "rebuild swapped in", "account=" HISTORY_ARCHIVE);
+	assert_int_equal(itest_fx_run(h->f, "run", "--once", "-c",
+	    h->f->config, NULL), 0);
+	history_fx_assert_said(h, "rebuild swapped in",
+	    "account=" HISTORY_ARCHIVE);
 	snprintf(range, sizeof(range), "seq 1 to %d",
 	    HISTORY_EVENTS - HISTORY_MAX);
-	assert_said(h, "rebuild failed", range);
+	history_fx_assert_said(h, "rebuild failed", range);
 	assert_int_equal(itest_log_count(h->f->err, "rebuild failed", NULL), 1);
 	assert_views(h, ref);
 	/* run --once has stopped: the rebuilt one at the program's version. */

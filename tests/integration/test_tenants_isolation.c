@@ -103,7 +103,7 @@ test_tenants_isolated(void **state)
 	struct tenants_fx *t = *state;
 	struct itest_fx *f = t->f;
 	char auth1[2 * ITEST_PATH_MAX], auth2[2 * ITEST_PATH_MAX];
-	char db2[ITEST_PATH_MAX], err[512];
+	char db2[ITEST_PATH_MAX], archive[ITEST_PATH_MAX + 16], err[512];
 	const char *cfg = f->config;
 
 	tenants_fx_start_server(t);
@@ -141,10 +141,25 @@ test_tenants_isolated(void **state)
 	assert_int_equal(itest_log_count(t->out, "nats:", NULL), 0);
 
 	/*
-	 * GA-1's file lost: its durable consumer, acknowledged to 600, must
-	 * be deleted and created again at 1.
+	 * GA-1's file lost: its archive folds it again from 1, its durable
+	 * consumer, acknowledged to 600, stays where it is.
 	 */
 	if (db_unlink(f->db, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	tenants_fx_expect(t, 0, NULL, (const char *const[]){ "run", "-c", cfg,
+	    "--once", NULL });
+	assert_int_equal(itest_log_count(t->err, "consumer positioned",
+	    "account=ga-1", "start_seq=1 ", "recreated=0", NULL), 1);
+	tenants_fx_assert_ga1(t, f->db);
+	assert_ga2(t, db2);
+	assert_no_violation(t);
+	/*
+	 * The file and its archive lost: the durable consumer must be deleted
+	 * and created again at 1.
+	 */
+	snprintf(archive, sizeof(archive), "%s-archive", f->db);
+	if (db_unlink(f->db, err, sizeof(err)) == -1 ||
+	    db_unlink(archive, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	tenants_fx_expect(t, 0, NULL, (const char *const[]){ "run", "-c", cfg,
 	    "--once", NULL });

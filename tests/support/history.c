@@ -200,3 +200,40 @@ history_fx_assert_archive(struct itest_fx *f, const char *config,
 		fail_msg("archive of %s: %lld messages, not %lld", account,
 		    want - 1, n);
 }
+
+/* Fails, the stderr shown, unless a line of it holds both a and b. */
+void
+history_fx_assert_said(struct history_fx *h, const char *a, const char *b)
+{
+	char line[2048];
+
+	if (itest_log_line(line, sizeof(line), h->f->err, a, b, NULL) == -1) {
+		itest_show_log(h->f->err);
+		fail_msg("%s: no line with '%s' and '%s'", h->f->err, a, b);
+	}
+}
+
+/*
+ * Returns what `projector status --json` says of account's archive (a new
+ * reference: json_decref() it; JSON null for an account without one).
+ */
+json_t *
+history_fx_archive_status(struct history_fx *h, const char *account)
+{
+	json_t *root, *a, *ar = NULL;
+	json_error_t je;
+	size_t i;
+
+	assert_int_equal(itest_fx_run(h->f, "status", "-c", h->f->config,
+	    "--json", NULL), 0);
+	if ((root = json_load_file(h->f->out, 0, &je)) == NULL)
+		fail_msg("%s:%d: %s", h->f->out, je.line, je.text);
+	json_array_foreach(json_object_get(root, "accounts"), i, a)
+		if (strcmp(json_string_value(json_object_get(a, "name")),
+		    account) == 0)
+			ar = json_incref(json_object_get(a, "archive"));
+	json_decref(root);
+	if (ar == NULL)
+		fail_msg("status --json says nothing of account %s", account);
+	return ar;
+}

@@ -32,6 +32,8 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "itest.h"
 
 #define HISTORY_BURST		1000
@@ -55,6 +57,9 @@ void	history_fx_start(struct history_fx *h, int events, unsigned long long seed,
 void	history_fx_publish(struct history_fx *h, int from, int to);
 void	history_fx_stream(struct history_fx *h, uint64_t *first,
 	    uint64_t *last);
+void	history_fx_assert_said(struct history_fx *h, const char *a,
+	    const char *b);
+json_t	*history_fx_archive_status(struct history_fx *h, const char *account);
 long long history_mark(const char *archive);
 void	history_fx_assert_archive(struct itest_fx *f, const char *config,
 	    const char *account, long long n);
