@@ -10,10 +10,11 @@
  * log ("cannot connect" with the server's reason) while `run` keeps retrying
  * until SIGTERM, and no secret may ever appear in the projector's output.
  *
- * One test needs no nats-server but fakenats (tests/support/fakenats.h), a
- * server whose nonces it picks: libnats before 3.8.0 leaves out the
+ * Two tests need no nats-server but fakenats (tests/support/fakenats.h), a
+ * server whose nonces they pick: libnats before 3.8.0 leaves out the
  * signature of 1 nonce in 256, and a login it did so for must get in at
- * the next try (source_open()).
+ * the next try, the projector's (source_open()) and the tests' own
+ * (publish_connect_opts()).
  *
  * Keys and certificates are made here, fresh for each test: nkeys and JWTs
  * with libcrypto (tests/support/nkey.h), certificates with the openssl
@@ -757,6 +758,44 @@ test_signature_zero_byte(void **state)
 	explicit_bzero(&acct, sizeof(acct));
 }
 
+/*
+ * The same for the tests' own clients: publish_connect_opts(), which
+ * tenants_fx_connect() and itest_fx_publish_fixture() log in with, gets
+ * in past a signature that libnats left out.
+ */
+static void
+test_signature_zero_byte_tests(void **state)
+{
+	struct itest_fx *f = *state;
+	struct nkey user;
+	struct fakenats *fs = NULL;
+	natsConnection *nc = NULL;
+	natsOptions *opts;
+	char err[1024], seed[ITEST_PATH_MAX], nonce[2][NONCE_LEN];
+	unsigned next = 0;
+
+	nkey_new(NKEY_PREFIX_USER, &user);
+	itest_fx_write_secret(f, "ga-1.nk", user.seed, 0600, seed,
+	    sizeof(seed));
+	find_nonce(&user, 1, &next, nonce[0]);
+	find_nonce(&user, 0, &next, nonce[1]);
+	if (fakenats_start((const char *const[]){ nonce[0], nonce[1] }, 2,
+	    &fs, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	opts = options_new();
+	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, user.pub, seed),
+	    NATS_OK);
+	if (publish_connect_opts(fakenats_url(fs), opts, &nc, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	natsOptions_Destroy(opts);
+	natsConnection_Destroy(nc);
+	check_connects(fs, user.pub, 1,
+	    nats_GetVersionNumber() < LIBNATS_SIGNS_ALL ? 2 : 1);
+	fakenats_stop(fs);
+	explicit_bzero(&user, sizeof(user));
+}
+
 int
 main(void)
 {
@@ -771,6 +810,7 @@ main(void)
 		T_(test_tls),
 		T_(test_tls_no_client_cert),
 		T_(test_signature_zero_byte),
+		T_(test_signature_zero_byte_tests),
 #undef T_
 	};
 
