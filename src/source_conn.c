@@ -17,6 +17,12 @@
 
 /* How long a close waits for cnats's closed callback (see source_conn_close). */
 #define SOURCE_CLOSE_WAIT_MS	1500
+/*
+ * Tries of a first connect that signs the server's nonce (nkey, creds),
+ * with libnats before SOURCE_NATS_SIGNS_ALL: see connect_signed().
+ */
+#define SOURCE_SIGNED_TRIES	3
+#define SOURCE_NATS_SIGNS_ALL	0x030800	/* libnats 3.8.0 */
 
 struct source_conn {
 	const struct config_account *acct;
@@ -295,6 +301,31 @@ connect_error(const struct config *cfg, natsStatus st, char *err,
 }
 
 /*
+ * Connects with s->opts. libnats before 3.8.0 base64-encodes the signature
+ * of the server's nonce as if it were a C string, so that one whose first
+ * byte is 0 goes as no "sig" at all and the server refuses the login
+ * (nats.c pull request 705): 1 nkey or creds login in 256. A new connection
+ * signs a new nonce, so such a login refused is tried again at once, up to
+ * SOURCE_SIGNED_TRIES times (a miss left then: 1 in 16.7 million); a key
+ * the server does not know is refused as many times.
+ */
+static natsStatus
+connect_signed(struct source_conn *s)
+{
+	int tries = 1;
+	natsStatus st;
+
+	if ((s->acct->auth == CONFIG_AUTH_NKEY ||
+	    s->acct->auth == CONFIG_AUTH_CREDS) &&
+	    nats_GetVersionNumber() < SOURCE_NATS_SIGNS_ALL)
+		tries = SOURCE_SIGNED_TRIES;
+	do
+		st = natsConnection_Connect(&s->nc, s->opts);
+	while (st == NATS_CONNECTION_AUTH_FAILED && --tries > 0);
+	return st;
+}
+
+/*
  * Connects for acct. When no server answers, or it refuses the credentials,
  * returns SOURCE_RETRY with the reason: the caller retries later. Once
  * connected, the connection reconnects by itself for ever. fn (may be NULL)
@@ -319,7 +350,7 @@ source_conn_open(const struct config *cfg, const struct config_account *acct,
 	pthread_cond_init(&s->closed_cv, NULL);
 	if ((r = set_options(s, cfg, err, errlen)) != SOURCE_OK)
 		goto fail;
-	st = natsConnection_Connect(&s->nc, s->opts);
+	st = connect_signed(s);
 	if (st != NATS_OK) {
 		connect_error(cfg, st, err, errlen);
 		r = source_conn_take_perm(s, err,

@@ -10,6 +10,12 @@
  * log ("cannot connect" with the server's reason) while `run` keeps retrying
  * until SIGTERM, and no secret may ever appear in the projector's output.
  *
+ * Two tests need no nats-server but fakenats (tests/support/fakenats.h), a
+ * server whose nonces they pick: libnats before 3.8.0 leaves out the
+ * signature of 1 nonce in 256, and a login it did so for must get in at
+ * the next try, the projector's (source_open()) and the tests' own
+ * (publish_connect_opts()).
+ *
  * Keys and certificates are made here, fresh for each test: nkeys and JWTs
  * with libcrypto (tests/support/nkey.h), certificates with the openssl
  * command. Run from the repository root, with
@@ -32,17 +38,23 @@
 #include <jansson.h>
 #include <nats/nats.h>
 
+#include "config.h"
+#include "fakenats.h"
 #include "itest.h"
 #include "natsd.h"
 #include "nkey.h"
 #include "proc.h"
 #include "publish.h"
+#include "source.h"
 #include "tmp.h"
 
 #define ACCOUNT		"ga-1"	/* its database is f->db */
 #define OPENSSL_MS	30000	/* bound on one openssl command */
 #define STOP_MS		10000	/* SIGTERM to exit; the README says ~1 s */
 #define RETRIES_SEEN	3	/* refused logins that prove `run` retries */
+#define NONCE_LEN	16	/* "nonce" and 10 digits, as long as the server's */
+#define LIBNATS_SIGNS_ALL 0x030800	/* 3.8.0: no signature left out */
+#define SIGNED_TRIES	3	/* source_conn.c's tries of a signed login */
 
 static int
 setup(void **state)
@@ -600,6 +612,190 @@ test_tls_no_client_cert(void **state)
 	itest_fx_stop_projector(f, STOP_MS);
 }
 
+/* ---- signatures that libnats 3.4 leaves out ---- */
+
+/*
+ * Puts into nonce the first of "nonce0000000000", "nonce0000000001"... from
+ * *next on whose Ed25519 signature by k starts with a zero byte (zero set)
+ * or with another byte (zero 0), as nats-server's nonces are signed; moves
+ * *next past it. One nonce in 256 signs to a zero byte.
+ */
+static void
+find_nonce(const struct nkey *k, int zero, unsigned *next,
+    char nonce[NONCE_LEN])
+{
+	unsigned char sig[NKEY_SIG_LEN];
+	unsigned limit = *next + 65536;
+
+	for (; *next < limit; (*next)++) {
+		snprintf(nonce, NONCE_LEN, "nonce%010u", *next);
+		nkey_sign(k, nonce, sig);
+		if ((sig[0] == 0) == (zero != 0)) {
+			(*next)++;
+			return;
+		}
+	}
+	fail_msg("no nonce in 65536 signs to a%s zero byte",
+	    zero ? "" : " non-");
+}
+
+/*
+ * Checks the CONNECT lines that fs got for a login that got in (ok) or
+ * was refused after tries connections: each carries who (the nkey or the
+ * JWT); the last one a signature when ok; and with libnats before 3.8.0
+ * (LIBNATS_SIGNS_ALL), which left out the first nonce's signature, the
+ * first none.
+ */
+static void
+check_connects(struct fakenats *fs, const char *who, int ok, size_t tries)
+{
+	char line[FAKENATS_LINE_MAX];
+	size_t i, n = fakenats_count(fs);
+
+	if (n != tries)
+		fail_msg("%zu logins, not %zu", n, tries);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(fakenats_connect_line(fs, i, line,
+		    sizeof(line)), 0);
+		if (strstr(line, who) == NULL)
+			fail_msg("login %zu is not %s's: %s", i, who, line);
+		if (i == 0 && nats_GetVersionNumber() < LIBNATS_SIGNS_ALL &&
+		    strstr(line, "\"sig\":") != NULL)
+			fail_msg("libnats %s signed a nonce whose signature"
+			    " starts with 0: %s", nats_GetVersion(), line);
+		if (i == n - 1 && ok && strstr(line, "\"sig\":\"") == NULL)
+			fail_msg("the login that got in has no signature: %s",
+			    line);
+	}
+}
+
+/*
+ * libnats before 3.8.0 base64-encodes the signature of the server's nonce
+ * as if it were a C string, so that one whose first byte is 0 is sent as
+ * no "sig" at all, which the server refuses (nats.c pull request 705): an
+ * nkey or creds login failed once in 256 (4 runs of
+ * test_tenants_least_privilege in 300). Against fakenats, whose first
+ * nonce signs to a zero byte, source_open() (how run, replay, verify and
+ * status connect) must get in at the next nonce, with an nkey and with
+ * creds; and a login refused at every nonce must be tried SIGNED_TRIES
+ * times, no more, and say why.
+ */
+static void
+test_signature_zero_byte(void **state)
+{
+	struct itest_fx *f = *state;
+	struct nkey acct, user;
+	struct fakenats *fs = NULL;
+	struct source *src = NULL;
+	struct config cfg;
+	struct config_account a;
+	char *servers[1], *jwt, *creds, err[1024], seed[ITEST_PATH_MAX];
+	char credsfile[ITEST_PATH_MAX], nonce[5][NONCE_LEN];
+	const char *who;
+	const int old = nats_GetVersionNumber() < LIBNATS_SIGNS_ALL;
+	enum source_result r;
+	unsigned next = 0;
+	int method, i;
+
+	nkey_new(NKEY_PREFIX_ACCOUNT, &acct);
+	nkey_new(NKEY_PREFIX_USER, &user);
+	itest_fx_write_secret(f, "ga-1.nk", user.seed, 0600, seed,
+	    sizeof(seed));
+	jwt = nkey_user_jwt(&acct, &user, "projector", NULL, NULL);
+	creds = nkey_creds(jwt, user.seed);
+	itest_fx_path(f, "ga-1.creds", credsfile, sizeof(credsfile));
+	itest_fx_write_file(credsfile, creds, 0600);
+	explicit_bzero(creds, strlen(creds));
+	free(creds);
+	find_nonce(&user, 1, &next, nonce[0]);
+	find_nonce(&user, 0, &next, nonce[1]);
+	for (i = 2; i < 5; i++)
+		find_nonce(&user, 1, &next, nonce[i]);
+
+	for (method = 0; method < 2; method++) {
+		memset(&a, 0, sizeof(a));
+		a.name = ACCOUNT;
+		a.auth = method == 0 ? CONFIG_AUTH_NKEY : CONFIG_AUTH_CREDS;
+		a.nkey = method == 0 ? user.pub : NULL;
+		a.secret_file = method == 0 ? seed : credsfile;
+		who = method == 0 ? user.pub : jwt;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.servers = servers;
+		cfg.nservers = 1;
+		cfg.max_events = 100;
+
+		/* The first nonce's signature is dropped, the next one's not. */
+		if (fakenats_start((const char *const[]){ nonce[0], nonce[1] },
+		    2, &fs, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+		servers[0] = (char *)fakenats_url(fs);
+		if ((r = source_open(&cfg, &a, NULL, NULL, &src, err,
+		    sizeof(err))) != SOURCE_OK)
+			fail_msg("%s: source_open: %d: %s", method == 0 ?
+			    "nkey" : "creds", (int)r, err);
+		source_close(src);
+		check_connects(fs, who, 1, old ? 2 : 1);
+		fakenats_stop(fs);
+
+		/* Dropped at every nonce: refused, at the last try. */
+		if (fakenats_start((const char *const[]){ nonce[2], nonce[3],
+		    nonce[4] }, 3, &fs, err, sizeof(err)) == -1)
+			fail_msg("%s", err);
+		servers[0] = (char *)fakenats_url(fs);
+		r = source_open(&cfg, &a, NULL, NULL, &src, err, sizeof(err));
+		if (old) {
+			assert_int_equal(r, SOURCE_RETRY);
+			assert_non_null(strstr(err, "Authorization Violation"));
+		} else {
+			assert_int_equal(r, SOURCE_OK);
+			source_close(src);
+		}
+		check_connects(fs, who, !old, old ? SIGNED_TRIES : 1);
+		fakenats_stop(fs);
+	}
+	free(jwt);
+	explicit_bzero(&user, sizeof(user));
+	explicit_bzero(&acct, sizeof(acct));
+}
+
+/*
+ * The same for the tests' own clients: publish_connect_opts(), which
+ * tenants_fx_connect() and itest_fx_publish_fixture() log in with, gets
+ * in past a signature that libnats left out.
+ */
+static void
+test_signature_zero_byte_tests(void **state)
+{
+	struct itest_fx *f = *state;
+	struct nkey user;
+	struct fakenats *fs = NULL;
+	natsConnection *nc = NULL;
+	natsOptions *opts;
+	char err[1024], seed[ITEST_PATH_MAX], nonce[2][NONCE_LEN];
+	unsigned next = 0;
+
+	nkey_new(NKEY_PREFIX_USER, &user);
+	itest_fx_write_secret(f, "ga-1.nk", user.seed, 0600, seed,
+	    sizeof(seed));
+	find_nonce(&user, 1, &next, nonce[0]);
+	find_nonce(&user, 0, &next, nonce[1]);
+	if (fakenats_start((const char *const[]){ nonce[0], nonce[1] }, 2,
+	    &fs, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	opts = options_new();
+	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, user.pub, seed),
+	    NATS_OK);
+	if (publish_connect_opts(fakenats_url(fs), opts, &nc, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	natsOptions_Destroy(opts);
+	natsConnection_Destroy(nc);
+	check_connects(fs, user.pub, 1,
+	    nats_GetVersionNumber() < LIBNATS_SIGNS_ALL ? 2 : 1);
+	fakenats_stop(fs);
+	explicit_bzero(&user, sizeof(user));
+}
+
 int
 main(void)
 {
@@ -613,6 +809,8 @@ main(void)
 		T_(test_creds),
 		T_(test_tls),
 		T_(test_tls_no_client_cert),
+		T_(test_signature_zero_byte),
+		T_(test_signature_zero_byte_tests),
 #undef T_
 	};
 

@@ -14,6 +14,13 @@
 #include "publish.h"
 
 /*
+ * Tries of a login with options, which may sign the server's nonce, with
+ * libnats before 3.8.0 (PUBLISH_NATS_SIGNS_ALL): see publish_connect_opts().
+ */
+#define PUBLISH_SIGNED_TRIES	3
+#define PUBLISH_NATS_SIGNS_ALL	0x030800
+
+/*
  * Writes "what: reason" into err, with the JetStream error code when there is
  * one. The reason is cnats' per-thread error text, which carries the server's
  * own words ("stream name already in use with a different configuration"),
@@ -53,6 +60,13 @@ publish_connect(const char *url, natsConnection **nc, char *err,
  * defaults) carrying what the server asks for: credentials, TLS. opts stays
  * the caller's; its URL is set to url. Returns 0 with *nc set, or -1 with a
  * reason in err.
+ *
+ * libnats before 3.8.0 sends no signature for a nonce whose signature
+ * starts with a zero byte (its base64 encoder stops at it: nats.c pull
+ * request 705), and the server refuses that nkey or creds login: 1 in 256,
+ * test_tenants_least_privilege's 4 failures in 300. A refused login with
+ * options is tried again at once, with the new nonce of a new connection,
+ * as the projector's own (src/source_conn.c) is.
  */
 int
 publish_connect_opts(const char *url, natsOptions *opts, natsConnection **nc,
@@ -61,11 +75,17 @@ publish_connect_opts(const char *url, natsOptions *opts, natsConnection **nc,
 	natsConnection *c = NULL;
 	natsStatus s;
 	char what[512];
+	int tries = PUBLISH_SIGNED_TRIES;
 
+	if (nats_GetVersionNumber() >= PUBLISH_NATS_SIGNS_ALL)
+		tries = 1;
 	if (opts == NULL)
 		s = natsConnection_ConnectTo(&c, url);
-	else if ((s = natsOptions_SetURL(opts, url)) == NATS_OK)
-		s = natsConnection_Connect(&c, opts);
+	else if ((s = natsOptions_SetURL(opts, url)) == NATS_OK) {
+		do
+			s = natsConnection_Connect(&c, opts);
+		while (s == NATS_CONNECTION_AUTH_FAILED && --tries > 0);
+	}
 	if (s != NATS_OK) {
 		snprintf(what, sizeof(what), "connect to %s", url);
 		publish_errfmt(err, errlen, what, s, 0);
