@@ -18,6 +18,7 @@ value_cmp(sqlite3_value *a, sqlite3_value *b)
 {
 	static const int rank[] = { 0, 1, 1, 2, 3, 0 };	/* by SQLITE_* type */
 	int ta = sqlite3_value_type(a), tb = sqlite3_value_type(b);
+	const void *pa, *pb;
 	int na, nb, c;
 
 	if (rank[ta] != rank[tb])
@@ -33,10 +34,14 @@ value_cmp(sqlite3_value *a, sqlite3_value *b)
 		return (sqlite3_value_double(a) > sqlite3_value_double(b)) -
 		    (sqlite3_value_double(a) < sqlite3_value_double(b));
 	default:
+		/* The pointers first, then the sizes, as SQLite asks. */
+		pa = sqlite3_value_blob(a);
+		pb = sqlite3_value_blob(b);
 		na = sqlite3_value_bytes(a);
 		nb = sqlite3_value_bytes(b);
-		c = memcmp(sqlite3_value_blob(a), sqlite3_value_blob(b),
-		    (size_t)(na < nb ? na : nb));
+		/* An empty value may have no bytes at all: a NULL pointer. */
+		c = na > 0 && nb > 0 ? memcmp(pa, pb, (size_t)(na < nb ? na :
+		    nb)) : 0;
 		return c != 0 ? c : (na > nb) - (na < nb);
 	}
 }

@@ -248,6 +248,27 @@ test_null_vs_zero(void **state)
 }
 
 /*
+ * Empty texts compare equal, and below any other text ('' has no bytes:
+ * SQLite may hand a NULL pointer for it, which memcmp() must not get).
+ */
+static void
+test_empty_text(void **state)
+{
+	struct fx *f = *state;
+
+	exec_ok(f->live, "UPDATE t SET s = '' WHERE k = 2");
+	exec_ok(f->rebuilt, "UPDATE t SET s = '' WHERE k = 2");
+	compare(f);
+	assert_int_equal(f->ndiffs, 0);
+	exec_ok(f->rebuilt, "UPDATE t SET s = 'b' WHERE k = 2");
+	compare(f);
+	assert_int_equal(f->ndiffs, 2);
+	assert_string_equal(f->text,
+	    "  t: only in the live view: (2, NULL, '', NULL)\n"
+	    "  t: only in the rebuilt view: (2, NULL, 'b', NULL)\n");
+}
+
+/*
  * Parked events of the projection compare by seq, subject and reason: a
  * reason changed and an event parked only in the rebuild are differences;
  * another projection's parked events are none of verify's business.
@@ -324,6 +345,7 @@ main(void)
 		T(test_real_last_bit),
 		T(test_real_whole),
 		T(test_null_vs_zero),
+		T(test_empty_text),
 		T(test_parked),
 		T(test_many_differences),
 		T(test_missing_table),
