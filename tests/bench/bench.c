@@ -163,6 +163,12 @@ bench_projector(struct bench *b, const char *cmd, const char *name,
 		return -1;
 	fprintf(stderr, "bench: projector %s --once over %llu events\n", cmd,
 	    (unsigned long long)last_seq);
+	/*
+	 * Written back first what the runs before left dirty (nats-server's
+	 * store, the last run's files): the kernel would do it during this
+	 * one, and the first run after a large publish was 10-20% slower.
+	 */
+	sync();
 	if (child_run(argv, log, BENCH_RUN_S, res, b->err, sizeof(b->err)) == -1)
 		return -1;
 	fprintf(stderr, "bench:   %.2f s, exit %d, peak RSS %.1f MiB\n",
@@ -200,6 +206,7 @@ bench_ceiling(struct bench *b)
 	snprintf(total, sizeof(total), "%llu", (unsigned long long)b->rep.n);
 	bench_path(b, "ceiling.log", log);
 	fprintf(stderr, "bench: ceiling over %s events\n", total);
+	sync();			/* as bench_projector() */
 	if (child_run(argv, log, BENCH_RUN_S, &res, b->err, sizeof(b->err)) == -1)
 		return -1;
 	fprintf(stderr, "bench:   %.2f s, exit %d\n", res.seconds, res.exit_code);
