@@ -62,6 +62,7 @@ TEST_ARCHIVES = $(SUPPORT_LIB) $(ENGINE_LIB) $(PROJ_LIB)
 # than add a line here, or say why beside the line.
 test_archive_PKGS		= sqlite3 libzstd zlib
 test_archive_block_PKGS		= libzstd zlib
+test_archiver_PKGS		= sqlite3 libzstd zlib
 test_clock_PKGS			=
 test_config_PKGS		= yaml-0.1
 test_db_PKGS			= sqlite3 jansson

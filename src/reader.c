@@ -182,6 +182,8 @@ fold_held(struct reader *r, struct reader_out *out, char *err, size_t errlen)
 	size_t i, n = r->held;
 	uint64_t pending = 0, last = 0;
 
+	if (p->before_fold != NULL)
+		p->before_fold(p->arg, p->feed, n);
 	fr = fold_begin(p->fold, err, errlen);
 	for (i = 0; i < n && fr == FOLD_OK; i++) {
 		m = feed_msg(p->feed, i);

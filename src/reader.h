@@ -10,8 +10,8 @@
  * - a batch in hand that did not commit (SQLite busy or full): fold it
  *   again;
  * - otherwise fetch the next batch and fold it in one transaction, the
- *   before_commit hook last, then COMMIT (READER_FOLDED), or say that
- *   nothing came (READER_IDLE).
+ *   before_fold hook first and the before_commit hook last, then COMMIT
+ *   (READER_FOLDED), or say that nothing came (READER_IDLE).
  * Trouble that may pass (NATS away, SQLite busy) is READER_RETRY, with what
  * failed and why, for the log: the caller pauses (reader_backoff()) and
  * steps again. Trouble that retrying cannot mend, or that lasted give_up_ms,
@@ -51,6 +51,12 @@
  */
 typedef enum fold_result reader_commit_fn(void *arg, struct feed *feed,
 		    size_t count, char *err, size_t errlen);
+/*
+ * Called with the batch (all count messages the feed holds) before it is
+ * folded, and again before each time it is folded again: the live worker
+ * starts archiving it, in a thread, while it folds.
+ */
+typedef void	reader_batch_fn(void *arg, struct feed *feed, size_t count);
 /* Says whether the reader's owner wants it to stop (ends pauses). */
 typedef int	reader_stop_fn(void *arg);
 /*
@@ -71,6 +77,7 @@ struct reader_params {
 	uint64_t		 limit_seq;	  /* fold nothing past; 0: all */
 	int			 give_up_ms;	  /* unavailable this long:
 						     stop; 0: never */
+	reader_batch_fn		*before_fold;	  /* optional */
 	reader_commit_fn	*before_commit;	  /* optional */
 	reader_start_fn		*start;		  /* optional */
 	reader_stop_fn		*stopping;

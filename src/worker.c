@@ -111,8 +111,15 @@ positioned(struct worker *w, const struct reader_out *o)
 	return 0;
 }
 
+/* The archive's thread appends the batch while it folds. */
+static void
+before_fold(void *arg, struct feed *feed, size_t count)
+{
+	worker_archive_submit(arg, feed, count);
+}
+
 /*
- * The live reader's last step before COMMIT: the batch goes into the
+ * The live reader's last step before COMMIT: the batch must be in the
  * archive first. The fault point lies between the two commits.
  */
 static enum fold_result
@@ -122,8 +129,10 @@ before_commit(void *arg, struct feed *feed, size_t count, char *err,
 	struct worker *w = arg;
 	enum fold_result r;
 
+	(void)feed;
+	(void)count;
 	if (w->archive != NULL &&
-	    (r = worker_archive_batch(w, feed, count, err, errlen)) != FOLD_OK)
+	    (r = worker_archive_settle(w, err, errlen)) != FOLD_OK)
 		return r;
 	fault_point("before_commit");
 	return FOLD_OK;
@@ -157,6 +166,7 @@ open_reader(struct worker *w)
 	if (w->archive != NULL) {
 		w->feed = feed_archive_new(w->p->acct->archive, w->feed);
 		w->rp.start = start;
+		w->rp.before_fold = before_fold;
 	}
 	w->rp.feed = w->feed;
 	w->rp.fold = w->fold;
@@ -332,6 +342,8 @@ done:
 		if (w.projs[i].rebuilding)
 			db_set_rebuild(w.db, w.projs[i].p->name, 0, 0, err,
 			    sizeof(err));
+	/* Before the feed: a batch it lends may still be out. */
+	archiver_free(w.archiver);
 	/* The connection first: its callbacks use the worker. */
 	feed_close(w.feed);
 	reader_free(w.reader);

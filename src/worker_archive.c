@@ -1,6 +1,7 @@
 /*
  * worker_archive.c: how a worker keeps its account's archive (see worker.h
- * and archive.h): each batch is archived before the read model commits it,
+ * and archive.h): each batch is archived, by the archive's thread
+ * (archiver.h) while it folds, before the read model commits it,
  * the feed starts at the archive's mark while the archive lags behind the
  * checkpoint (so what it lacks comes again from the stream), and what the
  * stream no longer holds is recorded as a hole.
@@ -14,19 +15,21 @@
 #include "xmalloc.h"
 
 /*
- * The before-commit step of a live batch: adds the count messages of the
- * feed's batch that lie above the archive's mark to the archive, in its own
- * transaction, so that the archive always reaches the checkpoint. Returns
- * FOLD_OK, FOLD_RETRY (the archive's disk is full, say: the batch is rolled
- * back and nothing is acknowledged) or FOLD_ERROR, with err.
+ * Before a live batch folds: hands the count messages of the feed's batch
+ * that lie above the archive's mark to the archive's thread, which appends
+ * them, in a transaction of its own, while they fold. A batch folded again
+ * is handed over again: what was appended the first time is above the mark
+ * no more.
  */
-enum fold_result
-worker_archive_batch(struct worker *w, struct feed *feed, size_t count,
-    char *err, size_t errlen)
+void
+worker_archive_submit(struct worker *w, struct feed *feed, size_t count)
 {
 	const struct feed_msg *m;
+	char err[WORKER_ERR_LEN];
 	size_t i, n = 0;
 
+	/* The last attempt's, when its fold failed before collecting it. */
+	(void)worker_archive_settle(w, err, sizeof(err));
 	if (count > w->narecs) {
 		w->arecs = xreallocarray(w->arecs, count, sizeof(*w->arecs));
 		w->narecs = count;
@@ -44,11 +47,30 @@ worker_archive_batch(struct worker *w, struct feed *feed, size_t count,
 		w->arecs[n].payload_len = m->len;
 		n++;
 	}
-	if (n == 0)
-		return FOLD_OK;
-	switch (archive_append(w->archive, w->arecs, n, err, errlen)) {
+	if (n > 0) {
+		archiver_submit(w->archiver, w->arecs, n);
+		w->archive_out = w->arecs[n - 1].seq;
+	}
+}
+
+/*
+ * Waits for the batch handed to the archive's thread, if any, and moves
+ * the mark when it was appended: the batch's last step before COMMIT, so
+ * that the archive always reaches the checkpoint. Returns FOLD_OK,
+ * FOLD_RETRY (the archive's disk is full, say: the batch is rolled back and
+ * nothing is acknowledged) or FOLD_ERROR, with err.
+ */
+enum fold_result
+worker_archive_settle(struct worker *w, char *err, size_t errlen)
+{
+	enum archive_result r = archiver_wait(w->archiver, err, errlen);
+	uint64_t out = w->archive_out;
+
+	w->archive_out = 0;
+	switch (r) {
 	case ARCHIVE_OK:
-		w->archive_mark = w->arecs[n - 1].seq;
+		if (out > w->archive_mark)
+			w->archive_mark = out;
 		return FOLD_OK;
 	case ARCHIVE_RETRY:
 		return FOLD_RETRY;
@@ -81,6 +103,12 @@ worker_archive_lost(struct worker *w, const struct feed_pos *pos)
 	char err[WORKER_ERR_LEN];
 	size_t i;
 
+	/* Nothing of the archive's may be out while the worker writes it. */
+	if (worker_archive_settle(w, err, sizeof(err)) == FOLD_ERROR) {
+		log_error("cannot write the archive", "account=%s error=%s",
+		    w->name, err);
+		return EX_IOERR;
+	}
 	for (i = 0; i < pos->nholes; i++) {
 		const struct feed_hole *h = &pos->holes[i];
 

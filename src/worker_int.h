@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "archive.h"
+#include "archiver.h"
 #include "feed.h"
 #include "fold.h"
 #include "reader.h"
@@ -49,7 +50,9 @@ struct worker {
 	size_t				 nprojs;
 	struct db			*db;
 	struct archive			*archive;	/* NULL: archive: false */
+	struct archiver			*archiver;	/* its thread */
 	uint64_t			 archive_mark;	/* as last written */
+	uint64_t			 archive_out;	/* last seq out; 0: none */
 	struct archive_rec		*arecs;		/* a batch, for the archive */
 	size_t				 narecs;	/* capacity */
 	struct fold			*fold;		/* the live projections */
@@ -85,8 +88,10 @@ int	worker_fold_live(struct worker *w);
 size_t	worker_nlive(const struct worker *w);
 
 /* worker_archive.c */
-enum fold_result worker_archive_batch(struct worker *w, struct feed *feed,
-	    size_t count, char *err, size_t errlen);
+void	worker_archive_submit(struct worker *w, struct feed *feed,
+	    size_t count);
+enum fold_result worker_archive_settle(struct worker *w, char *err,
+	    size_t errlen);
 uint64_t worker_archive_start(struct worker *w, uint64_t next_seq);
 int	worker_archive_lost(struct worker *w, const struct feed_pos *pos);
 

@@ -114,7 +114,7 @@ worker_open_db(struct worker *w)
 
 /*
  * Opens the account's archive for writing, once the database's lock is
- * ours (it covers the archive too), and reads its mark. Returns 0 or an
+ * ours (it covers the archive too), reads its mark and starts its thread. Returns 0 or an
  * exit code.
  */
 int
@@ -127,7 +127,8 @@ worker_open_archive(struct worker *w)
 	if (archive_open(w->p->acct->archive, 0, NULL, &w->archive, err,
 	    sizeof(err)) != ARCHIVE_OK ||
 	    archive_mark(w->archive, &w->archive_mark, err,
-	    sizeof(err)) != ARCHIVE_OK) {
+	    sizeof(err)) != ARCHIVE_OK ||
+	    archiver_new(w->archive, &w->archiver, err, sizeof(err)) == -1) {
 		log_error("cannot open the archive", "account=%s error=%s",
 		    w->name, err);
 		return EX_IOERR;
