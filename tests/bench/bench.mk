@@ -25,7 +25,7 @@ BENCH_SEED	?= 1
 BENCH_FLAGS	?=
 
 BENCH_SRC	= tests/bench/bench.c tests/bench/check.c tests/bench/child.c \
-		  tests/bench/feed.c tests/bench/gen.c tests/bench/lat.c \
+		  tests/bench/wire.c tests/bench/gen.c tests/bench/lat.c \
 		  tests/bench/late.c tests/bench/pub.c tests/bench/report.c \
 		  tests/bench/roster.c
 BENCH_OBJ	= $(BENCH_SRC:%.c=$(B)/%.o)
@@ -50,7 +50,7 @@ $(B)/bench/ceiling: $(B)/tests/bench/ceiling.o
 
 BLOCKS_FLAGS	?=
 BLOCKS_OBJ	= $(B)/tests/bench/blocks.o $(B)/tests/bench/gen.o \
-		  $(B)/tests/bench/feed.o $(B)/tests/bench/late.o \
+		  $(B)/tests/bench/wire.o $(B)/tests/bench/late.o \
 		  $(B)/tests/bench/roster.o
 
 bench-blocks: deps

@@ -61,7 +61,7 @@ blocks_die(const char *what, const char *err)
 static void
 blocks_generate(struct blocks_run *run, size_t n, uint64_t seed, int gaps)
 {
-	struct feed_event ev;
+	struct wire_event ev;
 	struct gen *g;
 	char *p;
 	uint64_t seq = 0, rng = seed;
@@ -70,8 +70,8 @@ blocks_generate(struct blocks_run *run, size_t n, uint64_t seed, int gaps)
 
 	if ((g = gen_new(seed, GEN_DEFAULT_SERVERS, GEN_DEFAULT_PLAYERS)) ==
 	    NULL || (run->recs = calloc(n, sizeof(*run->recs))) == NULL ||
-	    (p = run->arena = malloc(n * (FEED_SUBJECT_MAX +
-	    FEED_PAYLOAD_MAX))) == NULL)
+	    (p = run->arena = malloc(n * (WIRE_SUBJECT_MAX +
+	    WIRE_PAYLOAD_MAX))) == NULL)
 		blocks_die("generate", "out of memory");
 	for (i = 0; i < n; i++) {
 		gen_next(g, &ev);

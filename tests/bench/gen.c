@@ -126,17 +126,17 @@ gen_neighbour(struct gen *g, int p)
 }
 
 static void
-gen_server_event(struct gen *g, int s, const char *kind, struct feed_event *ev)
+gen_server_event(struct gen *g, int s, const char *kind, struct wire_event *ev)
 {
 	char ts[GEN_TS_MAX];
 
 	gen_time(g, ts);
-	feed_server(ev, GEN_SERVER_BASE + s, kind, ts);
+	wire_server(ev, GEN_SERVER_BASE + s, kind, ts);
 }
 
 /* A stop: its players are gone without disconnects; the start comes next. */
 static void
-gen_restart(struct gen *g, struct feed_event *ev)
+gen_restart(struct gen *g, struct wire_event *ev)
 {
 	int s = gen_below(g, g->nservers);
 
@@ -159,19 +159,19 @@ gen_pos(struct gen *g, double pos[3])
  * of the others kills (one in a hundred a suicide), a few poison.
  */
 static void
-gen_hit(struct gen *g, int a, const char *ts, struct feed_event *ev)
+gen_hit(struct gen *g, int a, const char *ts, struct wire_event *ev)
 {
-	struct feed_hit h;
+	struct wire_hit h;
 	int s = GEN_SERVER_BASE + roster_server_of(g->roster, a);
 	int v = gen_neighbour(g, a);
 
 	if (gen_below(g, 1000) < GEN_POISON) {
-		feed_hit_broken(ev, s, gen_steam(a), ts);
+		wire_hit_broken(ev, s, gen_steam(a), ts);
 		g->counts.poison++;
 		return;
 	}
 	if (v < 0 || gen_below(g, 190) < 45) {
-		feed_hit(ev, s, gen_steam(a), ts, NULL);
+		wire_hit(ev, s, gen_steam(a), ts, NULL);
 		return;
 	}
 	h.kill = gen_below(g, 145) < 56;
@@ -192,7 +192,7 @@ gen_hit(struct gen *g, int a, const char *ts, struct feed_event *ev)
 	h.victim_item = gen_item[gen_below(g, 3)];
 	h.attacker_uid = gen_below(g, 99999) + 1;
 	h.attacker_item = gen_item[gen_below(g, 3)];
-	feed_hit(ev, s, gen_steam(a), ts, &h);
+	wire_hit(ev, s, gen_steam(a), ts, &h);
 }
 
 /*
@@ -201,7 +201,7 @@ gen_hit(struct gen *g, int a, const char *ts, struct feed_event *ev)
  * the fixture's ratio of connects to disconnects with a stable population.
  */
 static void
-gen_connect(struct gen *g, const char *ts, struct feed_event *ev)
+gen_connect(struct gen *g, const char *ts, struct wire_event *ev)
 {
 	char name[32];
 	int p;
@@ -216,7 +216,7 @@ gen_connect(struct gen *g, const char *ts, struct feed_event *ev)
 	if (gen_below(g, 100) == 0)
 		g->rename[p]++;
 	gen_name(g, p, name);
-	feed_connected(ev, GEN_SERVER_BASE + roster_server_of(g->roster, p),
+	wire_connected(ev, GEN_SERVER_BASE + roster_server_of(g->roster, p),
 	    gen_steam(p), ts, name, p % 254 + 1);
 	g->counts.connects++;
 }
@@ -227,9 +227,9 @@ gen_connect(struct gen *g, const char *ts, struct feed_event *ev)
  * now), else 1.
  */
 static int
-gen_disconnect(struct gen *g, int p, const char *ts, struct feed_event *ev)
+gen_disconnect(struct gen *g, int p, const char *ts, struct wire_event *ev)
 {
-	feed_disconnected(ev, GEN_SERVER_BASE + roster_server_of(g->roster, p),
+	wire_disconnected(ev, GEN_SERVER_BASE + roster_server_of(g->roster, p),
 	    gen_steam(p), ts, gen_reason[gen_below(g, 5)]);
 	roster_leave(g->roster, p);
 	if (gen_below(g, 5) != 0)
@@ -258,7 +258,7 @@ gen_kind(struct gen *g)
  * back to be emitted later (draw again), else 1.
  */
 static int
-gen_player_event(struct gen *g, struct feed_event *ev)
+gen_player_event(struct gen *g, struct wire_event *ev)
 {
 	static const char *const action[] = { "pickup", "loot", "crafted" };
 	enum gen_kind k = gen_kind(g);
@@ -285,35 +285,35 @@ gen_player_event(struct gen *g, struct feed_event *ev)
 	case GEN_DISCONNECTED:
 		return gen_disconnect(g, p, ts, ev);
 	case GEN_GATHERED:
-		feed_gathered(ev, s, steam, ts, gen_below(g, 50) + 1);
+		wire_gathered(ev, s, steam, ts, gen_below(g, 50) + 1);
 		break;
 	case GEN_RESPAWNED:
-		feed_respawned(ev, s, steam, ts, gen_below(g, 2000) - 1000,
+		wire_respawned(ev, s, steam, ts, gen_below(g, 2000) - 1000,
 		    gen_below(g, 40), gen_below(g, 2000) - 1000);
 		break;
 	case GEN_CHATTED:
-		feed_chatted(ev, s, steam, ts, name, gen_chat[gen_below(g, 8)]);
+		wire_chatted(ev, s, steam, ts, name, gen_chat[gen_below(g, 8)]);
 		g->counts.chats++;
 		break;
 	case GEN_REPORTED:
 		if ((q = gen_neighbour(g, p)) < 0)
 			while ((q = gen_below(g, g->nplayers)) == p)
 				;
-		feed_reported(ev, s, steam, gen_steam(q), ts);
+		wire_reported(ev, s, steam, gen_steam(q), ts);
 		break;
 	case GEN_ITEM:
 		r = gen_below(g, 59);	/* the fixture: 26 pickups, 21 loots */
-		feed_item(ev, s, steam, ts, gen_item[gen_below(g, 3)],
+		wire_item(ev, s, steam, ts, gen_item[gen_below(g, 3)],
 		    action[r < 26 ? 0 : r < 47 ? 1 : 2]);
 		break;
 	case GEN_BANNED:
-		feed_banned(ev, s, steam, ts, gen_below(g, 2) ? name : NULL);
+		wire_banned(ev, s, steam, ts, gen_below(g, 2) ? name : NULL);
 		break;
 	case GEN_UNBANNED:
-		feed_unbanned(ev, s, steam, ts, name);
+		wire_unbanned(ev, s, steam, ts, name);
 		break;
 	default:
-		feed_command(ev, s, ts);
+		wire_command(ev, s, ts);
 		break;
 	}
 	return 1;
@@ -321,7 +321,7 @@ gen_player_event(struct gen *g, struct feed_event *ev)
 
 /* The next event when no held-back one is due. */
 static void
-gen_draw(struct gen *g, struct feed_event *ev)
+gen_draw(struct gen *g, struct wire_event *ev)
 {
 	int r;
 
@@ -380,7 +380,7 @@ gen_free(struct gen *g)
 
 /* Fills ev with the next event of the stream. Cannot fail. */
 void
-gen_next(struct gen *g, struct feed_event *ev)
+gen_next(struct gen *g, struct wire_event *ev)
 {
 	g->now_ms += gen_below(g, GEN_STEP_MS);
 	if (!late_take(&g->late, g->counts.events, ev))

@@ -3,7 +3,7 @@
  * benchmark, shaped like a busy set of game servers.
  *
  * The mix of kinds follows tests/fixtures/gamingapi-small (the per-kind
- * weights are that file's counts; feed.h writes the payloads in its
+ * weights are that file's counts; wire.h writes the payloads in its
  * format), spread over dozens of servers and thousands of players with a
  * real session structure: every server starts first, players connect
  * before they chat, hit, gather or disconnect, some disconnects reach the
@@ -17,7 +17,7 @@
  * benchmark can check that the projector did the work it timed.
  *
  * Memory: gen_new() allocates a struct gen that gen_free() releases (NULL is
- * accepted). A struct feed_event is the caller's; gen_next() fills it.
+ * accepted). A struct wire_event is the caller's; gen_next() fills it.
  */
 #ifndef GEN_H
 #define GEN_H
@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "feed.h"
+#include "wire.h"
 
 #define GEN_DEFAULT_SERVERS	40
 #define GEN_DEFAULT_PLAYERS	5000
@@ -45,7 +45,7 @@ struct gen;
 
 struct gen	*gen_new(uint64_t seed, int nservers, int nplayers);
 void		 gen_free(struct gen *g);
-void		 gen_next(struct gen *g, struct feed_event *ev);
+void		 gen_next(struct gen *g, struct wire_event *ev);
 const struct gen_counts *gen_counts(const struct gen *g);
 
 #endif /* GEN_H */

@@ -12,7 +12,7 @@
  * when every slot is taken (the caller emits ev at once instead).
  */
 int
-late_hold(struct late *l, uint64_t due, const struct feed_event *ev)
+late_hold(struct late *l, uint64_t due, const struct wire_event *ev)
 {
 	int i;
 
@@ -32,7 +32,7 @@ late_hold(struct late *l, uint64_t due, const struct feed_event *ev)
  * leaves ev alone. Cannot fail.
  */
 int
-late_take(struct late *l, uint64_t emitted, struct feed_event *ev)
+late_take(struct late *l, uint64_t emitted, struct wire_event *ev)
 {
 	struct late_slot *best = NULL;
 	int i;

@@ -16,21 +16,21 @@
 
 #include <stdint.h>
 
-#include "feed.h"
+#include "wire.h"
 
 #define LATE_MAX	64
 
 struct late_slot {
 	int			used;
 	uint64_t		due;	/* emit once this many events were */
-	struct feed_event	ev;
+	struct wire_event	ev;
 };
 
 struct late {
 	struct late_slot	slot[LATE_MAX];
 };
 
-int	late_hold(struct late *l, uint64_t due, const struct feed_event *ev);
-int	late_take(struct late *l, uint64_t emitted, struct feed_event *ev);
+int	late_hold(struct late *l, uint64_t due, const struct wire_event *ev);
+int	late_take(struct late *l, uint64_t emitted, struct wire_event *ev);
 
 #endif /* LATE_H */

@@ -25,7 +25,7 @@ pub_now_ns(void)
 }
 
 static int
-pub_one(natsConnection *nc, const struct feed_event *ev, char *err,
+pub_one(natsConnection *nc, const struct wire_event *ev, char *err,
     size_t errlen)
 {
 	natsStatus s;
@@ -61,7 +61,7 @@ int
 pub_bulk(natsConnection *nc, struct gen *g, uint64_t n, char *err,
     size_t errlen)
 {
-	struct feed_event ev;
+	struct wire_event ev;
 	uint64_t i;
 
 	for (i = 0; i < n; i++) {
@@ -87,7 +87,7 @@ int
 pub_paced(natsConnection *nc, struct gen *g, uint64_t n, double rate,
     int64_t *sent_ns, char *err, size_t errlen)
 {
-	struct feed_event ev;
+	struct wire_event ev;
 	struct timespec due;
 	int64_t start = pub_now_ns(), at;
 	uint64_t i;
