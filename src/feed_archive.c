@@ -3,6 +3,7 @@
  * the stream (see feed_archive.h).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,12 @@
 #include "archive.h"
 #include "feed_archive.h"
 #include "xmalloc.h"
+
+/*
+ * A batch from the archive ends at this many bytes of messages, whatever
+ * its count, as one from the stream does (source_pull.c).
+ */
+#define FEED_ARCHIVE_BYTES	(8 * 1024 * 1024)
 
 struct feed_archive {
 	struct feed	 feed;		/* first: the feed's ops */
@@ -24,6 +31,10 @@ struct feed_archive {
 	uint64_t	 beyond;	/* what the stream holds after upto */
 	struct feed_msg	*views;		/* the batch in hand */
 	size_t		 nviews;	/* capacity */
+	size_t		 n;		/* messages in it */
+	char		*arena;		/* their subjects and payloads */
+	size_t		 arena_cap;
+	size_t		 used;
 };
 
 static enum feed_result
@@ -137,9 +148,80 @@ fa_position(struct feed *f, uint64_t start_seq, struct feed_pos *pos,
 	return FEED_OK;
 }
 
+/* Makes room for n views and bytes of their subjects and payloads. */
+static void
+reserve(struct feed_archive *fa, size_t n, size_t bytes)
+{
+	if (n > fa->nviews) {
+		if (n < 2 * fa->nviews)
+			n = 2 * fa->nviews;
+		fa->views = xreallocarray(fa->views, n, sizeof(*fa->views));
+		fa->nviews = n;
+	}
+	if (bytes > fa->arena_cap) {
+		if (bytes < 2 * fa->arena_cap)
+			bytes = 2 * fa->arena_cap;
+		fa->arena = xreallocarray(fa->arena, bytes, 1);
+		fa->arena_cap = bytes;
+	}
+}
+
 /*
- * Hands over the archive's next messages up to its mark as positioned, and
- * then the stream's.
+ * Copies the n records at recs (each subject and payload with a NUL after
+ * it) behind the fa->n already in the batch; the views point at offsets in
+ * the arena until fill() makes them pointers.
+ */
+static void
+copy(struct feed_archive *fa, const struct archive_rec *recs, size_t n)
+{
+	size_t i, need = 0;
+
+	for (i = 0; i < n; i++)
+		need += recs[i].subject_len + recs[i].payload_len + 2;
+	reserve(fa, fa->n + n, fa->used + need);
+	for (i = 0; i < n; i++) {
+		struct feed_msg *m = &fa->views[fa->n + i];
+
+		m->seq = recs[i].seq;
+		m->stored_ms = recs[i].stored_ms;
+		m->subject = (const char *)(uintptr_t)fa->used;
+		memcpy(fa->arena + fa->used, recs[i].subject,
+		    recs[i].subject_len);
+		fa->arena[fa->used + recs[i].subject_len] = '\0';
+		fa->used += recs[i].subject_len + 1;
+		m->data = (const char *)(uintptr_t)fa->used;
+		memcpy(fa->arena + fa->used, recs[i].payload,
+		    recs[i].payload_len);
+		fa->arena[fa->used + recs[i].payload_len] = '\0';
+		fa->used += recs[i].payload_len + 1;
+		m->len = recs[i].payload_len;
+	}
+	fa->n += n;
+}
+
+/* Turns the offsets of the batch into pointers, and counts what follows. */
+static void
+fill(struct feed_archive *fa)
+{
+	size_t i;
+
+	for (i = 0; i < fa->n; i++) {
+		struct feed_msg *m = &fa->views[i];
+
+		m->subject = fa->arena + (uintptr_t)m->subject;
+		m->data = fa->arena + (uintptr_t)m->data;
+		/* Counted at position; the archive only grows after its mark. */
+		m->pending = (fa->left > i + 1 ? fa->left - i - 1 : 0) +
+		    fa->beyond;
+	}
+	fa->left = fa->left > fa->n ? fa->left - fa->n : 0;
+}
+
+/*
+ * Hands over the archive's next messages up to its mark as positioned,
+ * copied from as many blocks as it takes to fill a batch (of batch
+ * messages, or FEED_ARCHIVE_BYTES of them: a transaction of the fold per
+ * block would commit ten times as often), and then the stream's.
  */
 static enum feed_result
 fa_fetch(struct feed *f, int batch, int wait_ms, size_t *count, char *err,
@@ -147,44 +229,37 @@ fa_fetch(struct feed *f, int batch, int wait_ms, size_t *count, char *err,
 {
 	struct feed_archive *fa = (struct feed_archive *)f;
 	const struct archive_rec *recs;
-	enum feed_result r;
+	enum feed_result r = FEED_OK;
 	uint64_t mark;
-	size_t i, n;
+	size_t n;
 
 	*count = 0;
 	if (fa->in_stream)
 		return feed_fetch(fa->stream, batch, wait_ms, count, err, errlen);
-	r = result(archive_read(fa->a, fa->after, (size_t)batch, &recs, &n,
-	    &mark, err, errlen));
+	fa->n = fa->used = 0;
+	while (fa->n < (size_t)batch && fa->used < FEED_ARCHIVE_BYTES) {
+		r = result(archive_read(fa->a, fa->after, (size_t)batch - fa->n,
+		    &recs, &n, &mark, err, errlen));
+		if (r != FEED_OK)
+			break;
+		while (n > 0 && recs[n - 1].seq > fa->upto)
+			n--;
+		if (n == 0)
+			break;
+		copy(fa, recs, n);
+		fa->after = recs[n - 1].seq;
+	}
+	/* What came before a failure goes first; the failure comes again. */
+	if (fa->n > 0) {
+		fill(fa);
+		*count = fa->n;
+		return FEED_OK;
+	}
 	if (r != FEED_OK)
 		return r;
-	while (n > 0 && recs[n - 1].seq > fa->upto)
-		n--;
-	if (n == 0) {
-		/* Read to the mark: the stream, positioned there, goes on. */
-		fa->in_stream = 1;
-		return feed_fetch(fa->stream, batch, wait_ms, count, err, errlen);
-	}
-	if (n > fa->nviews) {
-		fa->views = xreallocarray(fa->views, n, sizeof(*fa->views));
-		fa->nviews = n;
-	}
-	for (i = 0; i < n; i++) {
-		struct feed_msg *m = &fa->views[i];
-
-		m->seq = recs[i].seq;
-		m->stored_ms = recs[i].stored_ms;
-		m->subject = recs[i].subject;
-		m->data = recs[i].payload;
-		m->len = recs[i].payload_len;
-		/* Counted at position; the archive only grows after its mark. */
-		m->pending = (fa->left > i + 1 ? fa->left - i - 1 : 0) +
-		    fa->beyond;
-	}
-	fa->left = fa->left > n ? fa->left - n : 0;
-	fa->after = recs[n - 1].seq;
-	*count = n;
-	return FEED_OK;
+	/* Read to the mark: the stream, positioned there, goes on. */
+	fa->in_stream = 1;
+	return feed_fetch(fa->stream, batch, wait_ms, count, err, errlen);
 }
 
 static const struct feed_msg *
@@ -223,6 +298,7 @@ fa_close(struct feed *f)
 	archive_close(fa->a);
 	feed_close(fa->stream);
 	free(fa->views);
+	free(fa->arena);
 	free(fa->path);
 	free(fa);
 }
