@@ -28,6 +28,8 @@ struct fold {
 	fold_park_fn		*park_fn;
 	void			*park_arg;
 	int			 in_batch;
+	int			 careful;	/* savepoints in this batch */
+	int			 again;		/* ... and in the next */
 	uint64_t		 batch_last;	/* last seq fed to the open batch */
 	struct fold_stats	 batch;		/* counts of the open batch */
 	struct fold_stats	 stats;		/* committed counts */
@@ -178,6 +180,8 @@ fold_begin(struct fold *f, char *err, size_t errlen)
 	if ((r = run(f, f->begin, err, errlen)) != FOLD_OK)
 		return r;
 	f->in_batch = 1;
+	f->careful = f->again;
+	f->again = 0;
 	f->batch_last = 0;
 	memset(&f->batch, 0, sizeof(f->batch));
 	return FOLD_OK;
@@ -205,7 +209,10 @@ park(struct fold *f, struct fold_proj *fp, const struct event *ev,
 	return FOLD_OK;
 }
 
-/* Runs fp's apply() in a savepoint and deals with its result. */
+/*
+ * Runs fp's apply() and deals with its result: in a savepoint in a careful
+ * batch; else bare, and a refusal after a write asks for the batch again.
+ */
 static enum fold_result
 apply(struct fold *f, struct fold_proj *fp, const struct event *ev,
     char *err, size_t errlen)
@@ -213,9 +220,12 @@ apply(struct fold *f, struct fold_proj *fp, const struct event *ev,
 	char reason[512];
 	enum proj_result pr;
 	enum fold_result r;
+	sqlite3_int64 changes = 0;
 
-	if ((r = run(f, f->savepoint, err, errlen)) != FOLD_OK)
+	if (f->careful && (r = run(f, f->savepoint, err, errlen)) != FOLD_OK)
 		return r;
+	if (!f->careful)
+		changes = sqlite3_total_changes64(f->db);
 	reason[0] = '\0';
 	pr = fp->p->apply(fp->state, ev, reason, sizeof(reason));
 	if (pr != PROJ_OK && pr != PROJ_POISON) {
@@ -229,13 +239,22 @@ apply(struct fold *f, struct fold_proj *fp, const struct event *ev,
 		    (unsigned long long)ev->seq, reason);
 		return classify(f->db);
 	}
-	if (pr == PROJ_POISON) {
+	if (pr == PROJ_POISON && !f->careful &&
+	    sqlite3_total_changes64(f->db) != changes) {
+		snprintf(err, errlen, "%s wrote before it refused seq %llu:"
+		    " the batch is folded again, with savepoints", fp->p->name,
+		    (unsigned long long)ev->seq);
+		f->again = 1;
+		return FOLD_AGAIN;
+	}
+	if (f->careful) {
 		/* The savepoint undoes whatever the projection wrote. */
-		if ((r = run(f, f->rollback_to, err, errlen)) != FOLD_OK)
+		if (pr == PROJ_POISON &&
+		    (r = run(f, f->rollback_to, err, errlen)) != FOLD_OK)
+			return r;
+		if ((r = run(f, f->release, err, errlen)) != FOLD_OK)
 			return r;
 	}
-	if ((r = run(f, f->release, err, errlen)) != FOLD_OK)
-		return r;
 	if (pr == PROJ_OK)
 		f->batch.applied++;
 	else {

@@ -11,9 +11,14 @@
  * - an event at or below a projection's checkpoint is skipped for it, so a
  *   redelivery changes nothing;
  * - the payload is decoded once, and only when some projection needs it;
- * - each projection's apply() runs in its own savepoint; a poison event is
- *   rolled back for that projection, parked in projector_parked with its
- *   reason, and the batch goes on;
+ * - a poison event is parked in projector_parked with its reason, for the
+ *   projection that refused it, and the batch goes on. A projection checks
+ *   what it reads before its first write (projection.h), so a refusal has
+ *   nothing to undo and costs no savepoint; one that wrote before it
+ *   refused (sqlite3_total_changes() moved) makes fold_event() say
+ *   FOLD_AGAIN: the caller rolls back and folds the batch again, and that
+ *   batch runs each apply() in a savepoint, which undoes what the refused
+ *   event wrote;
  * - fold_commit() writes every checkpoint in the same transaction as the
  *   writes it covers, then commits. Only after it returns 0 may the caller
  *   acknowledge the messages.
@@ -43,7 +48,10 @@ struct fold_stats {
 enum fold_result {
 	FOLD_OK = 0,
 	FOLD_RETRY,	/* SQLite is busy, full or failing: roll back, retry later */
-	FOLD_ERROR	/* a projection or the schema is broken: stop */
+	FOLD_ERROR,	/* a projection or the schema is broken: stop */
+	FOLD_AGAIN	/* a projection wrote before it refused an event: roll
+			   back and fold the batch again at once (the next
+			   batch runs each apply() in a savepoint) */
 };
 
 struct fold;

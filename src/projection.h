@@ -9,9 +9,13 @@
  * statements it prepares in init(), and the meaning of each event.
  *
  * Rules a projection follows:
- * - It never runs BEGIN, COMMIT or ROLLBACK: apply() runs inside a savepoint
- *   of the engine's batch transaction, and the engine rolls that savepoint
- *   back when apply() does not return PROJ_OK.
+ * - It never runs BEGIN, COMMIT or ROLLBACK: apply() runs inside the
+ *   engine's batch transaction.
+ * - It checks everything it reads of an event before its first write, so
+ *   that refusing it (PROJ_POISON) leaves nothing to undo. One that wrote
+ *   first still comes out right: the engine folds the batch again, with a
+ *   savepoint around each apply() that undoes the refused event's writes;
+ *   but that costs the whole batch twice.
  * - It is a pure function of the events, in stream order: it never reads the
  *   wall clock, random numbers or the environment, so that a replay from
  *   sequence 1 gives the same tables.

@@ -171,40 +171,64 @@ position(struct reader *r, struct reader_out *out, char *err, size_t errlen)
 
 /*
  * Folds the held batch in one transaction, leaving out messages past
- * limit_seq; the batch stays held when it must be folded again.
+ * limit_seq, and commits it; sets *n to the messages folded, *last to the
+ * last one's sequence and *pending to what followed it. Returns the
+ * fold's result; the batch is rolled back unless FOLD_OK.
  */
-static enum reader_next
-fold_held(struct reader *r, struct reader_out *out, char *err, size_t errlen)
+static enum fold_result
+fold_batch(struct reader *r, size_t *n, uint64_t *last, uint64_t *pending,
+    char *err, size_t errlen)
 {
 	const struct reader_params *p = r->p;
-	const struct feed_msg *m = NULL;
+	const struct feed_msg *m;
 	enum fold_result fr;
-	size_t i, n = r->held;
-	uint64_t pending = 0, last = 0;
+	size_t i;
 
+	*n = r->held;
+	*last = *pending = 0;
 	if (p->before_fold != NULL)
-		p->before_fold(p->arg, p->feed, n);
+		p->before_fold(p->arg, p->feed, *n);
 	fr = fold_begin(p->fold, err, errlen);
-	for (i = 0; i < n && fr == FOLD_OK; i++) {
+	for (i = 0; i < *n && fr == FOLD_OK; i++) {
 		m = feed_msg(p->feed, i);
 		if (p->limit_seq != 0 && m->seq > p->limit_seq) {
 			/* Arrived: what the feed holds beyond is not wanted. */
-			n = i;
-			pending = 0;
+			*n = i;
+			*pending = 0;
 			break;
 		}
 		fr = fold_event(p->fold, m->seq, m->stored_ms, m->subject,
 		    m->data, m->len, err, errlen);
-		pending = m->pending;
-		last = m->seq;
+		*pending = m->pending;
+		*last = m->seq;
 	}
-	if (fr == FOLD_OK && p->before_commit != NULL && n > 0)
-		fr = p->before_commit(p->arg, p->feed, n, err, errlen);
+	if (fr == FOLD_OK && p->before_commit != NULL && *n > 0)
+		fr = p->before_commit(p->arg, p->feed, *n, err, errlen);
 	if (fr == FOLD_OK) {
-		if (last + pending > r->stream_last)
-			r->stream_last = last + pending;
+		if (*last + *pending > r->stream_last)
+			r->stream_last = *last + *pending;
 		fr = fold_commit(p->fold, r->stream_last, err, errlen);
 	}
+	if (fr != FOLD_OK)
+		fold_rollback(p->fold);
+	return fr;
+}
+
+/*
+ * Folds the held batch; it stays held when it must be folded again later.
+ * A projection that wrote before refusing an event has it folded again at
+ * once, with savepoints (FOLD_AGAIN comes once: the fold then uses them).
+ */
+static enum reader_next
+fold_held(struct reader *r, struct reader_out *out, char *err, size_t errlen)
+{
+	enum fold_result fr;
+	uint64_t last, pending;
+	size_t n;
+
+	while ((fr = fold_batch(r, &n, &last, &pending, err, errlen)) ==
+	    FOLD_AGAIN)
+		;
 	if (fr == FOLD_OK) {
 		r->held = 0;
 		r->pending = r->behind = pending;
@@ -213,7 +237,6 @@ fold_held(struct reader *r, struct reader_out *out, char *err, size_t errlen)
 		out->last_seq = last;
 		return READER_FOLDED;
 	}
-	fold_rollback(p->fold);
 	if (fr == FOLD_ERROR) {
 		out->what = "fold failed";
 		out->code = EX_SOFTWARE;

@@ -456,6 +456,10 @@ fuzz_apply_fold(struct fuzz_apply_db *d, const struct fuzz_apply_event *ev,
 	size_t i;
 
 	for (i = from; i < to; i++)
+		/*
+		 * FOLD_AGAIN fails too: it would mean a built-in projection
+		 * wrote before it refused an event (projection.h).
+		 */
 		if (fold_event(d->fold, first + i, ev[i].stored_ms, ev[i].subject,
 		    ev[i].payload, ev[i].len, err, sizeof(err)) != FOLD_OK)
 			fuzz_apply_fail("fold_event failed", err);

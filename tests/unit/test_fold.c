@@ -200,6 +200,14 @@ fake_apply(void *state, const struct event *ev, char *err, size_t errlen)
 	const char *op = "", *who;
 	json_int_t n = 1;
 
+	/* Refused before any write, as the built-in projections refuse. */
+	if (json_is_object(ev->json) && (op = json_string_value(
+	    json_object_get(ev->json, "op"))) != NULL &&
+	    strcmp(op, "refuse") == 0) {
+		snprintf(err, errlen, "refused first");
+		return PROJ_POISON;
+	}
+	op = "";
 	sqlite3_bind_text(fk->seen, 1, fk->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(fk->seen, 2, (sqlite3_int64)ev->seq);
 	if (ev->json != NULL)
@@ -393,33 +401,55 @@ reopen_fold(struct fx *f, const struct projection *const *projs, size_t n)
 	open_fold(f, projs, n);
 }
 
-/* Starts a batch and folds msgs into it; every step must succeed. */
-static void
+/*
+ * Starts a batch and folds msgs into it; every step must succeed, but a
+ * FOLD_AGAIN (a projection wrote before it refused), which rolls back and
+ * folds the batch again, as the reader does, once. Returns how many
+ * FOLD_AGAINs came.
+ */
+static int
 feed(struct fx *f, const struct msg *msgs, size_t n)
 {
 	char err[512] = "";
+	enum fold_result r = FOLD_OK;
 	size_t i;
+	int again = -1;
 
-	if (fold_begin(f->fold, err, sizeof(err)) != FOLD_OK)
-		fail_msg("fold_begin: %s", err);
-	for (i = 0; i < n; i++)
-		if (fold_event(f->fold, msgs[i].seq,
-		    1000 * (int64_t)msgs[i].seq, msgs[i].subject,
-		    msgs[i].payload, strlen(msgs[i].payload), err,
-		    sizeof(err)) != FOLD_OK)
-			fail_msg("fold_event seq %llu: %s",
-			    (unsigned long long)msgs[i].seq, err);
+	do {
+		again++;
+		if (fold_begin(f->fold, err, sizeof(err)) != FOLD_OK)
+			fail_msg("fold_begin: %s", err);
+		for (i = 0; i < n; i++) {
+			r = fold_event(f->fold, msgs[i].seq,
+			    1000 * (int64_t)msgs[i].seq, msgs[i].subject,
+			    msgs[i].payload, strlen(msgs[i].payload), err,
+			    sizeof(err));
+			if (r == FOLD_AGAIN && again == 0) {
+				fold_rollback(f->fold);
+				break;
+			}
+			if (r != FOLD_OK)
+				fail_msg("fold_event seq %llu: %s",
+				    (unsigned long long)msgs[i].seq, err);
+		}
+	} while (r == FOLD_AGAIN);
+	return again;
 }
 
-/* One whole batch: feed() then fold_commit(), which must succeed. */
-static void
+/*
+ * One whole batch: feed() then fold_commit(), which must succeed. Returns
+ * feed()'s count of FOLD_AGAINs.
+ */
+static int
 batch(struct fx *f, const struct msg *msgs, size_t n, uint64_t stream_last)
 {
 	char err[512] = "";
+	int again;
 
-	feed(f, msgs, n);
+	again = feed(f, msgs, n);
 	if (fold_commit(f->fold, stream_last, err, sizeof(err)) != FOLD_OK)
 		fail_msg("fold_commit: %s", err);
+	return again;
 }
 
 static const char *
@@ -655,9 +685,10 @@ test_close_rolls_back(void **state)
 }
 
 /*
- * PROJ_POISON: what apply() wrote is undone (savepoint), the event is
- * parked for that projection only with its reason, the callback is told,
- * the parked() hook's writes stay, and the batch goes on.
+ * PROJ_POISON: what apply() wrote is undone (alpha writes before it
+ * refuses: the batch is folded again, with savepoints), the event is
+ * parked for that projection only with its reason, the callback is told
+ * once, the parked() hook's writes stay, and the batch goes on.
  */
 static void
 test_poison_parked(void **state)
@@ -671,7 +702,7 @@ test_poison_parked(void **state)
 	struct fx *f = *state;
 
 	open_fold(f, alpha_beta, 2);
-	batch(f, msgs, NMSGS(msgs), 3);
+	assert_int_equal(batch(f, msgs, NMSGS(msgs), 3), 1);
 	assert_string_equal(rows(f, "SELECT * FROM counter"
 	    " ORDER BY projection"),
 	    "alpha|3|2\nbeta|100|1");
@@ -692,6 +723,44 @@ test_poison_parked(void **state)
 	assert_int_equal(fold_stats(f->fold)->applied, 3);
 	assert_int_equal(fold_checkpoint(f->fold, "alpha"), 3);
 	assert_int_equal(fold_checkpoint(f->fold, "beta"), 3);
+}
+
+/*
+ * A refusal before any write costs no savepoint and no second pass; one
+ * after a write folds its batch again, with savepoints, and the batch
+ * after that goes without them again.
+ */
+static void
+test_poison_savepoints(void **state)
+{
+	static const struct msg refused[] = {
+		{ 1, "t.a.x", "{\"n\": 1}" },
+		{ 2, "t.a.x", "{\"op\": \"refuse\"}" },
+		{ 3, "t.a.x", "{\"n\": 2}" },
+	};
+	static const struct msg wrote[] = {
+		{ 4, "t.a.x", "{\"op\": \"poison\", \"n\": 50}" },
+		{ 5, "t.a.x", "{\"n\": 3}" },
+	};
+	static const struct msg after[] = {
+		{ 6, "t.a.x", "{\"op\": \"refuse\"}" },
+		{ 7, "t.a.x", "{\"op\": \"poison\", \"n\": 50}" },
+	};
+	struct fx *f = *state;
+
+	open_fold(f, alpha_beta, 2);
+	assert_int_equal(batch(f, refused, NMSGS(refused), 3), 0);
+	assert_int_equal(batch(f, wrote, NMSGS(wrote), 5), 1);
+	assert_int_equal(batch(f, after, NMSGS(after), 7), 1);
+	/* Nothing of the refused events stays, but their parking. */
+	assert_string_equal(rows(f, "SELECT * FROM counter"), "alpha|6|3");
+	assert_string_equal(rows(f, "SELECT group_concat(seq) FROM"
+	    " (SELECT seq FROM projector_parked ORDER BY seq)"), "2,4,6,7");
+	assert_string_equal(rows(f, "SELECT group_concat(seq) FROM"
+	    " (SELECT seq FROM seen ORDER BY seq)"), "1,3,5");
+	/* Seq 6 was told twice: parked, rolled back, parked again (fold.h). */
+	assert_int_equal(f->nparks, 5);
+	assert_int_equal(fold_checkpoint(f->fold, "alpha"), 7);
 }
 
 /* No reason given: the fold supplies one; no parked() hook: not needed. */
@@ -1028,6 +1097,7 @@ main(void)
 		T(test_rollback_then_refold),
 		T(test_close_rolls_back),
 		T(test_poison_parked),
+		T(test_poison_savepoints),
 		T(test_poison_default_reason),
 		T(test_fail_stops_batch),
 		T(test_fail_full_is_retry),
