@@ -11,7 +11,10 @@
  *     whether memory grows with the stream (it should not: everything the
  *     projector keeps lives in SQLite). With N <= BENCH_PROBE there is no
  *     probe and no growth to report.
- *  2. The transport ceiling (ceiling.c) over the whole stream.
+ *  2. The transport ceiling (ceiling.c) over the whole stream, and the
+ *     fold alone (foldonly.c) over the same N events made in memory: with
+ *     the worker's settings (1,000 a batch) and with a rebuild's (5,000 a
+ *     batch, its bulk pragmas).
  *  3. `projector run --once` catching up the whole stream, all three
  *     projections, from an empty database: events/s and peak RSS; its
  *     archive (checked to hold every event) against what it holds; then
@@ -35,8 +38,8 @@
  * anything else fails the benchmark (exit 1), with the temp dir (configs,
  * databases, logs) kept for a look. Targets missed are only reported.
  *
- *     bench -p PROJECTOR -c CEILING [-n N] [-l LAT_SECONDS] [-r LAT_RATE]
- *           [-s SEED] [-k]
+ *     bench -p PROJECTOR -c CEILING -f FOLDONLY [-n N] [-l LAT_SECONDS]
+ *           [-r LAT_RATE] [-s SEED] [-k]
  *
  * -k keeps the temp dir (configs, databases, logs) after a successful run
  * too, for a closer look at what the projector did.
@@ -71,12 +74,13 @@
 #define BENCH_RUN_S	7200			/* bound on one timed run */
 #define BENCH_WARMUP_MS	30000
 #define BENCH_STOP_MS	10000			/* SIGTERM to exit */
+#define BENCH_REBUILD_BATCH 5000		/* a rebuild's transaction */
 #define BENCH_PATH_MAX	1024
 /* The ceiling's fetch wait: long, see ceiling.c for why. */
 #define BENCH_CEILING_WAIT_MS	5000
 
 struct bench {
-	const char	*projector, *ceiling;
+	const char	*projector, *ceiling, *foldonly;
 	struct natsd	 d;
 	natsConnection	*nc;
 	char		 dir[512];
@@ -219,6 +223,47 @@ bench_ceiling(struct bench *b)
 	return 0;
 }
 
+/*
+ * The fold alone over the first n events of seed's stream, batch a
+ * transaction, as a rebuild opens its shadow when bulk: sets *eps.
+ */
+static int
+bench_foldonly(struct bench *b, uint64_t seed, int batch, int bulk,
+    double *eps)
+{
+	char log[BENCH_PATH_MAX], nbuf[32], bbuf[16], sbuf[32], line[256];
+	char *argv[] = { (char *)b->foldonly, "-d", b->dir, "-n", nbuf, "-b",
+	    bbuf, "-s", sbuf, bulk ? "-r" : NULL, NULL };
+	struct child_result res;
+	FILE *fp;
+	int ok = 0;
+
+	snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)b->rep.n);
+	snprintf(bbuf, sizeof(bbuf), "%d", batch);
+	snprintf(sbuf, sizeof(sbuf), "%llu", (unsigned long long)seed);
+	bench_path(b, bulk ? "foldonly-bulk.log" : "foldonly.log", log);
+	fprintf(stderr, "bench: the fold alone over %s events, %d a batch%s\n",
+	    nbuf, batch, bulk ? ", as a rebuild" : "");
+	sync();			/* as bench_projector() */
+	if (child_run(argv, log, BENCH_RUN_S, &res, b->err,
+	    sizeof(b->err)) == -1)
+		return -1;
+	if (res.exit_code == 0 && (fp = fopen(log, "r")) != NULL) {
+		while (fgets(line, sizeof(line), fp) != NULL)
+			if (sscanf(line, "fold-only %*s events %*s a batch %*s s"
+			    " %lf ev/s", eps) == 1)
+				ok = 1;
+		fclose(fp);
+	}
+	if (!ok) {
+		snprintf(b->err, sizeof(b->err), "foldonly exited %d without"
+		    " its line (log: %s)", res.exit_code, log);
+		return -1;
+	}
+	fprintf(stderr, "bench:   %.2f s, exit 0\n", res.seconds);
+	return 0;
+}
+
 /* Deletes durable consumer bench-NAME, so that it does not idle on. */
 static int
 bench_drop_consumer(struct bench *b, const char *name)
@@ -358,7 +403,10 @@ bench_throughput(struct bench *b, uint64_t seed)
 		b->rep.probe_rss_kib = res.maxrss_kib;
 		b->rep.probe_eps = (double)probe / res.seconds;
 	}
-	if (bench_publish(b, g, n - probe, n) == -1 || bench_ceiling(b) == -1)
+	if (bench_publish(b, g, n - probe, n) == -1 || bench_ceiling(b) == -1 ||
+	    bench_foldonly(b, seed, b->rep.batch, 0, &b->rep.foldonly_eps) ==
+	    -1 || bench_foldonly(b, seed, BENCH_REBUILD_BATCH, 1,
+	    &b->rep.foldonly_bulk_eps) == -1)
 		goto done;
 	if (bench_projector(b, "run", "full", n, gen_counts(g), &res) == -1 ||
 	    bench_archive(b, "full", n, &b->rep.archive) == -1)
@@ -389,8 +437,8 @@ done:
 static int
 bench_usage(void)
 {
-	fprintf(stderr, "usage: bench -p PROJECTOR -c CEILING [-n N] "
-	    "[-l LAT_SECONDS] [-r LAT_RATE] [-s SEED] [-k]\n");
+	fprintf(stderr, "usage: bench -p PROJECTOR -c CEILING -f FOLDONLY "
+	    "[-n N] [-l LAT_SECONDS] [-r LAT_RATE] [-s SEED] [-k]\n");
 	return 64;
 }
 
@@ -406,10 +454,11 @@ main(int argc, char **argv)
 	b.rep.n = 1000000;
 	b.rep.lat_seconds = 30;
 	b.rep.lat_rate = 5000;
-	while ((c = getopt(argc, argv, "p:c:n:l:r:s:k")) != -1) {
+	while ((c = getopt(argc, argv, "p:c:f:n:l:r:s:k")) != -1) {
 		switch (c) {
 		case 'p': b.projector = optarg; break;
 		case 'c': b.ceiling = optarg; break;
+		case 'f': b.foldonly = optarg; break;
 		case 'n': b.rep.n = strtoull(optarg, NULL, 10); break;
 		case 'l': b.rep.lat_seconds = atoi(optarg); break;
 		case 'r': b.rep.lat_rate = atof(optarg); break;
@@ -419,6 +468,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || b.projector == NULL || b.ceiling == NULL ||
+	    b.foldonly == NULL ||
 	    b.rep.n < 1 || b.rep.lat_seconds < 1 || b.rep.lat_rate < 1)
 		return bench_usage();
 	b.rep.probe = b.rep.n > BENCH_PROBE ? BENCH_PROBE : 0;

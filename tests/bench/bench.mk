@@ -7,8 +7,9 @@
 #              [BENCH_FLAGS=-k]   (-k: keep the temp dir with the logs)
 #
 # It measures the shipped build ($(B)/projector, built with the Makefile's
-# -O2 flags) on a nats-server of its own: the transport ceiling, catch-up
-# and replay rates, peak RSS, and end-to-end latency, and prints one table
+# -O2 flags) on a nats-server of its own: the transport ceiling, the fold
+# alone (tests/bench/foldonly.c), catch-up and replay rates, peak RSS, and
+# end-to-end latency, and prints one table
 # (tests/bench/bench.c says how). A missed target is reported, not a
 # failure; the target fails only when something breaks.
 #
@@ -33,14 +34,24 @@ BENCH_OBJ	= $(BENCH_SRC:%.c=$(B)/%.o)
 .PHONY: bench bench-blocks
 bench: deps
 	@$(MAKE) --no-print-directory $(B)/projector $(B)/bench/bench \
-	    $(B)/bench/ceiling
-	@$(B)/bench/bench -p $(B)/projector -c $(B)/bench/ceiling -n $(N) \
+	    $(B)/bench/ceiling $(B)/bench/foldonly
+	@$(B)/bench/bench -p $(B)/projector -c $(B)/bench/ceiling \
+	    -f $(B)/bench/foldonly -n $(N) \
 	    -l $(LAT_SECONDS) -r $(LAT_RATE) -s $(BENCH_SEED) \
 	    $(BENCH_FLAGS)
 
 # The test helpers from their archive: only those it calls (natsd, proc,
 # publish, tmp), not itest.o, which would drag in cmocka.
 $(B)/bench/bench: $(BENCH_OBJ) $(SUPPORT_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
+
+# The fold alone: the engine and the projections from their archives, the
+# generator, SQLite and jansson; no NATS.
+FOLDONLY_OBJ	= $(B)/tests/bench/foldonly.o $(B)/tests/bench/gen.o \
+		  $(B)/tests/bench/wire.o $(B)/tests/bench/late.o \
+		  $(B)/tests/bench/roster.o
+$(B)/bench/foldonly: $(FOLDONLY_OBJ) $(ENGINE_LIB) $(PROJ_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 

@@ -87,6 +87,13 @@ report_print(const struct report *r, FILE *fp)
 	report_line(fp, "-------", "-----", "------", "-------");
 	snprintf(value, sizeof(value), "%.0f ev/s", r->ceiling_eps);
 	report_line(fp, "ceiling (cnats fetch + AckSync)", value, "", "");
+	snprintf(value, sizeof(value), "%.0f ev/s", r->foldonly_eps);
+	snprintf(target, sizeof(target), ">= %d ev/s", REPORT_FOLDONLY_MIN);
+	snprintf(what, sizeof(what), "fold-only, %d a batch", r->batch);
+	report_line(fp, what, value, target,
+	    report_verdict(r->foldonly_eps >= REPORT_FOLDONLY_MIN));
+	snprintf(value, sizeof(value), "%.0f ev/s", r->foldonly_bulk_eps);
+	report_line(fp, "fold-only, as a rebuild (5000, bulk)", value, "", "");
 	snprintf(value, sizeof(value), "%.0f ev/s", r->catchup_eps);
 	report_line(fp, "catch-up (run --once, empty db)", value, "", "");
 	snprintf(value, sizeof(value), "%.0f ev/s", r->replay_eps);

@@ -25,6 +25,7 @@
 #define REPORT_ARCHIVE_RATIO	5.0	/* subjects and payloads / disk */
 #define REPORT_ARCHIVE_COST	0.15	/* of catch-up's rate, at most */
 #define REPORT_ARCHIVE_REPLAY	1.00	/* replay from it / ceiling */
+#define REPORT_FOLDONLY_MIN	150000	/* ev/s, the worker's settings */
 
 struct report {
 	uint64_t	n;		/* events in the stream */
@@ -35,6 +36,7 @@ struct report {
 	double		publish_eps;	/* preparing the stream, for the record */
 	double		ceiling_eps, catchup_eps, replay_eps, probe_eps;
 	double		catchup_noarch_eps, replay_stream_eps, trickle_eps;
+	double		foldonly_eps, foldonly_bulk_eps; /* no NATS */
 	long		probe_rss_kib, catchup_rss_kib, replay_rss_kib;
 	long		replay_stream_rss_kib;
 	struct check_archive archive;	/* after the catch-up of n */
