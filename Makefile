@@ -66,6 +66,7 @@ test_archiver_PKGS		= sqlite3 libzstd zlib
 test_clock_PKGS			=
 test_config_PKGS		= yaml-0.1
 test_db_PKGS			= sqlite3 jansson
+test_decoder_PKGS		= jansson
 test_event_PKGS			= jansson
 test_fixture_fold_PKGS		= sqlite3 jansson
 test_fold_PKGS			= sqlite3 jansson

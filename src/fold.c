@@ -281,6 +281,20 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
     const char *subject, const char *payload, size_t len,
     char *err, size_t errlen)
 {
+	return fold_event_decoded(f, seq, stored_ms, subject, payload, len,
+	    NULL, err, errlen);
+}
+
+/*
+ * fold_event() of a message whose payload was decoded before it came
+ * (decoder.h): dec says what event_decode() gave, and stays the caller's.
+ * With dec NULL the fold decodes it, when a projection wants it.
+ */
+enum fold_result
+fold_event_decoded(struct fold *f, uint64_t seq, int64_t stored_ms,
+    const char *subject, const char *payload, size_t len,
+    const struct fold_decoded *dec, char *err, size_t errlen)
+{
 	char json_error[256];
 	struct fold_proj *want[PROJECTION_MAX];
 	struct event ev;
@@ -324,7 +338,10 @@ fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
 	ev.subject = subject;
 	ev.payload = payload;
 	ev.payload_len = len;
-	if (event_decode(payload, len, &json, json_error,
+	if (dec != NULL) {
+		ev.json = dec->json;
+		ev.json_error = dec->json == NULL ? dec->error : NULL;
+	} else if (event_decode(payload, len, &json, json_error,
 	    sizeof(json_error)) == 0)
 		ev.json = json;
 	else

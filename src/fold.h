@@ -10,7 +10,8 @@
  * then fold_commit() (or fold_rollback()). Inside a batch:
  * - an event at or below a projection's checkpoint is skipped for it, so a
  *   redelivery changes nothing;
- * - the payload is decoded once, and only when some projection needs it;
+ * - the payload is decoded once, and only when some projection needs it,
+ *   or ahead of the fold by the caller (decoder.h, fold_event_decoded());
  * - a poison event is parked in projector_parked with its reason, for the
  *   projection that refused it, and the batch goes on. A projection checks
  *   what it reads before its first write (projection.h), so a refusal has
@@ -54,6 +55,12 @@ enum fold_result {
 			   batch runs each apply() in a savepoint) */
 };
 
+/* What event_decode() gave for a payload decoded ahead (decoder.h). */
+struct fold_decoded {
+	const json_t	*json;		/* the payload, or NULL */
+	const char	*error;		/* why json is NULL */
+};
+
 struct fold;
 
 /*
@@ -71,6 +78,10 @@ enum fold_result fold_begin(struct fold *f, char *err, size_t errlen);
 enum fold_result fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,
 	    const char *subject, const char *payload, size_t len,
 	    char *err, size_t errlen);
+enum fold_result fold_event_decoded(struct fold *f, uint64_t seq,
+	    int64_t stored_ms, const char *subject, const char *payload,
+	    size_t len, const struct fold_decoded *dec, char *err,
+	    size_t errlen);
 enum fold_result fold_commit(struct fold *f, uint64_t stream_last_seq,
 	    char *err, size_t errlen);
 void	fold_rollback(struct fold *f);

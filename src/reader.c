@@ -10,11 +10,18 @@
 #include <time.h>
 
 #include "clock.h"
+#include "decoder.h"
 #include "reader.h"
 #include "xmalloc.h"
 
 /* How often a pause looks at the stop request. */
 #define READER_NAP_MS	50
+
+/*
+ * Batches of fewer messages are decoded by the fold: a live trickle comes a
+ * message a batch, and waking a thread for it costs more than it saves.
+ */
+#define READER_DECODE_MIN	64
 
 struct reader {
 	const struct reader_params *p;
@@ -27,6 +34,7 @@ struct reader {
 	uint64_t	 stream_last;	/* the newest sequence heard of */
 	int		 backoff_ms;
 	int64_t		 away_since_ms;	/* feed unavailable since; 0 */
+	struct decoder	*decoder;	/* NULL: the fold decodes */
 };
 
 /*
@@ -36,10 +44,14 @@ struct reader *
 reader_new(const struct reader_params *p)
 {
 	struct reader *r = xcalloc(1, sizeof(*r));
+	char err[256];
 
 	r->p = p;
 	r->pending = UINT64_MAX;
 	r->backoff_ms = READER_BACKOFF_MIN_MS;
+	/* Without its thread the fold decodes, as it can: no failure. */
+	if (decoder_new(&r->decoder, err, sizeof(err)) == -1)
+		r->decoder = NULL;
 	return r;
 }
 
@@ -181,13 +193,20 @@ fold_batch(struct reader *r, size_t *n, uint64_t *last, uint64_t *pending,
 {
 	const struct reader_params *p = r->p;
 	const struct feed_msg *m;
+	struct decoder_result dr;
+	struct fold_decoded fd;
+	const struct fold_decoded *dec;
 	enum fold_result fr;
 	size_t i;
+	int ahead = r->decoder != NULL && r->held >= READER_DECODE_MIN;
 
 	*n = r->held;
 	*last = *pending = 0;
 	if (p->before_fold != NULL)
 		p->before_fold(p->arg, p->feed, *n);
+	if (ahead)
+		decoder_start(r->decoder, p->feed, *n,
+		    fold_min_checkpoint(p->fold));
 	fr = fold_begin(p->fold, err, errlen);
 	for (i = 0; i < *n && fr == FOLD_OK; i++) {
 		m = feed_msg(p->feed, i);
@@ -197,11 +216,20 @@ fold_batch(struct reader *r, size_t *n, uint64_t *last, uint64_t *pending,
 			*pending = 0;
 			break;
 		}
-		fr = fold_event(p->fold, m->seq, m->stored_ms, m->subject,
-		    m->data, m->len, err, errlen);
+		dec = NULL;
+		if (ahead) {
+			decoder_get(r->decoder, i, &dr);
+			fd.json = dr.json;
+			fd.error = dr.error;
+			dec = dr.decoded ? &fd : NULL;
+		}
+		fr = fold_event_decoded(p->fold, m->seq, m->stored_ms,
+		    m->subject, m->data, m->len, dec, err, errlen);
 		*pending = m->pending;
 		*last = m->seq;
 	}
+	if (ahead)
+		decoder_stop(r->decoder);
 	if (fr == FOLD_OK && p->before_commit != NULL && *n > 0)
 		fr = p->before_commit(p->arg, p->feed, *n, err, errlen);
 	if (fr == FOLD_OK) {
@@ -305,5 +333,8 @@ reader_step(struct reader *r, struct reader_out *out, char *err,
 void
 reader_free(struct reader *r)
 {
+	if (r == NULL)
+		return;
+	decoder_free(r->decoder);
 	free(r);
 }
