@@ -1,11 +1,12 @@
 /*
  * foldonly.c: `make bench`'s fold-only line: the fold alone, without NATS
- * or the archive. The benchmark's generated stream (gen.h), made in memory
- * a batch at a time, goes through fold_begin(), fold_event() and
- * fold_commit() into a fresh SQLite file with the three built-in
+ * or the archive. The benchmark's generated stream (gen.h) is made in
+ * memory first, then handed to the engine's reader (reader.h: the loop the
+ * worker and the rebuild drive, decoding ahead included) through a feed in
+ * memory (memfeed.h), into a fresh SQLite file with the three built-in
  * projections, opened as the live worker opens its database (db_open(),
  * its pragmas) or, with -r, as a rebuild opens its shadow (db_set_bulk()).
- * Only the fold is timed, not the making of the events.
+ * Only the reader's loop is timed, not the making of the events.
  *
  *     foldonly -d DIR -n N [-b BATCH] [-s SEED] [-r] [-p PRAGMAS]
  *
@@ -23,7 +24,16 @@
 #include "db.h"
 #include "fold.h"
 #include "gen.h"
+#include "memfeed.h"
 #include "projections.h"
+#include "reader.h"
+#include "xmalloc.h"
+
+struct foldonly {
+	struct feed_msg	*msgs;
+	char		*arena;
+	size_t		 n;
+};
 
 static double
 foldonly_now(void)
@@ -34,26 +44,69 @@ foldonly_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The first n events of seed's stream, in memory. */
+static void
+foldonly_make(struct foldonly *fo, uint64_t n, uint64_t seed)
+{
+	struct wire_event ev;
+	struct gen *g = gen_new(seed, GEN_DEFAULT_SERVERS, GEN_DEFAULT_PLAYERS);
+	size_t i, used = 0, cap = 1 << 20, sl;
+	char *base;
+
+	fo->msgs = xreallocarray(NULL, n, sizeof(*fo->msgs));
+	fo->arena = xreallocarray(NULL, cap, 1);
+	for (i = 0; i < n; i++) {
+		gen_next(g, &ev);
+		sl = strlen(ev.subject) + 1;
+		while (used + sl + ev.len > cap)
+			fo->arena = xreallocarray(fo->arena, cap *= 2, 1);
+		memcpy(fo->arena + used, ev.subject, sl);
+		memcpy(fo->arena + used + sl, ev.payload, ev.len);
+		/* Offsets until the arena stops moving. */
+		fo->msgs[i].subject = (const char *)(uintptr_t)used;
+		fo->msgs[i].data = (const char *)(uintptr_t)(used + sl);
+		fo->msgs[i].len = ev.len;
+		fo->msgs[i].seq = i + 1;
+		fo->msgs[i].stored_ms = 1700000000000 + (int64_t)i;
+		used += sl + ev.len;
+	}
+	base = fo->arena;
+	for (i = 0; i < n; i++) {
+		fo->msgs[i].subject = base + (uintptr_t)fo->msgs[i].subject;
+		fo->msgs[i].data = base + (uintptr_t)fo->msgs[i].data;
+	}
+	fo->n = n;
+	gen_free(g);
+}
+
+static int
+foldonly_stopping(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	const char *dir = NULL;
-	uint64_t n = 100000, seed = 1, seq = 0;
-	struct wire_event *evs;
-	struct gen *g;
+	const char *dir = NULL, *pragmas = NULL;
+	struct foldonly fo;
+	struct reader_params rp;
+	struct reader_out o;
+	struct reader *r = NULL;
+	struct feed *feed = NULL;
 	struct db *d = NULL;
 	struct fold *f = NULL;
 	char path[1024], err[1024];
-	size_t i, batch = 1000, got;
-	const char *pragmas = NULL;
-	double start, spent = 0;
-	int c, bulk = 0;
+	uint64_t n = 100000, seed = 1, folded = 0;
+	double start, spent;
+	int c, bulk = 0, batch = 1000;
 
 	while ((c = getopt(argc, argv, "d:n:b:s:rp:")) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'n': n = strtoull(optarg, NULL, 10); break;
-		case 'b': batch = strtoul(optarg, NULL, 10); break;
+		case 'b': batch = atoi(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'r': bulk = 1; break;
 		case 'p': pragmas = optarg; break;
@@ -63,13 +116,11 @@ main(int argc, char **argv)
 			return 64;
 		}
 	}
-	if (dir == NULL || n == 0 || batch == 0)
+	if (dir == NULL || n == 0 || batch <= 0)
 		return 64;
 	db_init();	/* as main() does: SQLite without memory statistics */
 	snprintf(path, sizeof(path), "%s/foldonly.db", dir);
-	if ((evs = calloc(batch, sizeof(*evs))) == NULL ||
-	    (g = gen_new(seed, GEN_DEFAULT_SERVERS, GEN_DEFAULT_PLAYERS)) == NULL)
-		return 1;
+	foldonly_make(&fo, n, seed);
 	if (db_unlink(path, err, sizeof(err)) == -1 ||
 	    db_open(path, &d, err, sizeof(err)) != DB_OK ||
 	    (bulk && db_set_bulk(d, err, sizeof(err)) == -1) ||
@@ -79,37 +130,47 @@ main(int argc, char **argv)
 	    fold_open(db_handle(d), projections_builtin, 3, &f, err,
 	    sizeof(err)) != FOLD_OK)
 		goto fail;
-	while (seq < n) {
-		got = n - seq < batch ? (size_t)(n - seq) : batch;
-		for (i = 0; i < got; i++)
-			gen_next(g, &evs[i]);
-		start = foldonly_now();
-		if (fold_begin(f, err, sizeof(err)) != FOLD_OK)
+	feed = memfeed_new(fo.msgs, fo.n);
+	memset(&rp, 0, sizeof(rp));
+	rp.feed = feed;
+	rp.fold = f;
+	rp.batch = batch;
+	rp.stopping = foldonly_stopping;
+	r = reader_new(&rp);
+	start = foldonly_now();
+	while (folded < n) {
+		switch (reader_step(r, &o, err, sizeof(err))) {
+		case READER_POSITIONED:
+			break;
+		case READER_FOLDED:
+			folded += o.count;
+			break;
+		default:
+			if (err[0] == '\0')
+				snprintf(err, sizeof(err), "the reader stopped"
+				    " at %llu of %llu", (unsigned long long)folded,
+				    (unsigned long long)n);
 			goto fail;
-		for (i = 0; i < got; i++) {
-			seq++;
-			if (fold_event(f, seq, 1700000000000 + (int64_t)seq,
-			    evs[i].subject, evs[i].payload, evs[i].len, err,
-			    sizeof(err)) != FOLD_OK)
-				goto fail;
 		}
-		if (fold_commit(f, seq, err, sizeof(err)) != FOLD_OK)
-			goto fail;
-		spent += foldonly_now() - start;
 	}
-	printf("fold-only %llu events %zu a batch %.3f s %.0f ev/s\n",
+	spent = foldonly_now() - start;
+	printf("fold-only %llu events %d a batch %.3f s %.0f ev/s\n",
 	    (unsigned long long)n, batch, spent, (double)n / spent);
+	reader_free(r);
+	feed_close(feed);
 	fold_close(f);
 	db_close(d);
 	db_unlink(path, err, sizeof(err));
-	gen_free(g);
-	free(evs);
+	free(fo.msgs);
+	free(fo.arena);
 	return 0;
 fail:
 	fprintf(stderr, "foldonly: %s\n", err);
+	reader_free(r);
+	feed_close(feed);
 	fold_close(f);
 	db_close(d);
-	gen_free(g);
-	free(evs);
+	free(fo.msgs);
+	free(fo.arena);
 	return 1;
 }
