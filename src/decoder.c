@@ -19,6 +19,14 @@
 #include "xmalloc.h"
 
 #define DECODER_RING	(DECODER_AHEAD + 1)
+/*
+ * Each side wakes the other only for a run of messages, not for each: the
+ * thread when a quarter of the ring is free again, the caller when a
+ * quarter of the ring past the message it waits for is decoded (or the
+ * batch's end). Waking per message would make every message a pair of
+ * context switches once one side is faster than the other.
+ */
+#define DECODER_RUN	(DECODER_RING / 4)
 
 struct decoder_slot {
 	json_t	*json;
@@ -40,6 +48,7 @@ struct decoder {
 	int			 busy;		/* decoding outside the lock */
 	int			 quit;
 	int			 thread_sleeps, caller_sleeps;
+	size_t			 want;		/* wake the caller at next */
 	struct decoder_slot	 slots[DECODER_RING];
 };
 
@@ -90,7 +99,7 @@ decoder_main(void *arg)
 		pthread_mutex_lock(&d->mu);
 		d->busy = 0;
 		d->next = j + 1;
-		if (d->caller_sleeps)
+		if (d->caller_sleeps && (d->next >= d->want || !d->active))
 			pthread_cond_signal(&d->ready);
 	}
 	pthread_mutex_unlock(&d->mu);
@@ -150,12 +159,16 @@ decoder_get(struct decoder *d, size_t i, struct decoder_result *out)
 
 	pthread_mutex_lock(&d->mu);
 	d->asked = i;
-	if (d->thread_sleeps && room(d))
+	if (d->thread_sleeps && (d->next + DECODER_RUN <= i + DECODER_RING ||
+	    d->next <= i))
 		pthread_cond_signal(&d->work);
-	while (d->next <= i) {
-		d->caller_sleeps = 1;
-		pthread_cond_wait(&d->ready, &d->mu);
-		d->caller_sleeps = 0;
+	if (d->next <= i) {
+		d->want = i + DECODER_RUN < d->n ? i + DECODER_RUN : d->n;
+		do {
+			d->caller_sleeps = 1;
+			pthread_cond_wait(&d->ready, &d->mu);
+			d->caller_sleeps = 0;
+		} while (d->next <= i);
 	}
 	pthread_mutex_unlock(&d->mu);
 	out->decoded = s->decoded;
