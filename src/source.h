@@ -16,7 +16,7 @@
  * consumer's ack policy is AckAll) and waits for the server's answer.
  *
  * The module is a chain of files, each owning its state and calling only
- * down: source.c (this interface) -> source_fetch.c (the fetcher, the batch,
+ * down: source.c (this interface) -> source_pull.c (the fetcher, the batch,
  * delivery order, acks) -> source_consumer.c (stream, consumers,
  * subscription) -> source_conn.c (the connection and its callbacks) ->
  * source_error.c (cnats statuses into enum source_result plus a sentence in

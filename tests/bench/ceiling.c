@@ -8,7 +8,7 @@
  * nothing else with the messages, so the projector's catch-up rate divided
  * by this one is the share of the transport's speed that folding keeps.
  * It is the plain fetch-then-ack loop: unlike the projector's fetcher
- * thread (src/source_fetch.c) it does not ask for the next batch before
+ * thread (src/source_pull.c) it does not ask for the next batch before
  * acknowledging this one, so a projector that overlaps the two well can
  * come close to it.
  *

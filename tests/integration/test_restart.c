@@ -208,7 +208,7 @@ wait_at_least(struct itest_fx *f, long long seq)
  * worker catching up in small batches, several times: fetches expire on
  * the worker's side while their pull requests live on in the stopped
  * server, whose answers then arrive late, after newer requests (libnats
- * 3.4.1 can overflow its batch array on such leftovers: source_fetch.c
+ * 3.4.1 can overflow its batch array on such leftovers: source_pull.c
  * positions the consumer again instead, and the test reports how often).
  * Nothing may be lost, applied twice or out of order.
  */
