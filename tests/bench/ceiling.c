@@ -38,6 +38,7 @@
 #define CEILING_CONSUMER	"bench-ceiling"
 #define CEILING_ACK_WAIT_MS	30000	/* the projector's SOURCE_ACK_WAIT_MS */
 #define CEILING_STALL_MS	30000	/* no message for this long: give up */
+#define CEILING_API_WAIT_MS	60000	/* JetStream API requests */
 
 static int64_t
 ceiling_now_ns(void)
@@ -124,6 +125,7 @@ main(int argc, char **argv)
 	jsCtx *js = NULL;
 	jsConsumerConfig cc;
 	jsConsumerInfo *ci = NULL;
+	jsOptions jo;
 	jsSubOptions so;
 	natsStatus s;
 	int batch, wait_ms, rc = 1;
@@ -137,8 +139,14 @@ main(int argc, char **argv)
 	batch = atoi(argv[4]);
 	wait_ms = atoi(argv[5]);
 	total = strtoull(argv[6], NULL, 10);
+	jsOptions_Init(&jo);
+	/*
+	 * Right after millions of messages were published, the server can
+	 * take longer than the default 5 s to make a consumer.
+	 */
+	jo.Wait = CEILING_API_WAIT_MS;
 	if ((s = natsConnection_ConnectTo(&nc, argv[1])) != NATS_OK ||
-	    (s = natsConnection_JetStream(&js, nc, NULL)) != NATS_OK) {
+	    (s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) {
 		rc = ceiling_fail("connect", s);
 		goto done;
 	}
