@@ -14,7 +14,7 @@
 #   make headers    compile each src/*.h on its own
 #   make clean
 
-PKGS	= libnats sqlite3 yaml-0.1 jansson libzstd zlib
+PKGS	= libnats sqlite3 yaml-0.1 jansson libzstd zlib libcrypto
 # libxxhash-dev: the tests' xxhash.h, inlined (tests/support/zframe.c).
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
 	  libzstd-dev zlib1g-dev libcmocka-dev sqlite3 python3 libssl-dev \
@@ -60,38 +60,40 @@ TEST_ARCHIVES = $(SUPPORT_LIB) $(ENGINE_LIB) $(PROJ_LIB)
 # names of the libraries its module, the test and the helpers it uses call.
 # A test that needs more has reached across a boundary: mend that rather
 # than add a line here, or say why beside the line.
-test_archive_PKGS		= sqlite3 libzstd zlib
+# libcrypto: wherever migrations are applied, for their checksums
+# (migrate.c, digest.c).
+test_archive_PKGS		= sqlite3 libzstd zlib libcrypto
 test_archive_block_PKGS		= libzstd zlib
-test_archiver_PKGS		= sqlite3 libzstd zlib
+test_archiver_PKGS		= sqlite3 libzstd zlib libcrypto
 test_clock_PKGS			=
 test_config_PKGS		= yaml-0.1
-test_db_PKGS			= sqlite3 jansson
+test_db_PKGS			= sqlite3 jansson libcrypto
 test_decoder_PKGS		= jansson
 test_event_PKGS			= jansson
-test_fixture_fold_PKGS		= sqlite3 jansson
-test_fold_PKGS			= sqlite3 jansson
+test_fixture_fold_PKGS		= sqlite3 jansson libcrypto
+test_fold_PKGS			= sqlite3 jansson libcrypto
 # test_fuzz_regress: those of the fuzz targets (tests/fuzz/fuzz.mk).
 # jansson: the test reads the JSON lines log.c writes.
 test_log_PKGS			= jansson
 # tests/support/testdb.c holds both the SQLite helpers and the event builder
 # (event.c, so jansson): test_migrate takes jansson for the one and
 # test_rust_event sqlite3 for the other.
-test_migrate_PKGS		= sqlite3 jansson
-test_proj_leaderboard_PKGS	= sqlite3 jansson
-test_proj_player_profiles_PKGS	= sqlite3 jansson
-test_proj_session_history_PKGS	= sqlite3 jansson
-test_proj_template_PKGS		= sqlite3 jansson
+test_migrate_PKGS		= sqlite3 jansson libcrypto
+test_proj_leaderboard_PKGS	= sqlite3 jansson libcrypto
+test_proj_player_profiles_PKGS	= sqlite3 jansson libcrypto
+test_proj_session_history_PKGS	= sqlite3 jansson libcrypto
+test_proj_template_PKGS		= sqlite3 jansson libcrypto
 test_registry_PKGS		=
 # sqlite3: testdb.c, as for test_migrate.
-test_rust_event_PKGS		= sqlite3 jansson
+test_rust_event_PKGS		= sqlite3 jansson libcrypto
 test_rust_subject_PKGS		=
 test_rust_time_PKGS		=
 test_secret_PKGS		=
 test_span_PKGS			= jansson
 test_stmt_PKGS			= sqlite3
 # The helpers themselves, the NATS ones included.
-test_support_PKGS		= sqlite3 jansson libnats
-test_swap_PKGS			= sqlite3 jansson
+test_support_PKGS		= sqlite3 jansson libnats libcrypto
+test_swap_PKGS			= sqlite3 jansson libcrypto
 test_verify_PKGS		= sqlite3
 # The link flags of the target's declared packages ($(@F)_PKGS), if any.
 DECLARED_LIBS = $(if $($(@F)_PKGS),$(shell pkg-config --libs $($(@F)_PKGS)))
@@ -128,7 +130,7 @@ $(B)/projector-faults: $(B)/src/main.o $(B)/src/fault.o $(ENGINE_LIB) $(PROJ_LIB
 # Rebuilt whole (rm first), so that a removed or renamed source leaves no
 # stale member behind.
 $(ENGINE_LIB): $(ENGINE_SRC:%.c=$(B)/%.o) $(B)/migrations.o
-$(PROJ_LIB): $(PROJ_SRC:%.c=$(B)/%.o)
+$(PROJ_LIB): $(PROJ_SRC:%.c=$(B)/%.o) $(B)/projections_migrations.o
 $(SUPPORT_LIB): $(SUPPORT_SRC:%.c=$(B)/%.o)
 $(ENGINE_LIB) $(PROJ_LIB) $(SUPPORT_LIB):
 	rm -f $@ && $(AR) rcs $@ $^
@@ -137,11 +139,20 @@ $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The engine's scopes go into the engine; every other folder is a
+# projection's, whose array its descriptor points to (projections.h).
+MIGR_ENGINE = migrations/core migrations/archive
+MIGR_PROJ   = $(filter-out $(MIGR_ENGINE),$(patsubst %/,%,$(sort $(dir $(MIGR_SQL)))))
+
 $(B)/migrations.c: migrations/embed.sh $(MIGR_SQL)
 	@mkdir -p $(@D)
-	sh migrations/embed.sh migrations > $@.tmp && mv $@.tmp $@
+	sh migrations/embed.sh $(MIGR_ENGINE) > $@.tmp && mv $@.tmp $@
 
-$(B)/migrations.o: $(B)/migrations.c
+$(B)/projections_migrations.c: migrations/embed.sh $(MIGR_SQL)
+	@mkdir -p $(@D)
+	sh migrations/embed.sh $(MIGR_PROJ) > $@.tmp && mv $@.tmp $@
+
+$(B)/migrations.o $(B)/projections_migrations.o: $(B)/%.o: $(B)/%.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -c -o $@ $<
 
 # Unit tests: one binary per module, linking the archives, cmocka and only

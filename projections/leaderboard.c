@@ -184,11 +184,12 @@ leaderboard_apply(void *state, const struct event *ev, char *err,
 }
 
 const struct projection proj_leaderboard = {
-	.abi = PROJECTION_ABI,
+	PROJECTION_HEADER,
 	.name = "leaderboard",
 	.version = 1,
 	.subjects = leaderboard_subjects,
 	.tables = leaderboard_tables,
+	.migrations = migrations_leaderboard,
 	.init = leaderboard_init,
 	.apply = leaderboard_apply,
 	.parked = NULL,

@@ -201,11 +201,12 @@ player_profiles_apply(void *state, const struct event *ev, char *err,
 }
 
 const struct projection proj_player_profiles = {
-	.abi = PROJECTION_ABI,
+	PROJECTION_HEADER,
 	.name = "player_profiles",
 	.version = 1,
 	.subjects = rust_subjects + RUST_SUBJECTS_PLAYER,
 	.tables = player_profiles_tables,
+	.migrations = migrations_player_profiles,
 	.init = player_profiles_init,
 	.apply = player_profiles_apply,
 	.parked = NULL,

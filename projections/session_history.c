@@ -313,11 +313,12 @@ session_history_parked(void *state, const struct event *ev, char *err,
 }
 
 const struct projection proj_session_history = {
-	.abi = PROJECTION_ABI,
+	PROJECTION_HEADER,
 	.name = "session_history",
 	.version = 1,
 	.subjects = rust_subjects,
 	.tables = session_history_tables,
+	.migrations = migrations_session_history,
 	.init = session_history_init,
 	.apply = session_history_apply,
 	.parked = session_history_parked,

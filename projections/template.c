@@ -94,7 +94,7 @@ template_apply(void *state, const struct event *ev, char *err, size_t errlen)
 }
 
 const struct projection proj_template = {
-	.abi = PROJECTION_ABI,
+	PROJECTION_HEADER,
 	.name = "template",
 	.version = 1,
 	.subjects = template_subjects,

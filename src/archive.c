@@ -198,7 +198,6 @@ enum archive_result
 archive_open(const char *path, int readonly, int *migrated,
     struct archive **out, char *err, size_t errlen)
 {
-	static const char *const scope[] = { "archive" };
 	struct archive *a;
 	enum archive_result r = ARCHIVE_ERROR;
 
@@ -212,8 +211,8 @@ archive_open(const char *path, int readonly, int *migrated,
 		if (db_open_beside(path, &a->db, err, errlen) != DB_OK)
 			goto fail;
 		a->conn = db_handle(a->db);
-		if (migrate_apply(a->conn, migrate_builtin, migrate_nbuiltin,
-		    scope, 1, migrated, err, errlen) == -1) {
+		if (migrate_apply(a->conn, "archive", migrations_archive,
+		    migrated, err, errlen) == -1) {
 			r = db_retryable(a->conn) ? ARCHIVE_RETRY : ARCHIVE_ERROR;
 			goto fail;
 		}

@@ -178,30 +178,31 @@ db_handle(struct db *d)
 }
 
 /*
- * Applies the built-in migrations of "core", then of each projection of the
- * NULL-terminated table in its order (a projection's scope is its name; a
- * NULL table: core only). Every projection of the table gets its tables,
- * whether an account runs it or not, so that views joining them always
- * work. Sets *applied (may be NULL). Returns 0, or -1 with err.
+ * Applies the migrations of "core", then those each projection of the
+ * NULL-terminated table carries, in its order (a projection's scope is its
+ * name; a NULL table: core only). Every projection of the table gets its
+ * tables, whether an account runs it or not, so that views joining them
+ * always work. Sets *applied (may be NULL). Returns 0, or -1 with err.
  */
 int
 db_migrate(struct db *d, const struct projection *const *table,
     int *applied, char *err, size_t errlen)
 {
-	const char **scopes;
-	size_t i, n = 0;
-	int rc;
+	size_t i;
+	int n, total;
 
-	for (i = 0; table != NULL && table[i] != NULL; i++)
-		;
-	scopes = xcalloc(i + 1, sizeof(*scopes));
-	scopes[n++] = "core";
-	for (i = 0; table != NULL && table[i] != NULL; i++)
-		scopes[n++] = table[i]->name;
-	rc = migrate_apply(d->conn, migrate_builtin, migrate_nbuiltin, scopes,
-	    n, applied, err, errlen);
-	free(scopes);
-	return rc;
+	if (migrate_apply(d->conn, "core", migrations_core, &total, err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; table != NULL && table[i] != NULL; i++) {
+		if (migrate_apply(d->conn, table[i]->name,
+		    table[i]->migrations, &n, err, errlen) == -1)
+			return -1;
+		total += n;
+	}
+	if (applied != NULL)
+		*applied = total;
+	return 0;
 }
 
 /*

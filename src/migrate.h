@@ -1,12 +1,20 @@
 /*
  * migrate.h: schema migrations, SQL files applied in order and recorded.
  *
- * Migrations live in migrations/<scope>/NNNN_<what>.sql, where scope is
- * "core" (the engine's tables) or a projection's name. The build embeds them
- * in the binary (build/migrations.c, made by the Makefile), so an installed
- * projector needs no data files. migrate_apply() applies, for each scope in
- * the order given, the files not yet recorded in projector_migrations, each
- * in its own transaction; running it again changes nothing.
+ * A scope's migrations are the files migrations/<scope>/NNNN_<what>.sql,
+ * where scope is "core" (the engine's tables), "archive" (the archive's
+ * file) or a projection's name. The build embeds each folder as an array of
+ * struct projection_migration (migrations/embed.sh): the engine's two in
+ * build/, a projection's in its descriptor (projection.h), so that an
+ * installed projector, or a plug-in, needs no data files.
+ *
+ * migrate_apply() applies a scope's migrations not yet recorded in
+ * projector_migrations, in array order, each in its own transaction, and
+ * records each with the SHA-256 of its SQL; running it again changes
+ * nothing. A recorded migration whose SQL changed since is refused: a
+ * shipped migration is never edited, the next NNNN file is added instead.
+ * (A database made before checksums were recorded gets them on its next
+ * migrate_apply().)
  *
  * Memory: every string here is static; nothing is allocated for the caller.
  */
@@ -17,21 +25,17 @@
 
 #include <sqlite3.h>
 
-struct migration {
-	const char	*scope;		/* "core" or a projection name */
-	const char	*name;		/* file name, e.g. "0001_init.sql" */
-	const char	*sql;
-};
+#include "projection.h"
 
-/* The migrations built into the binary, sorted by scope, then name. */
-extern const struct migration	migrate_builtin[];
-extern const size_t		migrate_nbuiltin;
+/* The engine's own scopes, { NULL, NULL }-terminated (build/migrations.c). */
+extern const struct projection_migration migrations_core[];
+extern const struct projection_migration migrations_archive[];
 
-int	migrate_apply(sqlite3 *db, const struct migration *list, size_t n,
-	    const char *const *scopes, size_t nscopes, int *applied,
+int	migrate_apply(sqlite3 *db, const char *scope,
+	    const struct projection_migration *list, int *applied,
 	    char *err, size_t errlen);
-int	migrate_pending(sqlite3 *db, const struct migration *list, size_t n,
-	    const char *const *scopes, size_t nscopes, int *pending,
+int	migrate_pending(sqlite3 *db, const char *scope,
+	    const struct projection_migration *list, int *pending,
 	    char *err, size_t errlen);
 
 #endif /* MIGRATE_H */

@@ -19,14 +19,77 @@ valid_name(const char *s)
 }
 
 /*
- * Checks a NULL-terminated table against the rules of projection.h: the ABI
- * number, a unique [a-z0-9_]+ name, an apply function, at least one subject
- * and at least one table; and against the engine's PROJECTION_MAX. Returns
- * 0, or -1 with the first broken rule in err.
+ * Checks the version block of p, the only fields it reads: the same major
+ * as the engine's, a minor no newer, and a size that holds every field of
+ * that minor. Returns 0, or -1 with what was expected, what was found and
+ * what to do in err.
+ */
+int
+registry_check_header(const struct projection *p, char *err, size_t errlen)
+{
+	uint32_t major = PROJECTION_ABI_MAJOR_OF(p->abi);
+	uint32_t minor = PROJECTION_ABI_MINOR_OF(p->abi);
+
+	if (major != PROJECTION_ABI_MAJOR) {
+		snprintf(err, errlen, "built for projection ABI %u.%u, this"
+		    " projector speaks %d.%d: rebuild it against this"
+		    " projector's projection.h", major, minor,
+		    PROJECTION_ABI_MAJOR, PROJECTION_ABI_MINOR);
+		return -1;
+	}
+	if (minor > PROJECTION_ABI_MINOR) {
+		snprintf(err, errlen, "needs projection ABI %u.%u, newer than"
+		    " this projector's %d.%d: upgrade projector", major, minor,
+		    PROJECTION_ABI_MAJOR, PROJECTION_ABI_MINOR);
+		return -1;
+	}
+	/* Every minor so far (2.0) ends with fini. */
+	if (p->size < REGISTRY_SIZE_2_0) {
+		snprintf(err, errlen, "descriptor has %u bytes, projection ABI"
+		    " %u.%u needs %zu: is it filled by PROJECTION_HEADER?",
+		    p->size, major, minor, (size_t)REGISTRY_SIZE_2_0);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Checks a projection's migrations: each named, with SQL, and in strictly
+ * ascending name order (the order they are applied in).
+ */
+static int
+check_migrations(const struct projection *p, char *err, size_t errlen)
+{
+	const struct projection_migration *m = p->migrations;
+	size_t i;
+
+	for (i = 0; m != NULL && m[i].name != NULL; i++) {
+		if (*m[i].name == '\0' || m[i].sql == NULL) {
+			snprintf(err, errlen, "projection %s: migration %zu has"
+			    " no name or no SQL", p->name, i + 1);
+			return -1;
+		}
+		if (i > 0 && strcmp(m[i - 1].name, m[i].name) >= 0) {
+			snprintf(err, errlen, "projection %s: migration %s comes"
+			    " after %s: names must be unique and sorted",
+			    p->name, m[i].name, m[i - 1].name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Checks a NULL-terminated table against the rules of projection.h: the
+ * version block, a unique [a-z0-9_]+ name, an apply function, at least one
+ * subject and at least one table, migrations in order; and against the
+ * engine's PROJECTION_MAX. Returns 0, or -1 with the first broken rule in
+ * err.
  */
 int
 registry_check(const struct projection *const *table, char *err, size_t errlen)
 {
+	char what[256];
 	size_t i, j;
 
 	for (i = 0; table[i] != NULL; i++) {
@@ -37,9 +100,8 @@ registry_check(const struct projection *const *table, char *err, size_t errlen)
 			    PROJECTION_MAX);
 			return -1;
 		}
-		if (p->abi != PROJECTION_ABI) {
-			snprintf(err, errlen, "projection %zu: ABI %d, expected %d",
-			    i, p->abi, PROJECTION_ABI);
+		if (registry_check_header(p, what, sizeof(what)) == -1) {
+			snprintf(err, errlen, "projection %zu: %s", i, what);
 			return -1;
 		}
 		if (!valid_name(p->name)) {
@@ -59,6 +121,8 @@ registry_check(const struct projection *const *table, char *err, size_t errlen)
 				    p->name);
 				return -1;
 			}
+		if (check_migrations(p, err, errlen) == -1)
+			return -1;
 	}
 	return 0;
 }

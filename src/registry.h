@@ -1,9 +1,11 @@
 /*
  * registry.h: the table of projections an account runs, checked once.
  *
- * registry_check() refuses a table that breaks projection.h's rules (ABI,
- * names, apply, subjects, tables), or that holds more than PROJECTION_MAX
- * projections, before anything is opened.
+ * registry_check() refuses a table that breaks projection.h's rules (the
+ * version block, names, apply, subjects, tables, migrations), or that holds
+ * more than PROJECTION_MAX projections, before anything is opened;
+ * registry_check_header() checks the version block alone, which a loader
+ * does before it reads anything else of a descriptor.
  * registry_find() looks a projection up by name, registry_select() picks
  * an account's projections out of the table, and registry_wants()
  * matches a subject against a projection's NATS filters ('*' is one token,
@@ -27,6 +29,13 @@
  * against (raising it changes no projection).
  */
 #define PROJECTION_MAX	32
+
+/* The size of a descriptor of projection ABI 2.0: up to fini. */
+#define REGISTRY_SIZE_2_0 \
+	(offsetof(struct projection, fini) + sizeof(((struct projection *)0)->fini))
+
+int	registry_check_header(const struct projection *p, char *err,
+	    size_t errlen);
 
 int	registry_check(const struct projection *const *table, char *err,
 	    size_t errlen);

@@ -63,7 +63,7 @@ FUZZ_HARNESS_OBJ = $(FUZZ_TARGETS:%=$(B)/tests/fuzz/fuzz_%.o)
 # modules its harness drives) and only the libraries declared here, as the
 # unit tests do: no NATS, so a harness that reaches it fails to link.
 fuzz_config_PKGS  = yaml-0.1
-fuzz_apply_PKGS   = sqlite3 jansson
+fuzz_apply_PKGS   = sqlite3 jansson libcrypto
 fuzz_archive_PKGS = libzstd zlib
 
 .PHONY: fuzz fuzz-build fuzz-bin fuzz-run

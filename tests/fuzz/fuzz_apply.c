@@ -71,10 +71,6 @@ static struct fuzz_apply_db fuzz_apply_dbs[2];
 static uint64_t	fuzz_apply_seq;		/* the last sequence folded */
 static unsigned long fuzz_apply_runs;
 
-static const char *const fuzz_apply_scopes[] = {
-	"core", "session_history", "player_profiles", "leaderboard"
-};
-
 /*
  * Each row names a broken promise of the read model (read-model.md section
  * 3), checked on the batch-folded database, with the events of the input in
@@ -221,6 +217,7 @@ static void
 fuzz_apply_open(struct fuzz_apply_db *d)
 {
 	char err[512];
+	size_t i;
 
 	if (sqlite3_open(":memory:", &d->db) != SQLITE_OK)
 		fuzz_apply_fail("sqlite3_open", sqlite3_errmsg(d->db));
@@ -229,10 +226,14 @@ fuzz_apply_open(struct fuzz_apply_db *d)
 	    " PRAGMA trusted_schema = OFF;"
 	    " CREATE TEMP TABLE fuzz_events (seq INTEGER PRIMARY KEY,"
 	    " kind INTEGER NOT NULL, server_id TEXT, steam_id TEXT)");
-	if (migrate_apply(d->db, migrate_builtin, migrate_nbuiltin,
-	    fuzz_apply_scopes, sizeof(fuzz_apply_scopes) /
-	    sizeof(fuzz_apply_scopes[0]), NULL, err, sizeof(err)) == -1)
+	if (migrate_apply(d->db, "core", migrations_core, NULL, err,
+	    sizeof(err)) == -1)
 		fuzz_apply_fail("migrate_apply", err);
+	for (i = 0; projections_builtin[i] != NULL; i++)
+		if (migrate_apply(d->db, projections_builtin[i]->name,
+		    projections_builtin[i]->migrations, NULL, err,
+		    sizeof(err)) == -1)
+			fuzz_apply_fail("migrate_apply", err);
 	if (fold_open(d->db, projections_builtin, FUZZ_APPLY_NPROJS, &d->fold,
 	    err, sizeof(err)) != FOLD_OK)
 		fuzz_apply_fail("fold_open", err);

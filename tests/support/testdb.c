@@ -13,26 +13,27 @@
 
 #include "event.h"
 #include "migrate.h"
+#include "projections.h"
 #include "testdb.h"
 
-/* Core first, then the built-in projections in their migration order. */
-static const char *const testdb_scopes[] = {
-	"core",
-	"session_history",
-	"player_profiles",
-	"leaderboard"
-};
-
 /*
- * Applies the built-in migrations of core and of every built-in projection
- * to db. Returns 0, or -1 with the reason in err.
+ * Applies the migrations of core and of every built-in projection, in their
+ * order, to db. Returns 0, or -1 with the reason in err.
  */
 int
 testdb_migrate(sqlite3 *db, char *err, size_t errlen)
 {
-	return migrate_apply(db, migrate_builtin, migrate_nbuiltin,
-	    testdb_scopes, sizeof(testdb_scopes) / sizeof(testdb_scopes[0]),
-	    NULL, err, errlen);
+	size_t i;
+
+	if (migrate_apply(db, "core", migrations_core, NULL, err,
+	    errlen) == -1)
+		return -1;
+	for (i = 0; projections_builtin[i] != NULL; i++)
+		if (migrate_apply(db, projections_builtin[i]->name,
+		    projections_builtin[i]->migrations, NULL, err,
+		    errlen) == -1)
+			return -1;
+	return 0;
 }
 
 /*

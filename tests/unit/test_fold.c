@@ -274,14 +274,14 @@ static const char *const gamma_subjects[] = { "t.g", NULL };
 static const char *const fake_tables[] = { "counter", "seen", NULL };
 
 static const struct projection proj_alpha = {
-	.abi = PROJECTION_ABI, .name = "alpha", .version = 3,
+	PROJECTION_HEADER, .name = "alpha", .version = 3,
 	.subjects = alpha_subjects, .tables = fake_tables,
 	.init = alpha_init, .apply = fake_apply, .parked = fake_parked,
 	.fini = fake_fini,
 };
 
 static const struct projection proj_beta = {
-	.abi = PROJECTION_ABI, .name = "beta", .version = 1,
+	PROJECTION_HEADER, .name = "beta", .version = 1,
 	.subjects = beta_subjects, .tables = fake_tables,
 	.init = beta_init, .apply = fake_apply, .parked = fake_parked,
 	.fini = fake_fini,
@@ -289,13 +289,13 @@ static const struct projection proj_beta = {
 
 /* No parked() hook: parking must not need one. */
 static const struct projection proj_gamma = {
-	.abi = PROJECTION_ABI, .name = "gamma", .version = 1,
+	PROJECTION_HEADER, .name = "gamma", .version = 1,
 	.subjects = gamma_subjects, .tables = fake_tables,
 	.init = gamma_init, .apply = fake_apply, .fini = fake_fini,
 };
 
 static const struct projection proj_broken = {
-	.abi = PROJECTION_ABI, .name = "broken", .version = 1,
+	PROJECTION_HEADER, .name = "broken", .version = 1,
 	.subjects = gamma_subjects, .tables = fake_tables,
 	.init = broken_init, .apply = fake_apply,
 };
@@ -327,7 +327,6 @@ record_park(void *arg, const char *projection, uint64_t seq,
 static int
 fx_init(struct fx *f)
 {
-	static const char *const core[] = { "core" };
 	char err[512];
 
 	memset(f, 0, sizeof(*f));
@@ -338,8 +337,8 @@ fx_init(struct fx *f)
 	    sqlite3_exec(f->db, "PRAGMA journal_mode = WAL", NULL, NULL,
 	    NULL) != SQLITE_OK)
 		return -1;
-	if (migrate_apply(f->db, migrate_builtin, migrate_nbuiltin, core, 1,
-	    NULL, err, sizeof(err)) == -1) {
+	if (migrate_apply(f->db, "core", migrations_core, NULL, err,
+	    sizeof(err)) == -1) {
 		fprintf(stderr, "migrate: %s\n", err);
 		return -1;
 	}

@@ -1,10 +1,10 @@
 /*
- * test_migrate.c: migrate_apply() and migrate_pending(), over lists built
- * here (so that order, failure and re-runs are under the test's control),
- * and the built-in list that migrations/embed.sh generates.
+ * test_migrate.c: migrate_apply() and migrate_pending(), over arrays built
+ * here (so that order, failure, re-runs and edits are under the test's
+ * control), and the arrays that migrations/embed.sh generates.
  *
- * Each migration of the test lists appends its own name to a "log" table
- * made in setup, so the order they ran in can be read back.
+ * Each migration of the test arrays appends its scope and name to a "log"
+ * table made in setup, so the order they ran in can be read back.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,32 +12,49 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "digest.h"
 #include "migrate.h"
+#include "projections.h"
 #include "testdb.h"
 #include "tmp.h"
 
 #define LOG(what)	"INSERT INTO log (what) VALUES ('" what "');"
 
-static const struct migration good[] = {
-	{ "s1", "0001_init.sql", "CREATE TABLE t1 (a);" LOG("s1/0001") },
-	{ "s1", "0002_more.sql",
-	    "ALTER TABLE t1 ADD COLUMN b;" LOG("s1/0002") },
-	{ "s2", "0001_init.sql", "CREATE TABLE t2 (a);" LOG("s2/0001") },
-	{ "s3", "0001_init.sql", "CREATE TABLE t3 (a);" LOG("s3/0001") },
+static const struct projection_migration s1[] = {
+	{ "0001_init.sql", "CREATE TABLE t1 (a);" LOG("s1/0001") },
+	{ "0002_more.sql", "ALTER TABLE t1 ADD COLUMN b;" LOG("s1/0002") },
+	{ NULL, NULL }
+};
+static const struct projection_migration s2[] = {
+	{ "0001_init.sql", "CREATE TABLE t2 (a);" LOG("s2/0001") },
+	{ NULL, NULL }
+};
+/* s1 as its first release shipped it. */
+static const struct projection_migration s1_first[] = {
+	{ "0001_init.sql", "CREATE TABLE t1 (a);" LOG("s1/0001") },
+	{ NULL, NULL }
+};
+/* s1 with its shipped first file edited, and a new one. */
+static const struct projection_migration s1_edited[] = {
+	{ "0001_init.sql", "CREATE TABLE t1 (a, c);" LOG("s1/0001") },
+	{ "0002_more.sql", "ALTER TABLE t1 ADD COLUMN b;" LOG("s1/0002") },
+	{ NULL, NULL }
 };
 
 /* The second file breaks halfway: its first statement must not stay. */
-static const struct migration bad[] = {
-	{ "s1", "0001_init.sql", "CREATE TABLE t1 (a);" LOG("s1/0001") },
-	{ "s1", "0002_bad.sql", "CREATE TABLE half (a);" LOG("s1/0002")
+static const struct projection_migration bad[] = {
+	{ "0001_init.sql", "CREATE TABLE t1 (a);" LOG("s1/0001") },
+	{ "0002_bad.sql", "CREATE TABLE half (a);" LOG("s1/0002")
 	    "INSERT INTO nosuch VALUES (1);" },
-	{ "s1", "0003_after.sql", "CREATE TABLE t3 (a);" LOG("s1/0003") },
+	{ "0003_after.sql", "CREATE TABLE t3 (a);" LOG("s1/0003") },
+	{ NULL, NULL }
 };
 
 struct fx {
@@ -83,111 +100,168 @@ ran(struct fx *f)
 }
 
 static void
-apply_ok(struct fx *f, const struct migration *list, size_t n,
-    const char *const *scopes, size_t nscopes, int want_applied)
+apply_ok(struct fx *f, const char *scope,
+    const struct projection_migration *list, int want_applied)
 {
 	char err[512] = "";
 	int applied = -1;
 
-	if (migrate_apply(f->db, list, n, scopes, nscopes, &applied, err,
+	if (migrate_apply(f->db, scope, list, &applied, err,
 	    sizeof(err)) == -1)
 		fail_msg("migrate_apply: %s", err);
 	assert_int_equal(applied, want_applied);
 }
 
 static int
-pending(struct fx *f, const struct migration *list, size_t n,
-    const char *const *scopes, size_t nscopes)
+pending(struct fx *f, const char *scope,
+    const struct projection_migration *list)
 {
 	char err[512] = "";
 	int count = -1;
 
-	if (migrate_pending(f->db, list, n, scopes, nscopes, &count, err,
+	if (migrate_pending(f->db, scope, list, &count, err,
 	    sizeof(err)) == -1)
 		fail_msg("migrate_pending: %s", err);
 	return count;
 }
 
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* Scope order is the caller's, file order within a scope the list's. */
+/*
+ * Files run in array order, scopes in the caller's, and each is recorded
+ * with when and the SHA-256 of its SQL (what sha256sum prints for it).
+ */
 static void
-test_scope_order(void **state)
+test_order_and_record(void **state)
 {
-	static const char *const scopes[] = { "s2", "s1" };
+	char sha[DIGEST_HEX_LEN + 1], want[256];
 	struct fx *f = *state;
 
-	apply_ok(f, good, NELEM(good), scopes, NELEM(scopes), 3);
+	apply_ok(f, "s2", s2, 1);
+	apply_ok(f, "s1", s1, 2);
 	assert_string_equal(ran(f), "s2/0001 s1/0001 s1/0002");
-	/* s3 was not asked for. */
-	assert_string_equal(rows(f, "SELECT count(*) FROM sqlite_schema"
-	    " WHERE name = 't3'"), "0");
 	assert_string_equal(rows(f, "SELECT scope, name,"
-	    " applied_at LIKE '____-__-__T__:__:__.___Z'"
+	    " applied_at LIKE '____-__-__T__:__:__.___Z',"
+	    " length(sha256), sha256 GLOB '*[^0-9a-f]*'"
 	    " FROM projector_migrations ORDER BY scope, name"),
-	    "s1|0001_init.sql|1\ns1|0002_more.sql|1\ns2|0001_init.sql|1");
+	    "s1|0001_init.sql|1|64|0\ns1|0002_more.sql|1|64|0\n"
+	    "s2|0001_init.sql|1|64|0");
+	assert_int_equal(digest_sha256_hex(s2[0].sql, strlen(s2[0].sql), sha),
+	    0);
+	snprintf(want, sizeof(want), "%s", sha);
+	assert_string_equal(rows(f, "SELECT sha256 FROM projector_migrations"
+	    " WHERE scope = 's2'"), want);
 	assert_string_equal(rows(f, "SELECT group_concat(name) FROM"
 	    " pragma_table_info('t1')"), "a,b");
 }
 
-/* Running again applies nothing; a new scope later applies just its own. */
+/* The SHA-256 is the one sha256sum(1) prints: a known answer. */
 static void
-test_second_run_applies_nothing(void **state)
+test_digest_known_answer(void **state)
 {
-	static const char *const first[] = { "s1", "s2" };
-	static const char *const later[] = { "s1", "s2", "s3" };
-	struct fx *f = *state;
+	char sha[DIGEST_HEX_LEN + 1];
 
-	apply_ok(f, good, NELEM(good), first, NELEM(first), 3);
-	apply_ok(f, good, NELEM(good), first, NELEM(first), 0);
-	assert_string_equal(ran(f), "s1/0001 s1/0002 s2/0001");
-	apply_ok(f, good, NELEM(good), later, NELEM(later), 1);
-	assert_string_equal(ran(f), "s1/0001 s1/0002 s2/0001 s3/0001");
-	/* applied may be NULL. */
-	assert_int_equal(migrate_apply(f->db, good, NELEM(good), later,
-	    NELEM(later), NULL, (char[64]){ 0 }, 64), 0);
+	(void)state;
+	assert_int_equal(digest_sha256_hex("abc", 3, sha), 0);
+	assert_string_equal(sha, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(digest_sha256_hex("", 0, sha), 0);
+	assert_string_equal(sha, "e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855");
 }
 
-/* A file added to a scope later (an upgrade) is the only one applied. */
+/* Running again applies nothing; a new file in a scope (an upgrade) alone. */
 static void
-test_new_file_in_scope(void **state)
+test_second_run_and_upgrade(void **state)
 {
-	static const char *const scopes[] = { "s1" };
 	struct fx *f = *state;
 
-	apply_ok(f, good, 1, scopes, 1, 1);
-	apply_ok(f, good, 2, scopes, 1, 1);
+	apply_ok(f, "s1", s1_first, 1);
+	apply_ok(f, "s1", s1_first, 0);
+	apply_ok(f, "s1", s1, 1);
+	apply_ok(f, "s1", s1, 0);
 	assert_string_equal(ran(f), "s1/0001 s1/0002");
-}
-
-/* A scope named twice runs once. */
-static void
-test_duplicate_scope(void **state)
-{
-	static const char *const scopes[] = { "s1", "s1", "s2", "s1" };
-	struct fx *f = *state;
-
-	apply_ok(f, good, NELEM(good), scopes, NELEM(scopes), 3);
-	assert_string_equal(ran(f), "s1/0001 s1/0002 s2/0001");
+	/* applied may be NULL, and so may the list (no migrations). */
+	assert_int_equal(migrate_apply(f->db, "s1", s1, NULL,
+	    (char[64]){ 0 }, 64), 0);
+	apply_ok(f, "s3", NULL, 0);
 }
 
 static void
 test_pending(void **state)
 {
-	static const char *const s1[] = { "s1" };
-	static const char *const all[] = { "s1", "s2", "s3" };
-	static const char *const none[] = { "nosuch" };
 	struct fx *f = *state;
 
-	assert_int_equal(pending(f, good, NELEM(good), all, NELEM(all)), 4);
-	assert_int_equal(pending(f, good, NELEM(good), none, 1), 0);
+	assert_int_equal(pending(f, "s1", s1), 2);
+	assert_int_equal(pending(f, "s2", s2), 1);
+	assert_int_equal(pending(f, "s3", NULL), 0);
 	/* Counting changed nothing but creating the bookkeeping table. */
 	assert_string_equal(ran(f), "NULL");
 	assert_string_equal(rows(f, "SELECT count(*) FROM"
 	    " projector_migrations"), "0");
-	apply_ok(f, good, NELEM(good), s1, 1, 2);
-	assert_int_equal(pending(f, good, NELEM(good), all, NELEM(all)), 2);
-	assert_int_equal(pending(f, good, NELEM(good), s1, 1), 0);
+	apply_ok(f, "s1", s1_first, 1);
+	assert_int_equal(pending(f, "s1", s1), 1);
+	assert_int_equal(pending(f, "s2", s2), 1);
+}
+
+/*
+ * A shipped migration edited after it was applied is refused, by apply and
+ * by pending, with both checksums and what to do; nothing after it runs.
+ */
+static void
+test_changed_migration_refused(void **state)
+{
+	char err[512] = "", sha_then[DIGEST_HEX_LEN + 1],
+	    sha_now[DIGEST_HEX_LEN + 1], want[512];
+	struct fx *f = *state;
+	int n = 12345;
+
+	apply_ok(f, "s1", s1_first, 1);
+	assert_int_equal(migrate_apply(f->db, "s1", s1_edited, &n, err,
+	    sizeof(err)), -1);
+	assert_int_equal(n, 12345);
+	digest_sha256_hex(s1_first[0].sql, strlen(s1_first[0].sql), sha_then);
+	digest_sha256_hex(s1_edited[0].sql, strlen(s1_edited[0].sql),
+	    sha_now);
+	snprintf(want, sizeof(want), "migration s1/0001_init.sql changed after"
+	    " it was applied (sha256 %s then, %s now): a shipped migration is"
+	    " never edited; restore it and add the change as a new NNNN file",
+	    sha_then, sha_now);
+	assert_string_equal(err, want);
+	assert_true(sqlite3_get_autocommit(f->db));
+	assert_string_equal(ran(f), "s1/0001");
+	err[0] = '\0';
+	assert_int_equal(migrate_pending(f->db, "s1", s1_edited, &n, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, want);
+	/* The same name in another scope is another migration. */
+	apply_ok(f, "s2", s2, 1);
+}
+
+/*
+ * A database made before checksums were recorded: its table gets the
+ * column, each applied file its checksum (trusted as it is now), and from
+ * then on an edit is refused.
+ */
+static void
+test_checksums_added_to_old_database(void **state)
+{
+	char err[512] = "";
+	struct fx *f = *state;
+
+	assert_int_equal(sqlite3_exec(f->db, "CREATE TABLE projector_migrations"
+	    " (scope TEXT NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT"
+	    " NULL DEFAULT 'then', PRIMARY KEY (scope, name)) WITHOUT ROWID;"
+	    "INSERT INTO projector_migrations (scope, name)"
+	    " VALUES ('s1', '0001_init.sql');"
+	    "CREATE TABLE t1 (a);", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(pending(f, "s1", s1), 1);
+	apply_ok(f, "s1", s1, 1);
+	assert_string_equal(ran(f), "s1/0002");
+	assert_string_equal(rows(f, "SELECT name, length(sha256) FROM"
+	    " projector_migrations ORDER BY name"),
+	    "0001_init.sql|64\n0002_more.sql|64");
+	assert_int_equal(migrate_apply(f->db, "s1", s1_edited, NULL, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "migration s1/0001_init.sql changed"));
 }
 
 /*
@@ -199,14 +273,13 @@ test_pending(void **state)
 static void
 test_failure_rolls_back_only_itself(void **state)
 {
-	static const char *const scopes[] = { "s1" };
-	struct migration fixed[NELEM(bad)];
+	struct projection_migration fixed[sizeof(bad) / sizeof(bad[0])];
 	struct fx *f = *state;
 	char err[512] = "";
 	int applied = 12345;
 
-	assert_int_equal(migrate_apply(f->db, bad, NELEM(bad), scopes, 1,
-	    &applied, err, sizeof(err)), -1);
+	assert_int_equal(migrate_apply(f->db, "s1", bad, &applied, err,
+	    sizeof(err)), -1);
 	assert_string_equal(err,
 	    "migration s1/0002_bad.sql: no such table: nosuch");
 	assert_int_equal(applied, 12345);
@@ -216,11 +289,11 @@ test_failure_rolls_back_only_itself(void **state)
 	    " sqlite_schema WHERE name IN ('t1', 'half', 't3')"), "t1");
 	assert_string_equal(rows(f, "SELECT scope || '/' || name FROM"
 	    " projector_migrations"), "s1/0001_init.sql");
-	assert_int_equal(pending(f, bad, NELEM(bad), scopes, 1), 2);
+	assert_int_equal(pending(f, "s1", bad), 2);
 
 	memcpy(fixed, bad, sizeof(bad));
 	fixed[1].sql = "CREATE TABLE half (a);" LOG("s1/0002");
-	apply_ok(f, fixed, NELEM(fixed), scopes, 1, 2);
+	apply_ok(f, "s1", fixed, 2);
 	assert_string_equal(ran(f), "s1/0001 s1/0002 s1/0003");
 }
 
@@ -228,7 +301,6 @@ test_failure_rolls_back_only_itself(void **state)
 static void
 test_locked(void **state)
 {
-	static const char *const scopes[] = { "s1" };
 	struct fx *f = *state;
 	char dir[512], path[600], err[512] = "";
 	sqlite3 *a, *b;
@@ -241,13 +313,11 @@ test_locked(void **state)
 	assert_int_equal(sqlite3_open(path, &b), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(a, "CREATE TABLE log (id INTEGER PRIMARY"
 	    " KEY, what TEXT); BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(migrate_apply(b, good, NELEM(good), scopes, 1, &n, err,
-	    sizeof(err)), -1);
+	assert_int_equal(migrate_apply(b, "s1", s1, &n, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "locked"));
 	assert_int_equal(sqlite3_exec(a, "COMMIT", NULL, NULL, NULL),
 	    SQLITE_OK);
-	assert_int_equal(migrate_apply(b, good, NELEM(good), scopes, 1, &n, err,
-	    sizeof(err)), 0);
+	assert_int_equal(migrate_apply(b, "s1", s1, &n, err, sizeof(err)), 0);
 	assert_int_equal(n, 2);
 	sqlite3_close(a);
 	sqlite3_close(b);
@@ -255,62 +325,68 @@ test_locked(void **state)
 }
 
 /*
- * The built-in list: core first, then sorted by scope and name, each entry
- * byte for byte the file it came from (embed.sh escapes quotes, backslashes
- * and tabs). Run from the repository root, like the other unit tests.
+ * One generated array against its folder: every NNNN_*.sql file once, in
+ * name order, byte for byte (embed.sh escapes quotes, backslashes and tabs).
+ * Run from the repository root, like the other unit tests.
  */
+static void
+matches_folder(const char *scope, const struct projection_migration *m)
+{
+	char pattern[256], *text;
+	glob_t g;
+	size_t i;
+
+	snprintf(pattern, sizeof(pattern), "migrations/%s/*.sql", scope);
+	if (glob(pattern, 0, NULL, &g) != 0)
+		fail_msg("%s: no files (run from the repository root)",
+		    pattern);
+	for (i = 0; i < g.gl_pathc; i++) {
+		const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+
+		assert_non_null(m[i].name);
+		assert_string_equal(m[i].name, base);
+		if (tmp_read_file(g.gl_pathv[i], &text, NULL) == -1)
+			fail_msg("%s: cannot read", g.gl_pathv[i]);
+		assert_string_equal(m[i].sql, text);
+		free(text);
+	}
+	assert_null(m[i].name);
+	assert_null(m[i].sql);
+	globfree(&g);
+}
+
+/* The engine's arrays and each built-in's, from migrations/<scope>/. */
 static void
 test_builtin_matches_files(void **state)
 {
-	char path[512], *text;
 	size_t i;
 
 	(void)state;
-	assert_true(migrate_nbuiltin >= 1);
-	assert_string_equal(migrate_builtin[0].scope, "core");
-	for (i = 0; i < migrate_nbuiltin; i++) {
-		const struct migration *m = &migrate_builtin[i];
-		const struct migration *prev = i > 0 ? m - 1 : NULL;
-
-		if (prev != NULL && strcmp(prev->scope, "core") != 0) {
-			int c = strcmp(prev->scope, m->scope);
-
-			assert_true(c < 0 ||
-			    (c == 0 && strcmp(prev->name, m->name) < 0));
-		}
-		snprintf(path, sizeof(path), "migrations/%s/%s", m->scope,
-		    m->name);
-		if (tmp_read_file(path, &text, NULL) == -1)
-			fail_msg("%s: cannot read (run from the repository"
-			    " root)", path);
-		assert_string_equal(m->sql, text);
-		free(text);
-	}
+	matches_folder("core", migrations_core);
+	matches_folder("archive", migrations_archive);
+	for (i = 0; projections_builtin[i] != NULL; i++)
+		matches_folder(projections_builtin[i]->name,
+		    projections_builtin[i]->migrations);
 }
 
 /* All built-in migrations apply cleanly, core's tables included. */
 static void
 test_builtin_applies(void **state)
 {
-	const char *scopes[64];
 	struct fx *f = *state;
-	size_t i, n = 0;
+	char err[512] = "";
+	size_t i;
 
-	for (i = 0; i < migrate_nbuiltin && n < NELEM(scopes); i++) {
-		const char *scope = migrate_builtin[i].scope;
-
-		if (n == 0 || strcmp(scopes[n - 1], scope) != 0)
-			scopes[n++] = scope;
-	}
-	apply_ok(f, migrate_builtin, migrate_nbuiltin, scopes, n,
-	    (int)migrate_nbuiltin);
+	assert_int_equal(testdb_migrate(f->db, err, sizeof(err)), 0);
 	assert_string_equal(rows(f, "SELECT group_concat(name) FROM (SELECT"
 	    " name FROM sqlite_schema WHERE name LIKE 'projector_%' AND"
 	    " type = 'table' ORDER BY name)"),
 	    "projector_meta,projector_migrations,projector_parked,"
 	    "projector_status");
-	assert_int_equal(pending(f, migrate_builtin, migrate_nbuiltin, scopes,
-	    n), 0);
+	assert_int_equal(pending(f, "core", migrations_core), 0);
+	for (i = 0; projections_builtin[i] != NULL; i++)
+		assert_int_equal(pending(f, projections_builtin[i]->name,
+		    projections_builtin[i]->migrations), 0);
 }
 
 int
@@ -318,11 +394,12 @@ main(void)
 {
 #define T(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_scope_order),
-		T(test_second_run_applies_nothing),
-		T(test_new_file_in_scope),
-		T(test_duplicate_scope),
+		T(test_order_and_record),
+		T(test_digest_known_answer),
+		T(test_second_run_and_upgrade),
 		T(test_pending),
+		T(test_changed_migration_refused),
+		T(test_checksums_added_to_old_database),
 		T(test_failure_rolls_back_only_itself),
 		T(test_locked),
 		T(test_builtin_matches_files),

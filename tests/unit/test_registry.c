@@ -35,7 +35,7 @@ fake_apply(void *state, const struct event *ev, char *err, size_t errlen)
 }
 
 static const struct projection proj_a = {
-	.abi = PROJECTION_ABI,
+	.abi = PROJECTION_ABI, .size = sizeof(struct projection),
 	.name = "orders_v2",
 	.version = 1,
 	.subjects = subjects_a,
@@ -44,7 +44,7 @@ static const struct projection proj_a = {
 };
 
 static const struct projection proj_b = {
-	.abi = PROJECTION_ABI,
+	.abi = PROJECTION_ABI, .size = sizeof(struct projection),
 	.name = "payments",
 	.version = 3,
 	.subjects = subjects_b,
@@ -192,7 +192,7 @@ static void
 test_select(void **state)
 {
 	static const struct projection proj_c = {
-		.abi = PROJECTION_ABI,
+		.abi = PROJECTION_ABI, .size = sizeof(struct projection),
 		.name = "c",
 		.version = 1,
 		.subjects = subjects_b,
@@ -256,12 +256,71 @@ test_check_abi(void **state)
 {
 	struct projection p = proj_b;
 	const struct projection *const table[] = { &proj_a, &p, NULL };
+	char want[512];
 
 	(void)state;
-	p.abi = 2;
-	check_fails(table, "projection 1: ABI 2, expected 1");
-	p.abi = 0;
-	check_fails(table, "projection 1: ABI 0, expected 1");
+	p.abi = (PROJECTION_ABI_MAJOR + 1) << 16;
+	check_fails(table, "projection 1: built for projection ABI 3.0, this"
+	    " projector speaks 2.0: rebuild it against this projector's"
+	    " projection.h");
+	p.abi = 1;
+	check_fails(table, "projection 1: built for projection ABI 0.1, this"
+	    " projector speaks 2.0: rebuild it against this projector's"
+	    " projection.h");
+	p.abi = PROJECTION_ABI + 1;
+	check_fails(table, "projection 1: needs projection ABI 2.1, newer than"
+	    " this projector's 2.0: upgrade projector");
+	p.abi = PROJECTION_ABI;
+	p.size = offsetof(struct projection, fini);
+	snprintf(want, sizeof(want), "projection 1: descriptor has %zu bytes,"
+	    " projection ABI 2.0 needs %zu: is it filled by"
+	    " PROJECTION_HEADER?", offsetof(struct projection, fini),
+	    sizeof(struct projection));
+	check_fails(table, want);
+	/* A larger one, of a newer build of the same minor, is read. */
+	p.size = sizeof(struct projection) + 64;
+	assert_int_equal(registry_check(table, want, sizeof(want)), 0);
+}
+
+/* Migrations are named, carry SQL, and come in strictly ascending order. */
+static void
+test_check_migrations(void **state)
+{
+	static const struct projection_migration ok[] = {
+		{ "0001_init.sql", "CREATE TABLE t (a)" },
+		{ "0002_more.sql", "CREATE INDEX ti ON t (a)" },
+		{ NULL, NULL }
+	};
+	static const struct projection_migration unsorted[] = {
+		{ "0002_more.sql", "CREATE INDEX ti ON t (a)" },
+		{ "0001_init.sql", "CREATE TABLE t (a)" },
+		{ NULL, NULL }
+	};
+	static const struct projection_migration twice[] = {
+		{ "0001_init.sql", "CREATE TABLE t (a)" },
+		{ "0001_init.sql", "CREATE TABLE t (a)" },
+		{ NULL, NULL }
+	};
+	static const struct projection_migration nosql[] = {
+		{ "0001_init.sql", NULL },
+		{ NULL, NULL }
+	};
+	struct projection p = proj_b;
+	const struct projection *const table[] = { &proj_a, &p, NULL };
+	char err[256];
+
+	(void)state;
+	p.migrations = ok;
+	assert_int_equal(registry_check(table, err, sizeof(err)), 0);
+	p.migrations = unsorted;
+	check_fails(table, "projection payments: migration 0001_init.sql comes"
+	    " after 0002_more.sql: names must be unique and sorted");
+	p.migrations = twice;
+	check_fails(table, "projection payments: migration 0001_init.sql comes"
+	    " after 0001_init.sql: names must be unique and sorted");
+	p.migrations = nosql;
+	check_fails(table, "projection payments: migration 1 has no name or no"
+	    " SQL");
 }
 
 static void
@@ -381,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_select),
 		cmocka_unit_test(test_check_ok),
 		cmocka_unit_test(test_check_abi),
+		cmocka_unit_test(test_check_migrations),
 		cmocka_unit_test(test_check_name),
 		cmocka_unit_test(test_check_required),
 		cmocka_unit_test(test_check_duplicate),

@@ -22,7 +22,7 @@
 /* A projection that owns one table, t, of every kind of value. */
 static const char *const fake_tables[] = { "t", NULL };
 static const struct projection fake = {
-	.abi = PROJECTION_ABI,
+	.abi = PROJECTION_ABI, .size = sizeof(struct projection),
 	.name = "fake",
 	.version = 1,
 	.tables = fake_tables,
