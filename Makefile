@@ -83,6 +83,9 @@ test_proj_leaderboard_PKGS	= sqlite3 jansson libcrypto
 test_proj_player_profiles_PKGS	= sqlite3 jansson libcrypto
 test_proj_session_history_PKGS	= sqlite3 jansson libcrypto
 test_proj_template_PKGS		= sqlite3 jansson libcrypto
+# dlopen()s the test plug-ins, which call SQLite and jansson.
+test_plugin_PKGS		= sqlite3 jansson libcrypto
+test_catalog_PKGS		= sqlite3 jansson libcrypto yaml-0.1
 test_registry_PKGS		=
 # sqlite3: testdb.c, as for test_migrate.
 test_rust_event_PKGS		= sqlite3 jansson libcrypto
@@ -227,3 +230,4 @@ clean:
 include tests/fuzz/fuzz.mk
 include tests/valgrind.mk
 include tests/bench/bench.mk
+include tests/plugins/plugins.mk

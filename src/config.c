@@ -28,8 +28,10 @@
 #define CONFIG_MAX_FILE		(1024 * 1024)
 
 /* The keys allowed in each mapping; the enums index them. */
-static const char *const root_keys[] = { "nats", "batch", "accounts", NULL };
-enum { ROOT_NATS, ROOT_BATCH, ROOT_ACCOUNTS };
+static const char *const root_keys[] = {
+	"nats", "batch", "accounts", "plugins", NULL
+};
+enum { ROOT_NATS, ROOT_BATCH, ROOT_ACCOUNTS, ROOT_PLUGINS };
 static const char *const nats_keys[] = { "servers", "tls", NULL };
 enum { NATS_SERVERS, NATS_TLS };
 static const char *const tls_keys[] = {
@@ -287,12 +289,70 @@ config_account(struct config_loader *ld)
 	return 0;
 }
 
+/* What a projection's name may hold (projection.h): [a-z0-9_]+. */
+static const char projection_chars[] = "abcdefghijklmnopqrstuvwxyz"
+    "0123456789_";
+
+/*
+ * plugins: a mapping from projection name to the path of its shared object;
+ * its keys are names, not a schema, so config_yaml_map() does not fit.
+ */
+static int
+config_plugins(struct config_loader *ld)
+{
+	struct config *cfg = ld->cfg;
+	struct config_plugin *pl;
+	const char *name;
+	size_t i;
+
+	if (config_yaml_is_null(ld->ev))
+		return 0;
+	if (ld->ev->type != YAML_MAPPING_START_EVENT)
+		return config_yaml_lerr(ld, ld->ev->start_mark, "'plugins' must"
+		    " be a mapping from projection name to shared object, not"
+		    " %s", config_yaml_kind(ld->ev));
+	for (config_yaml_next(ld); ld->ev->type != YAML_MAPPING_END_EVENT;
+	    config_yaml_next(ld)) {
+		if (ld->ev->type != YAML_SCALAR_EVENT)
+			return config_yaml_lerr(ld, ld->ev->start_mark, "a"
+			    " plug-in's name must be a string, not %s",
+			    config_yaml_kind(ld->ev));
+		name = (const char *)ld->ev->data.scalar.value;
+		if (name[0] == '\0' ||
+		    name[strspn(name, projection_chars)] != '\0')
+			return config_yaml_lerr(ld, ld->ev->start_mark,
+			    "plug-in name '%s' may only hold a-z, 0-9 and '_'"
+			    " (it is the projection's name)", name);
+		for (i = 0; i < cfg->nplugins; i++)
+			if (strcmp(cfg->plugins[i].name, name) == 0)
+				return config_yaml_lerr(ld, ld->ev->start_mark,
+				    "plug-in '%s' is named twice (first at line"
+				    " %d)", name, cfg->plugins[i].line);
+		cfg->plugins = xreallocarray(cfg->plugins, cfg->nplugins + 1,
+		    sizeof(*cfg->plugins));
+		pl = &cfg->plugins[cfg->nplugins++];
+		memset(pl, 0, sizeof(*pl));
+		pl->name = xstrdup(name);
+		pl->line = (int)ld->ev->start_mark.line + 1;
+		pl->column = (int)ld->ev->start_mark.column + 1;
+		ld->key = ld->ev->start_mark;
+		config_yaml_next(ld);
+		if (config_yaml_is_null(ld->ev))
+			ld->ev->start_mark = ld->key;
+		if (config_yaml_path(ld, name, &pl->path) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 config_root_key(struct config_loader *ld, int k, void *arg)
 {
 	unsigned seen;
 
 	(void)arg;
+	if (k == ROOT_PLUGINS)
+		return config_plugins(ld);
 	if (k == ROOT_NATS)
 		return config_yaml_map(ld, "'nats'", "in nats", nats_keys,
 		    config_nats_key, NULL, &seen);
@@ -479,7 +539,8 @@ config_taken(const struct config *cfg, size_t i, const char *path)
  * Checks what config_load() cannot see key by key: that there is something
  * to do, that names and databases are unique, that values are in range and
  * that projections exist. known_projections is a NULL-terminated list of
- * built-in names (NULL skips that check). Returns 0, or -1 with the first
+ * the names of the built-ins and of the plug-ins loaded (NULL skips that
+ * check). Returns 0, or -1 with the first
  * problem in err as "FILE:LINE:COLUMN: message". cfg comes from config_load()
  * or is built alike (every string set); nothing is changed.
  */
@@ -605,6 +666,11 @@ config_free(struct config *cfg)
 			free(cfg->marks->account[i].projections);
 	}
 	free(cfg->accounts);
+	for (i = 0; i < cfg->nplugins; i++) {
+		free(cfg->plugins[i].name);
+		free(cfg->plugins[i].path);
+	}
+	free(cfg->plugins);
 	if (cfg->marks != NULL)
 		free(cfg->marks->account);
 	free(cfg->marks);

@@ -51,9 +51,18 @@ struct config_account {
 	char		 *database;	/* SQLite file, unique */
 	char		 *archive;	/* its event archive, unique; NULL: none */
 	int		  archive_off;	/* archive: false was said */
-	char		**projections;	/* names; NULL and 0 = all built-in ones */
+	char		**projections;	/* names; NULL and 0 = all built-in ones
+					   (a plug-in runs where it is named) */
 	size_t		  nprojections;
 	int		  line;		/* where the entry starts, for later errors */
+	int		  column;
+};
+
+/* plugins: one projection built as a shared object (docs: README). */
+struct config_plugin {
+	char		 *name;		/* the key: the projection's name */
+	char		 *path;		/* resolved against the file's folder */
+	int		  line;		/* of the key, for the loader's errors */
 	int		  column;
 };
 
@@ -70,6 +79,8 @@ struct config {
 	int		  max_wait_ms;	/* batch.max_wait_ms, 1..CONFIG_MAX_WAIT_MS_LIMIT */
 	struct config_account *accounts;
 	size_t		  naccounts;
+	struct config_plugin *plugins;	/* in the file's order */
+	size_t		  nplugins;
 	/* Where each value was, for config_validate()'s messages; NULL in a
 	 * struct config built by hand, whose errors then have no position. */
 	struct config_marks *marks;

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "archive.h"
+#include "catalog.h"
 #include "config.h"
 #include "db.h"
 #include "export.h"
@@ -257,36 +258,56 @@ parse_args(int argc, char **argv, struct options *o)
 }
 
 /*
- * Loads and validates the configuration; prints the one-line reason and
- * returns its exit code on failure.
+ * Loads the configuration and its plug-ins and validates it; prints the
+ * one-line reason and returns its exit code on failure.
  */
 static int
-load_config(const char *path, struct config **out)
+load_config(const char *path, struct config **out, struct catalog **cat)
 {
-	const char *names[PROJECTION_MAX + 1];
 	char err[1024];
 	struct config *cfg = NULL;
+	struct catalog *c = NULL;
 	enum config_error e;
+	enum plugin_result r = PLUGIN_OK;
 	size_t i;
 
-	for (i = 0; i < PROJECTION_MAX && projections_builtin[i] != NULL; i++)
-		names[i] = projections_builtin[i]->name;
-	names[i] = NULL;
 	e = config_load(path, &cfg, err, sizeof(err));
-	if (e == CONFIG_OK && config_validate(cfg, names, err, sizeof(err)) == -1)
+	if (e == CONFIG_OK)
+		r = catalog_open(cfg, projections_builtin, &c, err,
+		    sizeof(err));
+	if (e == CONFIG_OK && r == PLUGIN_OK && config_validate(cfg,
+	    catalog_names(c), err, sizeof(err)) == -1)
 		e = CONFIG_EINVALID;
-	if (e != CONFIG_OK) {
+	if (e != CONFIG_OK || r != PLUGIN_OK) {
 		fprintf(stderr, "projector: %s\n", err);
+		catalog_free(c);
 		config_free(cfg);
-		return e == CONFIG_ENOFILE ? EX_NOINPUT : EX_CONFIG;
+		return e == CONFIG_ENOFILE || r == PLUGIN_ENOFILE ? EX_NOINPUT :
+		    EX_CONFIG;
+	}
+	for (i = 0; i < catalog_nplugins(c); i++) {
+		const struct plugin *pl = catalog_plugin(c, i);
+		const struct projection *p = plugin_projection(pl);
+		char abi[32];
+
+		/* log.h: one conversion per key. */
+		snprintf(abi, sizeof(abi), "%u.%u",
+		    PROJECTION_ABI_MAJOR_OF(p->abi),
+		    PROJECTION_ABI_MINOR_OF(p->abi));
+		log_info("plug-in loaded", "name=%s version=%d abi=%s build=%s"
+		    " path=%s sha256=%s", p->name, p->version, abi,
+		    p->build != NULL ? p->build : "-", plugin_path(pl),
+		    plugin_sha256(pl));
 	}
 	*out = cfg;
+	*cat = c;
 	return 0;
 }
 
 /* check-config: the file, then each account's secret file, no network. */
 static int
-cmd_check_config(const struct config *cfg, const struct options *o)
+cmd_check_config(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
 	char warn[1024];
 	size_t i;
@@ -309,15 +330,21 @@ cmd_check_config(const struct config *cfg, const struct options *o)
 			break;
 		}
 	}
-	if (code == 0)
+	/* The plug-ins were loaded and checked with the configuration. */
+	if (code == 0 && catalog_nplugins(cat) == 0)
 		printf("%s: valid, %zu account%s\n", cfg->path, cfg->naccounts,
 		    cfg->naccounts == 1 ? "" : "s");
+	else if (code == 0)
+		printf("%s: valid, %zu account%s, %zu plug-in%s\n", cfg->path,
+		    cfg->naccounts, cfg->naccounts == 1 ? "" : "s",
+		    catalog_nplugins(cat), catalog_nplugins(cat) == 1 ? "" : "s");
 	return code;
 }
 
 /* migrate: each account's database, locked like a worker would. */
 static int
-cmd_migrate(const struct config *cfg, const struct options *o)
+cmd_migrate(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
 	char err[1024];
 	struct archive *ar = NULL;
@@ -334,7 +361,7 @@ cmd_migrate(const struct config *cfg, const struct options *o)
 			fprintf(stderr, "projector: %s\n", err);
 			return db_sysexit(e);
 		}
-		if (db_migrate(d, projections_builtin, &applied, err,
+		if (db_migrate(d, catalog_table(cat, a), &applied, err,
 		    sizeof(err)) == -1) {
 			fprintf(stderr, "projector: account %s: %s\n", a->name, err);
 			db_close(d);
@@ -361,14 +388,17 @@ cmd_migrate(const struct config *cfg, const struct options *o)
 
 /* status: what each database and NATS say, as a table or JSON. */
 static int
-cmd_status(const struct config *cfg, const struct options *o)
+cmd_status(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
+	(void)cat;
 	return status_print(cfg, o->json, stdout);
 }
 
 /* --account and --projection must name what the configuration has. */
 static int
-check_selection(const struct config *cfg, const struct options *o)
+check_selection(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
 	size_t i, found = 0;
 
@@ -382,7 +412,7 @@ check_selection(const struct config *cfg, const struct options *o)
 		return EX_USAGE;
 	}
 	if (o->projection != NULL &&
-	    registry_find(projections_builtin, o->projection) == NULL) {
+	    catalog_find(cat, o->projection) == NULL) {
 		fprintf(stderr, "projector: no projection '%s' (see README.md)\n",
 		    o->projection);
 		return EX_USAGE;
@@ -392,7 +422,8 @@ check_selection(const struct config *cfg, const struct options *o)
 
 /* verify: each account asked for; exit 0 when all are equal, 1 if not. */
 static int
-cmd_verify(const struct config *cfg, const struct options *o)
+cmd_verify(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
 	char err[1024];
 	enum verify_result vr;
@@ -404,7 +435,7 @@ cmd_verify(const struct config *cfg, const struct options *o)
 
 		if (o->account != NULL && strcmp(o->account, a->name) != 0)
 			continue;
-		vr = verify_account(cfg, a, projections_builtin, o->projection,
+		vr = verify_account(cfg, a, catalog_table(cat, a), o->projection,
 		    &stop_requested, stdout, &failed, err, sizeof(err));
 		fflush(stdout);
 		if (vr == VERIFY_ERROR) {
@@ -439,7 +470,8 @@ account_main(void *arg)
  * order, that stopped with an error, else 0.
  */
 static int
-run_accounts(const struct config *cfg, const struct options *o, int replay)
+run_accounts(const struct config *cfg, const struct catalog *cat,
+    const struct options *o, int replay)
 {
 	struct account_thread *t;
 	size_t i, started = 0;
@@ -458,7 +490,7 @@ run_accounts(const struct config *cfg, const struct options *o, int replay)
 			continue;
 		t[i].params.cfg = cfg;
 		t[i].params.acct = &cfg->accounts[i];
-		t[i].params.builtin = projections_builtin;
+		t[i].params.builtin = catalog_table(cat, &cfg->accounts[i]);
 		t[i].params.once = o->once;
 		t[i].params.accept_gap = o->accept_gap;
 		t[i].params.replay = replay;
@@ -485,15 +517,17 @@ run_accounts(const struct config *cfg, const struct options *o, int replay)
 }
 
 static int
-cmd_run(const struct config *cfg, const struct options *o)
+cmd_run(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
-	return run_accounts(cfg, o, 0);
+	return run_accounts(cfg, cat, o, 0);
 }
 
 static int
-cmd_replay(const struct config *cfg, const struct options *o)
+cmd_replay(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
-	return run_accounts(cfg, o, 1);
+	return run_accounts(cfg, cat, o, 1);
 }
 
 /*
@@ -502,12 +536,14 @@ cmd_replay(const struct config *cfg, const struct options *o)
  */
 /* archive export: one account's history, as JSON Lines on stdout. */
 static int
-cmd_archive_export(const struct config *cfg, const struct options *o)
+cmd_archive_export(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
 {
 	char err[1024];
 	size_t i;
 	int code;
 
+	(void)cat;
 	if (o->account == NULL) {
 		fprintf(stderr, "projector: archive export: --account NAME is"
 		    " required\n");
@@ -526,7 +562,8 @@ cmd_archive_export(const struct config *cfg, const struct options *o)
 
 static const struct command {
 	const char	*name;
-	int		(*run)(const struct config *, const struct options *);
+	int		(*run)(const struct config *, const struct catalog *,
+			    const struct options *);
 } commands[] = {
 	{ "run", cmd_run },
 	{ "status", cmd_status },
@@ -555,6 +592,7 @@ main(int argc, char **argv)
 	const struct command *cmd;
 	struct options o;
 	struct config *cfg = NULL;
+	struct catalog *cat = NULL;
 	char err[1024];
 	int code;
 
@@ -568,13 +606,11 @@ main(int argc, char **argv)
 	}
 	if ((cmd = find_command(o.command)) == NULL)
 		return usage_error("unknown command '%s'", o.command);
-	if ((code = load_config(o.config, &cfg)) != 0)
+	if ((code = load_config(o.config, &cfg, &cat)) != 0)
 		return code;
-	if ((code = check_selection(cfg, &o)) != 0) {
-		config_free(cfg);
-		return code;
-	}
-	code = cmd->run(cfg, &o);
+	if ((code = check_selection(cfg, cat, &o)) == 0)
+		code = cmd->run(cfg, cat, &o);
+	catalog_free(cat);
 	config_free(cfg);
 	/* Leaving before NATS's own threads end shows as leaks under ASan. */
 	source_shutdown();

@@ -304,7 +304,7 @@ test_unknown_keys(void **state)
 	(void)state;
 	load_fails("natz: {}\n" ACCOUNT,
 	    "t.yaml:1:1: unknown key 'natz' at the top level (allowed: nats,"
-	    " batch, accounts)");
+	    " batch, accounts, plugins)");
 	load_fails("nats:\n  server: [x]\n" ACCOUNT,
 	    "t.yaml:2:3: unknown key 'server' in nats (allowed: servers, tls)");
 	load_fails("nats:\n  tls:\n    ca: x\n" ACCOUNT,

@@ -1,0 +1,34 @@
+# tests/plugins/plugins.mk: the plug-ins the loader's tests load, built
+# from tests/plugins/plug.c as a plug-in is (shared, position-independent,
+# hidden but for its entry point, linking SQLite and jansson), once right
+# and once per fault; included by the Makefile.
+
+PLUGINS_DIR	= $(B)/tests/plugins
+PLUGINS		= plug_seen plug_seen_v2 plug_abi_major plug_abi_minor plug_short \
+		  plug_noentry plug_undefined plug_fake_sqlite plug_other
+PLUGINS_SO	= $(PLUGINS:%=$(PLUGINS_DIR)/%.so)
+
+plug_seen_DEFS		=
+plug_seen_v2_DEFS	= -DPLUG_VERSION=2
+plug_abi_major_DEFS	= -DPLUG_ABI='(PROJECTION_ABI + (1u << 16))'
+plug_abi_minor_DEFS	= -DPLUG_ABI='(PROJECTION_ABI + 1)'
+plug_short_DEFS		= -DPLUG_SIZE=40
+plug_noentry_DEFS	= -DPLUG_NO_EXPORT
+plug_undefined_DEFS	= -DPLUG_UNDEFINED
+plug_fake_sqlite_DEFS	= -DPLUG_FAKE_SQLITE
+plug_other_DEFS		= -DPLUG_NAME='"plug_other"'
+
+# -Wno-override-init: the faulty ones override what PROJECTION_HEADER set.
+$(PLUGINS_DIR)/%.so: tests/plugins/plug.c src/projection.h
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -fvisibility=hidden -Isrc \
+	    $(shell pkg-config --cflags sqlite3 jansson) $(CFLAGS) \
+	    -Wno-override-init $($*_DEFS) -o $@ $< \
+	    $(shell pkg-config --libs sqlite3 jansson)
+
+# The loader's tests load them from beside themselves.
+$(B)/tests/test_plugin $(B)/tests/test_catalog $(B)/tests/test_plugins: \
+    | $(PLUGINS_SO)
+
+plugins: $(PLUGINS_SO)
+.PHONY: plugins
