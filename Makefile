@@ -85,6 +85,7 @@ test_proj_session_history_PKGS	= sqlite3 jansson libcrypto
 test_proj_template_PKGS		= sqlite3 jansson libcrypto
 # dlopen()s the test plug-ins, which call SQLite and jansson.
 test_plugin_PKGS		= sqlite3 jansson libcrypto
+test_guard_PKGS			= sqlite3
 test_catalog_PKGS		= sqlite3 jansson libcrypto yaml-0.1
 test_registry_PKGS		=
 # sqlite3: testdb.c, as for test_migrate.

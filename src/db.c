@@ -13,12 +13,14 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "guard.h"
 #include "migrate.h"
 #include "xmalloc.h"
 
 struct db {
-	sqlite3	*conn;
-	int	 lockfd;
+	sqlite3		*conn;
+	int		 lockfd;
+	struct guard	 guard;		/* the connection's authorizer */
 };
 
 static const char pragmas_sql[] =
@@ -125,6 +127,7 @@ open_conn(struct db *d, const char *path, char *err, size_t errlen)
 	/* The first write is where a bad file or directory shows. */
 	if (db_exec(d->conn, pragmas_sql, path, err, errlen) == -1)
 		return DB_ECREATE;
+	guard_install(&d->guard, d->conn);
 	return DB_OK;
 }
 
@@ -170,6 +173,16 @@ db_open_beside(const char *path, struct db **out, char *err, size_t errlen)
 	return open_db(path, 0, out, err, errlen);
 }
 
+/*
+ * Lends the guard of d's connection (guard.h), for the fold to switch
+ * around each call into a projection. Cannot fail.
+ */
+struct guard *
+db_guard(struct db *d)
+{
+	return &d->guard;
+}
+
 /* Lends the connection; it stays owned by d. Cannot fail. */
 sqlite3 *
 db_handle(struct db *d)
@@ -182,7 +195,9 @@ db_handle(struct db *d)
  * NULL-terminated table carries, in its order (a projection's scope is its
  * name; a NULL table: core only). Every projection of the table gets its
  * tables, whether an account runs it or not, so that views joining them
- * always work. Sets *applied (may be NULL). Returns 0, or -1 with err.
+ * always work; each projection's own migrations may only create and change
+ * its declared tables (guard.h): a denial says so in err, and
+ * guard_denied(db_guard(d)) is then set. Sets *applied (may be NULL). Returns 0, or -1 with err.
  */
 int
 db_migrate(struct db *d, const struct projection *const *table,
@@ -195,8 +210,8 @@ db_migrate(struct db *d, const struct projection *const *table,
 	    errlen) == -1)
 		return -1;
 	for (i = 0; table != NULL && table[i] != NULL; i++) {
-		if (migrate_apply(d->conn, table[i]->name,
-		    table[i]->migrations, &n, err, errlen) == -1)
+		if (migrate_projection(d->conn, &d->guard, table[i], &n, err,
+		    errlen) == -1)
 			return -1;
 		total += n;
 	}

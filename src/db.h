@@ -25,7 +25,8 @@
  * Each of them that can fail returns 0, or -1 with SQLite's reason.
  *
  * Memory: struct db owns the connection and the lock; db_close() releases
- * both and accepts NULL. db_handle() lends the connection. A text bound with
+ * both and accepts NULL. db_handle() lends the connection, db_guard() its
+ * authorizer (guard.h), installed at open. A text bound with
  * db_bind_text() is borrowed until the statement's next db_step_done().
  */
 #ifndef DB_H
@@ -37,6 +38,8 @@
 #include <sqlite3.h>
 
 #include "projection.h"
+
+struct guard;
 
 #define DB_BUSY_TIMEOUT_MS	5000
 
@@ -60,6 +63,7 @@ enum db_error db_open(const char *path, struct db **out, char *err,
 enum db_error db_open_beside(const char *path, struct db **out, char *err,
 	    size_t errlen);
 sqlite3	*db_handle(struct db *d);
+struct guard *db_guard(struct db *d);
 int	db_migrate(struct db *d, const struct projection *const *table,
 	    int *applied, char *err, size_t errlen);
 int	db_set_state(struct db *d, const char *projection, const char *state,

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "event.h"
 #include "fold.h"
+#include "guard.h"
 #include "registry.h"
 #include "xmalloc.h"
 
@@ -20,6 +21,7 @@ struct fold_proj {
 
 struct fold {
 	sqlite3			*db;
+	struct guard		*guard;		/* NULL: projections unconfined */
 	struct fold_proj	 proj[PROJECTION_MAX];
 	size_t			 n;
 	sqlite3_stmt		*begin, *commit, *rollback;
@@ -108,6 +110,34 @@ fail:
 	return classify(f->db);
 }
 
+/* From here to leave(), db answers to fp's rules (guard.h). */
+static void
+enter(struct fold *f, const struct fold_proj *fp)
+{
+	if (f->guard != NULL)
+		guard_enter(f->guard, GUARD_CALL, fp->p);
+}
+
+/*
+ * Back to the engine's rules. Returns -1 with the denial in err when the
+ * call did what its projection may not: whatever it returned, that is a
+ * bug of the projection, neither poison nor a failure to retry.
+ */
+static int
+leave(struct fold *f, const struct fold_proj *fp, char *err, size_t errlen)
+{
+	const char *denied;
+
+	if (f->guard == NULL)
+		return 0;
+	guard_leave(f->guard);
+	if ((denied = guard_denied(f->guard)) == NULL)
+		return 0;
+	snprintf(err, errlen, "projection %s was stopped: %s", fp->p->name,
+	    denied);
+	return -1;
+}
+
 /*
  * Builds a fold over db, whose schema is migrated, for the nprojs
  * projections (at most PROJECTION_MAX): creates their status rows when
@@ -116,12 +146,13 @@ fail:
  * release).
  */
 enum fold_result
-fold_open(sqlite3 *db, const struct projection *const *projs, size_t nprojs,
-    struct fold **out, char *err, size_t errlen)
+fold_open(sqlite3 *db, struct guard *g, const struct projection *const *projs,
+    size_t nprojs, struct fold **out, char *err, size_t errlen)
 {
 	struct fold *f;
 	enum fold_result r = FOLD_ERROR;
 	size_t i;
+	int rc;
 
 	if (nprojs > PROJECTION_MAX) {
 		snprintf(err, errlen, "more than %d projections",
@@ -130,6 +161,7 @@ fold_open(sqlite3 *db, const struct projection *const *projs, size_t nprojs,
 	}
 	f = xcalloc(1, sizeof(*f));
 	f->db = db;
+	f->guard = g;
 	for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++) {
 		if (sqlite3_prepare_v3(db, statements[i].sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, STMT(f, i), NULL) != SQLITE_OK) {
@@ -145,10 +177,18 @@ fold_open(sqlite3 *db, const struct projection *const *projs, size_t nprojs,
 		fp->p = projs[i];
 		if ((r = load_checkpoint(f, fp, err, errlen)) != FOLD_OK)
 			goto fail;
-		if (fp->p->init != NULL &&
-		    fp->p->init(db, &fp->state, err, errlen) == -1) {
-			r = FOLD_ERROR;
-			goto fail;
+		if (fp->p->init != NULL) {
+			enter(f, fp);
+			rc = fp->p->init(db, &fp->state, err, errlen);
+			if (leave(f, fp, err, errlen) == -1) {
+				f->n++;		/* its fini() runs */
+				r = FOLD_DENIED;
+				goto fail;
+			}
+			if (rc == -1) {
+				r = FOLD_ERROR;
+				goto fail;
+			}
 		}
 		f->n++;
 	}
@@ -192,6 +232,7 @@ static enum fold_result
 park(struct fold *f, struct fold_proj *fp, const struct event *ev,
     const char *reason, char *err, size_t errlen)
 {
+	enum proj_result pr;
 	enum fold_result r;
 
 	sqlite3_bind_text(f->park, 1, fp->p->name, -1, SQLITE_STATIC);
@@ -203,9 +244,14 @@ park(struct fold *f, struct fold_proj *fp, const struct event *ev,
 	if (f->park_fn != NULL)
 		f->park_fn(f->park_arg, fp->p->name, ev->seq, ev->subject, reason);
 	f->batch.parked++;
-	if (fp->p->parked != NULL &&
-	    fp->p->parked(fp->state, ev, err, errlen) != PROJ_OK)
-		return classify(f->db);
+	if (fp->p->parked != NULL) {
+		enter(f, fp);
+		pr = fp->p->parked(fp->state, ev, err, errlen);
+		if (leave(f, fp, err, errlen) == -1)
+			return FOLD_ERROR;
+		if (pr != PROJ_OK)
+			return classify(f->db);
+	}
 	return FOLD_OK;
 }
 
@@ -227,7 +273,10 @@ apply(struct fold *f, struct fold_proj *fp, const struct event *ev,
 	if (!f->careful)
 		changes = sqlite3_total_changes64(f->db);
 	reason[0] = '\0';
+	enter(f, fp);
 	pr = fp->p->apply(fp->state, ev, reason, sizeof(reason));
+	if (leave(f, fp, err, errlen) == -1)
+		return FOLD_ERROR;
 	if (pr != PROJ_OK && pr != PROJ_POISON) {
 		/*
 		 * Classified before anything else runs on the connection:
@@ -238,6 +287,16 @@ apply(struct fold *f, struct fold_proj *fp, const struct event *ev,
 		snprintf(err, errlen, "%s failed on seq %llu: %s", fp->p->name,
 		    (unsigned long long)ev->seq, reason);
 		return classify(f->db);
+	}
+	/*
+	 * The guard denies transaction control; this catches the rest. (A
+	 * failure may end it too: SQLITE_FULL rolls back, see above.)
+	 */
+	if (sqlite3_get_autocommit(f->db)) {
+		snprintf(err, errlen, "projection %s ended the batch's"
+		    " transaction on seq %llu", fp->p->name,
+		    (unsigned long long)ev->seq);
+		return FOLD_ERROR;
 	}
 	if (pr == PROJ_POISON && !f->careful &&
 	    sqlite3_total_changes64(f->db) != changes) {
@@ -465,8 +524,12 @@ fold_close(struct fold *f)
 	if (f->in_batch)
 		fold_rollback(f);
 	for (i = 0; i < f->n; i++)
-		if (f->proj[i].p->fini != NULL)
+		if (f->proj[i].p->fini != NULL) {
+			enter(f, &f->proj[i]);
 			f->proj[i].p->fini(f->proj[i].state);
+			if (f->guard != NULL)
+				guard_leave(f->guard);
+		}
 	for (i = 0; i < sizeof(statements) / sizeof(statements[0]); i++)
 		sqlite3_finalize(*STMT(f, i));
 	free(f);

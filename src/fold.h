@@ -24,8 +24,15 @@
  *   writes it covers, then commits. Only after it returns 0 may the caller
  *   acknowledge the messages.
  *
- * Memory: the fold borrows db and the projections, which must outlive it;
- * fold_close() releases the instances and statements, never db.
+ * Each call into a projection runs under the rules of the connection's
+ * guard (guard.h; fold_open() with NULL: none): one that does what they
+ * deny stops the fold (FOLD_DENIED from fold_open(), FOLD_ERROR from a
+ * batch, whatever the projection returned), and so does one that ends the
+ * batch's transaction.
+ *
+ * Memory: the fold borrows db, the guard and the projections, which must
+ * outlive it; fold_close() releases the instances and statements, never
+ * db.
  */
 #ifndef FOLD_H
 #define FOLD_H
@@ -36,6 +43,8 @@
 #include <sqlite3.h>
 
 #include "projection.h"
+
+struct guard;
 
 /* Counts since fold_open(); for logs and status. */
 struct fold_stats {
@@ -50,9 +59,11 @@ enum fold_result {
 	FOLD_OK = 0,
 	FOLD_RETRY,	/* SQLite is busy, full or failing: roll back, retry later */
 	FOLD_ERROR,	/* a projection or the schema is broken: stop */
-	FOLD_AGAIN	/* a projection wrote before it refused an event: roll
+	FOLD_AGAIN,	/* a projection wrote before it refused an event: roll
 			   back and fold the batch again at once (the next
 			   batch runs each apply() in a savepoint) */
+	FOLD_DENIED	/* fold_open() only: a projection's init() did what
+			   its guard denies (guard.h): a bug, stop */
 };
 
 /* What event_decode() gave for a payload decoded ahead (decoder.h). */
@@ -71,8 +82,9 @@ struct fold;
 typedef void	fold_park_fn(void *arg, const char *projection, uint64_t seq,
 		    const char *subject, const char *reason);
 
-enum fold_result fold_open(sqlite3 *db, const struct projection *const *projs,
-	    size_t nprojs, struct fold **out, char *err, size_t errlen);
+enum fold_result fold_open(sqlite3 *db, struct guard *g,
+	    const struct projection *const *projs, size_t nprojs,
+	    struct fold **out, char *err, size_t errlen);
 void	fold_on_park(struct fold *f, fold_park_fn *fn, void *arg);
 enum fold_result fold_begin(struct fold *f, char *err, size_t errlen);
 enum fold_result fold_event(struct fold *f, uint64_t seq, int64_t stored_ms,

@@ -7,6 +7,7 @@
 
 #include "db.h"
 #include "digest.h"
+#include "guard.h"
 #include "migrate.h"
 
 static const char bootstrap_sql[] =
@@ -23,6 +24,12 @@ static const char has_sha_sql[] =
 	" WHERE name = 'sha256'";
 static const char add_sha_sql[] =
 	"ALTER TABLE projector_migrations ADD COLUMN sha256 TEXT";
+
+/* A projection's migrations run confined by its guard (guard.h). */
+struct migrate_confine {
+	struct guard			*guard;
+	const struct projection		*p;
+};
 
 /* What projector_migrations says of one migration. */
 struct migrate_row {
@@ -120,8 +127,11 @@ unchanged(sqlite3 *db, const char *scope, const char *name,
 /* Applies one migration and records it, in one transaction. */
 static int
 apply_one(sqlite3 *db, const char *scope, const struct projection_migration *m,
-    const char *sha256, char *err, size_t errlen)
+    const char *sha256, const struct migrate_confine *c, char *err,
+    size_t errlen)
 {
+	int rc;
+
 	struct migrate_row row;
 	char what[256];
 	char *rec;
@@ -134,7 +144,17 @@ apply_one(sqlite3 *db, const char *scope, const struct projection_migration *m,
 		goto fail;
 	if (!row.done) {
 		snprintf(what, sizeof(what), "migration %s/%s", scope, m->name);
-		if (db_exec(db, m->sql, what, err, errlen) == -1)
+		/* The projection's own SQL alone runs under its rules. */
+		if (c != NULL)
+			guard_enter(c->guard, GUARD_MIGRATION, c->p);
+		rc = db_exec(db, m->sql, what, err, errlen);
+		if (c != NULL) {
+			guard_leave(c->guard);
+			if (rc == -1 && guard_denied(c->guard) != NULL)
+				snprintf(err, errlen, "%s: %s", what,
+				    guard_denied(c->guard));
+		}
+		if (rc == -1)
 			goto fail;
 		rec = sqlite3_mprintf("INSERT INTO projector_migrations"
 		    " (scope, name, sha256) VALUES (%Q, %Q, %Q)", scope,
@@ -163,7 +183,8 @@ fail:
  */
 static int
 walk(sqlite3 *db, const char *scope, const struct projection_migration *list,
-    int apply, int *count, char *err, size_t errlen)
+    const struct migrate_confine *c, int apply, int *count, char *err,
+    size_t errlen)
 {
 	char sha256[DIGEST_HEX_LEN + 1];
 	struct migrate_row row;
@@ -192,7 +213,7 @@ walk(sqlite3 *db, const char *scope, const struct projection_migration *list,
 		}
 		if (row.done && !apply)
 			continue;
-		if (apply && apply_one(db, scope, m, sha256, err,
+		if (apply && apply_one(db, scope, m, sha256, c, err,
 		    errlen) == -1)
 			return -1;
 		*count += !row.done;
@@ -214,7 +235,27 @@ migrate_apply(sqlite3 *db, const char *scope,
 {
 	int count;
 
-	if (walk(db, scope, list, 1, &count, err, errlen) == -1)
+	if (walk(db, scope, list, NULL, 1, &count, err, errlen) == -1)
+		return -1;
+	if (applied != NULL)
+		*applied = count;
+	return 0;
+}
+
+/*
+ * migrate_apply() of projection p's own migrations (scope: its name),
+ * each confined by guard g to p's declared tables (guard.h; g NULL: not
+ * confined). A denial fails the migration with it in err.
+ */
+int
+migrate_projection(sqlite3 *db, struct guard *g, const struct projection *p,
+    int *applied, char *err, size_t errlen)
+{
+	struct migrate_confine c = { g, p };
+	int count;
+
+	if (walk(db, p->name, p->migrations, g != NULL ? &c : NULL, 1, &count,
+	    err, errlen) == -1)
 		return -1;
 	if (applied != NULL)
 		*applied = count;
@@ -231,5 +272,5 @@ migrate_pending(sqlite3 *db, const char *scope,
     const struct projection_migration *list, int *pending, char *err,
     size_t errlen)
 {
-	return walk(db, scope, list, 0, pending, err, errlen);
+	return walk(db, scope, list, NULL, 0, pending, err, errlen);
 }

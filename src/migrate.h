@@ -14,7 +14,8 @@
  * nothing. A recorded migration whose SQL changed since is refused: a
  * shipped migration is never edited, the next NNNN file is added instead.
  * (A database made before checksums were recorded gets them on its next
- * migrate_apply().)
+ * migrate_apply().) migrate_projection() applies a projection's own
+ * migrations confined to its declared tables (guard.h).
  *
  * Memory: every string here is static; nothing is allocated for the caller.
  */
@@ -27,6 +28,8 @@
 
 #include "projection.h"
 
+struct guard;
+
 /* The engine's own scopes, { NULL, NULL }-terminated (build/migrations.c). */
 extern const struct projection_migration migrations_core[];
 extern const struct projection_migration migrations_archive[];
@@ -34,6 +37,9 @@ extern const struct projection_migration migrations_archive[];
 int	migrate_apply(sqlite3 *db, const char *scope,
 	    const struct projection_migration *list, int *applied,
 	    char *err, size_t errlen);
+int	migrate_projection(sqlite3 *db, struct guard *g,
+	    const struct projection *p, int *applied, char *err,
+	    size_t errlen);
 int	migrate_pending(sqlite3 *db, const char *scope,
 	    const struct projection_migration *list, int *pending,
 	    char *err, size_t errlen);

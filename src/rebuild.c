@@ -120,8 +120,8 @@ open_shadow(struct rebuild *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%.400s cannot be reset", r->p.shadow_path);
 		return -1;
 	}
-	if (fold_open(db_handle(r->db), r->p.projs, r->p.nprojs, &r->fold, err,
-	    errlen) != FOLD_OK)
+	if (fold_open(db_handle(r->db), db_guard(r->db), r->p.projs,
+	    r->p.nprojs, &r->fold, err, errlen) != FOLD_OK)
 		return -1;
 	pthread_mutex_lock(&r->mu);
 	r->prog.done_seq = fold_min_checkpoint(r->fold);

@@ -9,6 +9,8 @@
 #include <sysexits.h>
 
 #include "db.h"
+#include "fold.h"
+#include "guard.h"
 #include "log.h"
 #include "registry.h"
 #include "secret.h"
@@ -104,7 +106,8 @@ worker_open_db(struct worker *w)
 	if (db_migrate(w->db, w->p->builtin, &applied, err,
 	    sizeof(err)) == -1) {
 		log_error("migration failed", "account=%s error=%s", w->name, err);
-		return EX_IOERR;
+		return guard_denied(db_guard(w->db)) != NULL ? EX_CONFIG :
+		    EX_IOERR;
 	}
 	if (applied > 0)
 		log_info("migrations applied", "account=%s count=%d", w->name,
@@ -175,6 +178,7 @@ worker_fold_live(struct worker *w)
 {
 	const struct projection *live[PROJECTION_MAX];
 	char err[WORKER_ERR_LEN];
+	enum fold_result r;
 	size_t i, n = 0;
 
 	fold_close(w->fold);
@@ -182,11 +186,13 @@ worker_fold_live(struct worker *w)
 	for (i = 0; i < w->nprojs; i++)
 		if (!w->projs[i].rebuilding)
 			live[n++] = w->projs[i].p;
-	if (fold_open(db_handle(w->db), live, n, &w->fold, err,
-	    sizeof(err)) != FOLD_OK) {
+	r = fold_open(db_handle(w->db), db_guard(w->db), live, n, &w->fold,
+	    err, sizeof(err));
+	if (r != FOLD_OK) {
 		log_error("cannot start projections", "account=%s error=%s",
 		    w->name, err);
-		return EX_SOFTWARE;
+		/* A projection that breaks its rules is a bad configuration. */
+		return r == FOLD_DENIED ? EX_CONFIG : EX_SOFTWARE;
 	}
 	fold_on_park(w->fold, on_park, w);
 	w->rp.fold = w->fold;

@@ -127,7 +127,7 @@ main(int argc, char **argv)
 	    (pragmas != NULL && db_exec(db_handle(d), pragmas, NULL, err,
 	    sizeof(err)) == -1) ||
 	    db_migrate(d, projections_builtin, NULL, err, sizeof(err)) == -1 ||
-	    fold_open(db_handle(d), projections_builtin, 3, &f, err,
+	    fold_open(db_handle(d), db_guard(d), projections_builtin, 3, &f, err,
 	    sizeof(err)) != FOLD_OK)
 		goto fail;
 	feed = memfeed_new(fo.msgs, fo.n);

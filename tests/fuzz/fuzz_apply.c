@@ -234,7 +234,7 @@ fuzz_apply_open(struct fuzz_apply_db *d)
 		    projections_builtin[i]->migrations, NULL, err,
 		    sizeof(err)) == -1)
 			fuzz_apply_fail("migrate_apply", err);
-	if (fold_open(d->db, projections_builtin, FUZZ_APPLY_NPROJS, &d->fold,
+	if (fold_open(d->db, NULL, projections_builtin, FUZZ_APPLY_NPROJS, &d->fold,
 	    err, sizeof(err)) != FOLD_OK)
 		fuzz_apply_fail("fold_open", err);
 	d->reset_sql = fuzz_apply_reset_sql(d->db);

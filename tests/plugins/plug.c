@@ -10,8 +10,14 @@
  *	PLUG_NO_EXPORT		no entry point
  *	PLUG_UNDEFINED		calls a function no library defines
  *	PLUG_FAKE_SQLITE	a SQLite probe that is not the engine's
- *	PLUG_MARKER		init() creates the file named by
- *				$PLUG_MARKER, to show whether it ran
+ *	PLUG_MIGRATION="sql"	a second migration, 0002_extra.sql
+ *
+ * and, at run time, from its environment (a test fixture may; a real
+ * projection never reads it):
+ *
+ *	PLUG_MARKER=path	init() creates the file, to show it ran
+ *	PLUG_INIT_SQL=sql	init() prepares this statement too
+ *	PLUG_APPLY_EXEC=sql	apply() runs this, then counts as usual
  *
  * It counts the servers' started events in plug_seen, with only
  * projection.h, SQLite and jansson, like any plug-in an owner writes.
@@ -40,7 +46,16 @@ static const struct projection_migration plug_migrations[] = {
 	{ "0001_init.sql",
 	  "CREATE TABLE plug_seen (server_id TEXT PRIMARY KEY,"
 	  " started INTEGER NOT NULL) WITHOUT ROWID;" },
+#ifdef PLUG_MIGRATION
+	{ "0002_extra.sql", PLUG_MIGRATION },
+#endif
 	{ NULL, NULL }
+};
+
+struct plug_state {
+	sqlite3_stmt	*count;
+	sqlite3_stmt	*extra;		/* PLUG_INIT_SQL's */
+	const char	*exec;		/* PLUG_APPLY_EXEC */
 };
 
 #ifdef PLUG_UNDEFINED
@@ -58,8 +73,9 @@ plug_private_sqlite(void)
 static int
 plug_init(sqlite3 *db, void **state, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = NULL;
+	struct plug_state *ps;
 	const char *marker = getenv("PLUG_MARKER");
+	const char *extra = getenv("PLUG_INIT_SQL");
 
 #ifdef PLUG_UNDEFINED
 	plug_no_such_function();
@@ -70,13 +86,20 @@ plug_init(sqlite3 *db, void **state, char *err, size_t errlen)
 		if (f != NULL)
 			fclose(f);
 	}
+	if ((ps = calloc(1, sizeof(*ps))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	*state = ps;
+	ps->exec = getenv("PLUG_APPLY_EXEC");
 	if (sqlite3_prepare_v2(db, "INSERT INTO plug_seen (server_id, started)"
 	    " VALUES (?1, 1) ON CONFLICT (server_id) DO UPDATE SET"
-	    " started = started + 1", -1, &st, NULL) != SQLITE_OK) {
+	    " started = started + 1", -1, &ps->count, NULL) != SQLITE_OK ||
+	    (extra != NULL && sqlite3_prepare_v2(db, extra, -1, &ps->extra,
+	    NULL) != SQLITE_OK)) {
 		snprintf(err, errlen, "preparing: %s", sqlite3_errmsg(db));
 		return -1;
 	}
-	*state = st;
 	return 0;
 }
 
@@ -84,7 +107,7 @@ plug_init(sqlite3 *db, void **state, char *err, size_t errlen)
 static enum proj_result
 plug_apply(void *state, const struct event *ev, char *err, size_t errlen)
 {
-	sqlite3_stmt *st = state;
+	struct plug_state *ps = state;
 	const char *id = ev->subject + strlen("v0.rust.servers.");
 	const char *end = strchr(id, '.');
 	int rc;
@@ -93,13 +116,17 @@ plug_apply(void *state, const struct event *ev, char *err, size_t errlen)
 		snprintf(err, errlen, "subject has no server id");
 		return PROJ_POISON;
 	}
-	sqlite3_bind_text(st, 1, id, (int)(end - id), SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	/* What a careless plug-in might do; its result is not looked at. */
+	if (ps->exec != NULL)
+		sqlite3_exec(sqlite3_db_handle(ps->count), ps->exec, NULL,
+		    NULL, NULL);
+	sqlite3_bind_text(ps->count, 1, id, (int)(end - id), SQLITE_STATIC);
+	rc = sqlite3_step(ps->count);
+	sqlite3_reset(ps->count);
+	sqlite3_clear_bindings(ps->count);
 	if (rc != SQLITE_DONE) {
 		snprintf(err, errlen, "counting: %s",
-		    sqlite3_errmsg(sqlite3_db_handle(st)));
+		    sqlite3_errmsg(sqlite3_db_handle(ps->count)));
 		return PROJ_FAIL;
 	}
 	return PROJ_OK;
@@ -108,10 +135,15 @@ plug_apply(void *state, const struct event *ev, char *err, size_t errlen)
 static void
 plug_fini(void *state)
 {
-	sqlite3_finalize(state);
+	struct plug_state *ps = state;
+
+	if (ps == NULL)
+		return;
+	sqlite3_finalize(ps->count);
+	sqlite3_finalize(ps->extra);
+	free(ps);
 }
 
-/* used: PLUG_NO_EXPORT leaves it unreferenced. */
 static const struct projection plug __attribute__((used)) = {
 	PROJECTION_HEADER,
 #ifdef PLUG_ABI

@@ -5,7 +5,8 @@
 
 PLUGINS_DIR	= $(B)/tests/plugins
 PLUGINS		= plug_seen plug_seen_v2 plug_abi_major plug_abi_minor plug_short \
-		  plug_noentry plug_undefined plug_fake_sqlite plug_other
+		  plug_noentry plug_undefined plug_fake_sqlite plug_other \
+		  plug_mig_other plug_mig_trigger
 PLUGINS_SO	= $(PLUGINS:%=$(PLUGINS_DIR)/%.so)
 
 plug_seen_DEFS		=
@@ -17,6 +18,10 @@ plug_noentry_DEFS	= -DPLUG_NO_EXPORT
 plug_undefined_DEFS	= -DPLUG_UNDEFINED
 plug_fake_sqlite_DEFS	= -DPLUG_FAKE_SQLITE
 plug_other_DEFS		= -DPLUG_NAME='"plug_other"'
+plug_mig_other_DEFS	= -DPLUG_MIGRATION='"CREATE TABLE stolen (a);"'
+plug_mig_trigger_DEFS	= -DPLUG_MIGRATION='"CREATE TRIGGER spill AFTER \
+			  INSERT ON plug_seen BEGIN DELETE FROM session_history; \
+			  END;"'
 
 # -Wno-override-init: the faulty ones override what PROJECTION_HEADER set.
 $(PLUGINS_DIR)/%.so: tests/plugins/plug.c src/projection.h
@@ -27,7 +32,8 @@ $(PLUGINS_DIR)/%.so: tests/plugins/plug.c src/projection.h
 	    $(shell pkg-config --libs sqlite3 jansson)
 
 # The loader's tests load them from beside themselves.
-$(B)/tests/test_plugin $(B)/tests/test_catalog $(B)/tests/test_plugins: \
+$(B)/tests/test_plugin $(B)/tests/test_catalog $(B)/tests/test_plugins \
+    $(B)/tests/test_plugin_guard: \
     | $(PLUGINS_SO)
 
 plugins: $(PLUGINS_SO)

@@ -87,7 +87,7 @@ open_fold(struct fx *f)
 {
 	char err[512];
 
-	assert_int_equal(fold_open(f->db, projections_builtin, NPROJS, &f->fold,
+	assert_int_equal(fold_open(f->db, NULL, projections_builtin, NPROJS, &f->fold,
 	    err, sizeof(err)), FOLD_OK);
 }
 

@@ -387,7 +387,7 @@ open_fold(struct fx *f, const struct projection *const *projs, size_t n)
 {
 	char err[512] = "";
 
-	if (fold_open(f->db, projs, n, &f->fold, err, sizeof(err)) != FOLD_OK)
+	if (fold_open(f->db, NULL, projs, n, &f->fold, err, sizeof(err)) != FOLD_OK)
 		fail_msg("fold_open: %s", err);
 	fold_on_park(f->fold, record_park, f);
 }
@@ -1061,20 +1061,20 @@ test_open_errors(void **state)
 
 	for (i = 0; i < PROJECTION_MAX + 1; i++)
 		many[i] = &proj_alpha;
-	assert_int_equal(fold_open(f->db, many, PROJECTION_MAX + 1, &out,
+	assert_int_equal(fold_open(f->db, NULL, many, PROJECTION_MAX + 1, &out,
 	    err, sizeof(err)), FOLD_ERROR);
 	assert_string_equal(err, "more than 32 projections");
 	assert_ptr_equal(out, sentinel);
 
 	/* alpha's state, made before broken failed, is released (valgrind). */
-	assert_int_equal(fold_open(f->db, with_broken, 2, &out, err,
+	assert_int_equal(fold_open(f->db, NULL, with_broken, 2, &out, err,
 	    sizeof(err)), FOLD_ERROR);
 	assert_string_equal(err, "broken: cannot init");
 	assert_ptr_equal(out, sentinel);
 
 	/* A database without the core migration. */
 	assert_int_equal(sqlite3_open(":memory:", &bare), SQLITE_OK);
-	assert_int_equal(fold_open(bare, alpha_only, 1, &out, err, sizeof(err)),
+	assert_int_equal(fold_open(bare, NULL, alpha_only, 1, &out, err, sizeof(err)),
 	    FOLD_ERROR);
 	assert_non_null(strstr(err, "no such table: projector_"));
 	assert_ptr_equal(out, sentinel);

@@ -93,7 +93,7 @@ test_in_a_fold(void **state)
 	struct fold *fold;
 	char err[512];
 
-	assert_int_equal(fold_open(f->db, projs, 1, &fold, err, sizeof(err)),
+	assert_int_equal(fold_open(f->db, NULL, projs, 1, &fold, err, sizeof(err)),
 	    FOLD_OK);
 	assert_int_equal(fold_begin(fold, err, sizeof(err)), FOLD_OK);
 	assert_int_equal(fold_event(fold, 1, STORED,
