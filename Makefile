@@ -107,7 +107,8 @@ UNIT_BIN   = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 INTEG_SRC  = $(wildcard tests/integration/test_*.c)
 INTEG_BIN  = $(INTEG_SRC:tests/integration/%.c=$(B)/tests/%)
 
-.PHONY: all deps test check sanitize unit integration oracle demo headers clean
+.PHONY: all deps test check sanitize unit integration oracle demo headers clean \
+	install
 all: $(B)/projector
 
 deps:
@@ -213,6 +214,40 @@ demo: deps
 $(B)/tests/publish: tests/support/publish_main.c $(B)/tests/support/publish.o
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS) $(LDFLAGS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the program, and the SDK a
+# plug-in is built with (README "Writing a plug-in"): the header, the
+# migrations embedder and projector.pc, whose plugindir is where plug-ins go.
+PREFIX	?= /usr/local
+BINDIR	 = $(PREFIX)/bin
+INCDIR	 = $(PREFIX)/include
+LIBDIR	 = $(PREFIX)/lib
+PCDIR	 = $(LIBDIR)/pkgconfig
+PLUGINDIR = $(LIBDIR)/projector
+# Said once, in the sources.
+PROJECTOR_VERSION = $(shell sed -n 's/^\#define PROJECTOR_VERSION[^"]*"\(.*\)"/\1/p' src/main.c)
+ABI = $(shell sed -n 's/^\#define PROJECTION_ABI_MAJOR[[:space:]]*\([0-9][0-9]*\)$$/\1/p' src/projection.h).$(shell sed -n 's/^\#define PROJECTION_ABI_MINOR[[:space:]]*\([0-9][0-9]*\)$$/\1/p' src/projection.h)
+
+install: $(B)/projector $(B)/projector.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/projector \
+	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(PLUGINDIR)
+	install -m 0755 $(B)/projector $(DESTDIR)$(BINDIR)/projector
+	install -m 0755 migrations/embed.sh \
+	    $(DESTDIR)$(BINDIR)/projector-embed-migrations
+	install -m 0644 src/projection.h \
+	    $(DESTDIR)$(INCDIR)/projector/projection.h
+	install -m 0644 $(B)/projector.pc $(DESTDIR)$(PCDIR)/projector.pc
+
+# No Libs of its own: a plug-in links the engine's SQLite and jansson
+# (Requires), never a copy, and nothing of projector.
+$(B)/projector.pc: Makefile src/main.c src/projection.h
+	@mkdir -p $(@D)
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' \
+	    'libdir=$${prefix}/lib' 'plugindir=$${libdir}/projector' '' \
+	    'Name: projector' \
+	    'Description: SDK of projector plug-ins (projection ABI $(ABI))' \
+	    'Version: $(PROJECTOR_VERSION)' 'Requires: sqlite3 jansson' \
+	    'Cflags: -I$${includedir}' > $@
 
 headers:
 	@for h in src/*.h projections/*.h; do \

@@ -38,3 +38,19 @@ $(B)/tests/test_plugin $(B)/tests/test_catalog $(B)/tests/test_plugins \
 
 plugins: $(PLUGINS_SO)
 .PHONY: plugins
+
+# The example plug-in, built as an owner builds it: out of the tree, from a
+# fresh `make install` into $(B)/sdk/root, with the pkg-config line of
+# README "Writing a plug-in" and nothing else; test_plugin_sdk loads it.
+SDK_ROOT	= $(abspath $(B))/sdk/root
+$(B)/sdk/kill_feed.so: examples/kill_feed/kill_feed.c $(B)/projector \
+    src/projection.h migrations/embed.sh
+	rm -rf $(SDK_ROOT)
+	$(MAKE) --no-print-directory install B=$(B) PREFIX=/usr \
+	    DESTDIR=$(SDK_ROOT) > /dev/null
+	cd $(dir $<) && PKG_CONFIG_PATH=$(SDK_ROOT)/usr/lib/pkgconfig \
+	    PKG_CONFIG_SYSROOT_DIR=$(SDK_ROOT) sh -c 'cc -shared -fPIC \
+	    -fvisibility=hidden $$(pkg-config --cflags projector) \
+	    kill_feed.c -o $(abspath $@) $$(pkg-config --libs projector)'
+
+$(B)/tests/test_plugin_sdk: | $(B)/sdk/kill_feed.so
