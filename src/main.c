@@ -24,6 +24,7 @@
 #include "db.h"
 #include "export.h"
 #include "log.h"
+#include "offline.h"
 #include "projections.h"
 #include "registry.h"
 #include "secret.h"
@@ -47,6 +48,7 @@ struct options {
 	int		 json;
 	uint64_t	 from_seq;	/* archive export: 0 = the first */
 	uint64_t	 to_seq;	/* archive export: 0 = the mark */
+	const char	*input;		/* fold: the JSON Lines file */
 };
 
 static const char usage_text[] =
@@ -75,6 +77,10 @@ static const char usage_text[] =
 "  archive export -c FILE --account NAME [--from SEQ] [--to SEQ]\n"
 "                              the account's archived history as JSON Lines\n"
 "                              on stdout (seq, stored time, subject, payload)\n"
+"  fold -c FILE --account NAME --input FILE.jsonl\n"
+"                              fold a JSON Lines file of messages (what\n"
+"                              archive export writes) into the account's\n"
+"                              database, which must be fresh; no NATS\n"
 "\n"
 "options:\n"
 "  -c, --config FILE           the YAML configuration\n"
@@ -86,6 +92,7 @@ static const char usage_text[] =
 "      --json                  with status: JSON on stdout\n"
 "      --account NAME          with replay/verify: only that account\n"
 "      --from SEQ, --to SEQ    with archive export: the range (default all)\n"
+"      --input FILE            with fold: the messages to fold\n"
 "      --projection NAME       with replay/verify: only that projection\n"
 "      --log-format FORMAT     logfmt (default) or json, on stderr\n"
 "      --log-level LEVEL       debug, info (default), warn or error\n"
@@ -156,10 +163,12 @@ static int
 parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_ONCE = 256, OPT_JSON, OPT_ACCOUNT, OPT_PROJECTION,
-	    OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_ACCEPT_GAP, OPT_FROM, OPT_TO };
+	    OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_ACCEPT_GAP, OPT_FROM, OPT_TO,
+	    OPT_INPUT };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "from", required_argument, NULL, OPT_FROM },
+		{ "input", required_argument, NULL, OPT_INPUT },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "accept-gap", no_argument, NULL, OPT_ACCEPT_GAP },
@@ -211,6 +220,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_INPUT:
+			o->input = optarg;
 			break;
 		case OPT_ACCOUNT:
 			o->account = optarg;
@@ -560,6 +572,38 @@ cmd_archive_export(const struct config *cfg, const struct catalog *cat,
 	return code;
 }
 
+/* fold: a sample stream through one account's projections, offline. */
+static int
+cmd_fold(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
+{
+	struct offline_stats st;
+	char err[1024];
+	size_t i;
+	int code;
+
+	if (o->account == NULL || o->input == NULL) {
+		fprintf(stderr, "projector: fold: --account NAME and --input"
+		    " FILE are required\n");
+		return EX_USAGE;
+	}
+	for (i = 0; i < cfg->naccounts; i++)
+		if (strcmp(o->account, cfg->accounts[i].name) == 0)
+			break;
+	code = offline_fold(&cfg->accounts[i], catalog_table(cat,
+	    &cfg->accounts[i]), cfg->max_events, o->input, &st, err,
+	    sizeof(err));
+	if (code != 0) {
+		fprintf(stderr, "projector: fold %s: %s\n", o->account, err);
+		return code;
+	}
+	printf("%s: folded %llu messages (to seq %llu) into %s: %llu applied,"
+	    " %llu parked\n", o->account, (unsigned long long)st.events,
+	    (unsigned long long)st.last_seq, cfg->accounts[i].database,
+	    (unsigned long long)st.applied, (unsigned long long)st.parked);
+	return 0;
+}
+
 static const struct command {
 	const char	*name;
 	int		(*run)(const struct config *, const struct catalog *,
@@ -572,6 +616,7 @@ static const struct command {
 	{ "replay", cmd_replay },
 	{ "verify", cmd_verify },
 	{ "archive export", cmd_archive_export },
+	{ "fold", cmd_fold },
 };
 
 /* Returns the command called name, or NULL. Cannot fail. */

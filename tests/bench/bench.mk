@@ -46,8 +46,8 @@ $(B)/bench/bench: $(BENCH_OBJ) $(SUPPORT_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)
 
-# The fold alone: the engine's reader over a feed in memory (memfeed.c from
-# the test helpers), the projections, the generator; no NATS.
+# The fold alone: the engine's reader over a feed in memory (src/feed_memory.c),
+# the projections, the generator; no NATS.
 FOLDONLY_OBJ	= $(B)/tests/bench/foldonly.o $(B)/tests/bench/gen.o \
 		  $(B)/tests/bench/wire.o $(B)/tests/bench/late.o \
 		  $(B)/tests/bench/roster.o

@@ -3,7 +3,7 @@
  * or the archive. The benchmark's generated stream (gen.h) is made in
  * memory first, then handed to the engine's reader (reader.h: the loop the
  * worker and the rebuild drive, decoding ahead included) through a feed in
- * memory (memfeed.h), into a fresh SQLite file with the three built-in
+ * memory (feed_memory.h), into a fresh SQLite file with the three built-in
  * projections, opened as the live worker opens its database (db_open(),
  * its pragmas) or, with -r, as a rebuild opens its shadow (db_set_bulk()).
  * Only the reader's loop is timed, not the making of the events.
@@ -24,7 +24,7 @@
 #include "db.h"
 #include "fold.h"
 #include "gen.h"
-#include "memfeed.h"
+#include "feed_memory.h"
 #include "projections.h"
 #include "reader.h"
 #include "xmalloc.h"
@@ -130,7 +130,7 @@ main(int argc, char **argv)
 	    fold_open(db_handle(d), db_guard(d), projections_builtin, 3, &f, err,
 	    sizeof(err)) != FOLD_OK)
 		goto fail;
-	feed = memfeed_new(fo.msgs, fo.n);
+	feed = feed_memory_new(fo.msgs, fo.n, NULL);
 	memset(&rp, 0, sizeof(rp));
 	rp.feed = feed;
 	rp.fold = f;

@@ -17,7 +17,7 @@
 
 #include "decoder.h"
 #include "event.h"
-#include "memfeed.h"
+#include "feed_memory.h"
 
 #define N	(DECODER_AHEAD * 5 + 17)
 
@@ -52,7 +52,7 @@ setup(void **state)
 		f->msgs[i].data = f->payloads[i];
 		f->msgs[i].len = (size_t)len;
 	}
-	f->feed = memfeed_new(f->msgs, N);
+	f->feed = feed_memory_new(f->msgs, N, NULL);
 	if (decoder_new(&f->d, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s\n", err);
 		return -1;

@@ -1,18 +1,19 @@
 /*
- * memfeed.c: a feed over messages in memory (see memfeed.h).
+ * feed_memory.c: a feed over messages in memory (see feed_memory.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "memfeed.h"
+#include "feed_memory.h"
 #include "xmalloc.h"
 
-struct memfeed {
+struct feed_memory {
 	struct feed	 feed;		/* first: the feed's ops */
 	struct feed_msg	*msgs;
 	size_t		 n;
 	size_t		 next;		/* the next to hand over */
 	size_t		 batch_at;	/* the batch in hand starts here */
+	void		*owned;		/* freed with the feed */
 };
 
 static enum feed_result
@@ -28,7 +29,7 @@ static enum feed_result
 mf_position(struct feed *f, uint64_t start_seq, struct feed_pos *pos,
     char *err, size_t errlen)
 {
-	struct memfeed *mf = (struct memfeed *)f;
+	struct feed_memory *mf = (struct feed_memory *)f;
 
 	(void)err;
 	(void)errlen;
@@ -46,7 +47,7 @@ static enum feed_result
 mf_fetch(struct feed *f, int batch, int wait_ms, size_t *count, char *err,
     size_t errlen)
 {
-	struct memfeed *mf = (struct memfeed *)f;
+	struct feed_memory *mf = (struct feed_memory *)f;
 	size_t left = mf->n - mf->next;
 
 	(void)wait_ms;
@@ -61,7 +62,7 @@ mf_fetch(struct feed *f, int batch, int wait_ms, size_t *count, char *err,
 static const struct feed_msg *
 mf_msg(struct feed *f, size_t i)
 {
-	struct memfeed *mf = (struct memfeed *)f;
+	struct feed_memory *mf = (struct feed_memory *)f;
 
 	return &mf->msgs[mf->batch_at + i];
 }
@@ -80,7 +81,7 @@ static enum feed_result
 mf_drained(struct feed *f, uint64_t folded, int *drained, char *err,
     size_t errlen)
 {
-	struct memfeed *mf = (struct memfeed *)f;
+	struct feed_memory *mf = (struct feed_memory *)f;
 
 	(void)folded;
 	(void)err;
@@ -92,15 +93,16 @@ mf_drained(struct feed *f, uint64_t folded, int *drained, char *err,
 static void
 mf_close(struct feed *f)
 {
-	struct memfeed *mf = (struct memfeed *)f;
+	struct feed_memory *mf = (struct feed_memory *)f;
 
 	if (mf == NULL)
 		return;
 	free(mf->msgs);
+	free(mf->owned);
 	free(mf);
 }
 
-static const struct feed_ops memfeed_ops = {
+static const struct feed_ops feed_memory_ops = {
 	.connect = mf_connect,
 	.position = mf_position,
 	.fetch = mf_fetch,
@@ -110,19 +112,23 @@ static const struct feed_ops memfeed_ops = {
 	.close = mf_close
 };
 
-/* A feed over a copy of the n messages at msgs; pending is filled in. */
+/*
+ * A feed over a copy of the n messages at msgs (pending is filled in),
+ * which frees owned when it is closed.
+ */
 struct feed *
-memfeed_new(const struct feed_msg *msgs, size_t n)
+feed_memory_new(const struct feed_msg *msgs, size_t n, void *owned)
 {
-	struct memfeed *mf = xcalloc(1, sizeof(*mf));
+	struct feed_memory *mf = xcalloc(1, sizeof(*mf));
 	size_t i;
 
-	mf->feed.ops = &memfeed_ops;
+	mf->feed.ops = &feed_memory_ops;
 	mf->msgs = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*mf->msgs));
 	if (n > 0)
 		memcpy(mf->msgs, msgs, n * sizeof(*msgs));
 	for (i = 0; i < n; i++)
 		mf->msgs[i].pending = n - i - 1;
 	mf->n = n;
+	mf->owned = owned;
 	return &mf->feed;
 }
