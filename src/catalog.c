@@ -135,6 +135,18 @@ catalog_find(const struct catalog *c, const char *name)
 	return registry_find(c->all, name);
 }
 
+/* The SHA-256 of p's shared object; NULL for a built-in. */
+const char *
+catalog_sha256(const struct catalog *c, const struct projection *p)
+{
+	size_t i;
+
+	for (i = 0; i < c->nplugins; i++)
+		if (plugin_projection(c->plugins[i]) == p)
+			return plugin_sha256(c->plugins[i]);
+	return NULL;
+}
+
 size_t
 catalog_nplugins(const struct catalog *c)
 {

@@ -35,6 +35,8 @@ const struct projection *const *catalog_table(const struct catalog *c,
 	    const struct config_account *acct);
 const struct projection *catalog_find(const struct catalog *c,
 	    const char *name);
+const char *catalog_sha256(const struct catalog *c,
+	    const struct projection *p);
 size_t	catalog_nplugins(const struct catalog *c);
 const struct plugin *catalog_plugin(const struct catalog *c, size_t i);
 void	catalog_free(struct catalog *c);

@@ -347,6 +347,47 @@ db_get_version(struct db *d, const char *projection, int *version, char *err,
 }
 
 /*
+ * Records sha256 as the fingerprint of projection's shared object, and
+ * copies the one recorded before into was ("" when none, or no row yet).
+ * Returns 0, or -1 with err.
+ */
+int
+db_swap_sha256(struct db *d, const char *projection, const char *sha256,
+    char *was, size_t waslen, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *old;
+	int rc;
+
+	was[0] = '\0';
+	rc = sqlite3_prepare_v2(d->conn, "SELECT sha256 FROM projector_status"
+	    " WHERE projection = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW && (old = sqlite3_column_text(st, 0)) != NULL)
+		snprintf(was, waslen, "%s", (const char *)old);
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		rc = sqlite3_prepare_v2(d->conn, "UPDATE projector_status SET"
+		    " sha256 = ?2 WHERE projection = ?1", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, projection, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sha256, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "recording a plug-in's sha256: %s",
+		    sqlite3_errmsg(d->conn));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Creates projection's status row (at version, checkpoint 0) when it has
  * none, on conn: the connection of a struct db (db_handle()) or a fold's.
  * Returns 0, or -1 with err.

@@ -72,6 +72,9 @@ int	db_set_rebuild(struct db *d, const char *projection, uint64_t seq,
 	    uint64_t target, char *err, size_t errlen);
 int	db_add_meta(struct db *d, const char *key, uint64_t n, char *err,
 	    size_t errlen);
+int	db_swap_sha256(struct db *d, const char *projection,
+	    const char *sha256, char *was, size_t waslen, char *err,
+	    size_t errlen);
 int	db_get_version(struct db *d, const char *projection, int *version,
 	    char *err, size_t errlen);
 int	db_ensure_status(sqlite3 *conn, const char *projection, int version,

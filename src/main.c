@@ -503,6 +503,7 @@ run_accounts(const struct config *cfg, const struct catalog *cat,
 		t[i].params.cfg = cfg;
 		t[i].params.acct = &cfg->accounts[i];
 		t[i].params.builtin = catalog_table(cat, &cfg->accounts[i]);
+		t[i].params.catalog = cat;
 		t[i].params.once = o->once;
 		t[i].params.accept_gap = o->accept_gap;
 		t[i].params.replay = replay;

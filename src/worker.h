@@ -29,10 +29,13 @@
 #include "config.h"
 #include "projection.h"
 
+struct catalog;
+
 struct worker_params {
 	const struct config		*cfg;
 	const struct config_account	*acct;
 	const struct projection *const	*builtin;  /* all, NULL-terminated */
+	const struct catalog		*catalog;  /* their plug-ins' files */
 	int				 once;	   /* stop when caught up */
 	int				 replay;   /* rebuild from seq 1 first */
 	int				 accept_gap; /* go on past expired events */

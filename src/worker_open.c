@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "catalog.h"
 #include "db.h"
+#include "digest.h"
 #include "fold.h"
 #include "guard.h"
 #include "log.h"
@@ -43,6 +45,39 @@ worker_select(struct worker *w, char *err, size_t errlen)
 }
 
 /*
+ * Records the fingerprint of each plug-in's file, and warns when it changed
+ * while the version did not: a fold that changed is only rebuilt under a
+ * new version (projection.h). Runs once the status rows exist.
+ */
+static void
+plugins_changed(struct worker *w)
+{
+	char err[WORKER_ERR_LEN], was[DIGEST_HEX_LEN + 1];
+	const char *sha;
+	size_t i;
+
+	for (i = 0; w->p->catalog != NULL && i < w->nprojs; i++) {
+		const struct projection *pr = w->projs[i].p;
+
+		if ((sha = catalog_sha256(w->p->catalog, pr)) == NULL)
+			continue;
+		if (db_swap_sha256(w->db, pr->name, sha, was, sizeof(was), err,
+		    sizeof(err)) == -1) {
+			log_warn("cannot record a plug-in's sha256", "account=%s"
+			    " projection=%s error=%s", w->name, pr->name, err);
+			continue;
+		}
+		if (was[0] != '\0' && strcmp(was, sha) != 0 &&
+		    !w->projs[i].rebuilding)
+			log_warn("plug-in changed under the same version",
+			    "account=%s projection=%s version=%d sha256_was=%s"
+			    " sha256_now=%s hint=%s", w->name, pr->name,
+			    pr->version, was, sha, "raise .version when the"
+			    " fold changed, so that its tables are rebuilt");
+	}
+}
+
+/*
  * Marks the projections to rebuild: the ones a replay asks for, and the
  * ones whose version in the database is not the program's (their old view
  * keeps serving until the swap); the others fold live. Opens the live fold.
@@ -53,7 +88,7 @@ open_fold(struct worker *w)
 {
 	char err[WORKER_ERR_LEN];
 	size_t i, nrebuild = 0;
-	int recorded;
+	int recorded, code;
 
 	for (i = 0; i < w->nprojs; i++) {
 		const struct projection *pr = w->projs[i].p;
@@ -81,7 +116,10 @@ open_fold(struct worker *w)
 		    w->p->replay_projection);
 		return EX_USAGE;
 	}
-	return worker_fold_live(w);
+	if ((code = worker_fold_live(w)) != 0)
+		return code;
+	plugins_changed(w);
+	return 0;
 }
 
 /* Opens, migrates and checks the database; returns 0 or an exit code. */

@@ -238,6 +238,39 @@ test_plugin_version_bump(void **state)
 }
 
 /*
+ * Other bytes under the same version draw one warning, with both
+ * fingerprints, and are recorded: the next start is quiet.
+ */
+static void
+test_plugin_same_version_other_bytes(void **state)
+{
+	struct itest_fx *f = *state;
+	char sha1[DIGEST_HEX_LEN + 1], sha2[DIGEST_HEX_LEN + 1];
+	char was[128], now[128];
+
+	itest_fx_start_natsd(f, NULL);
+	itest_fx_publish_fixture(f, NULL, NULL);
+	install(f, "plug_seen", 0644, sha1);
+	write_config(f, "plug.so");
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	assert_int_equal(itest_log_count(f->err, "plug-in changed", NULL), 0);
+	install(f, "plug_seen_rebuilt", 0644, sha2);
+	assert_string_not_equal(sha1, sha2);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	snprintf(was, sizeof(was), "sha256_was=%s", sha1);
+	snprintf(now, sizeof(now), "sha256_now=%s", sha2);
+	assert_int_equal(itest_log_count(f->err, "plug-in changed under the"
+	    " same version", "projection=plug_seen", "version=1", was, now,
+	    NULL), 1);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 0);
+	assert_int_equal(itest_log_count(f->err, "plug-in changed", NULL), 0);
+	assert_plug_rows(f);
+}
+
+/*
  * Runs command with the plug-in at plug.so (or path) and expects code, the
  * message after "projector: CONFIG:LINE:COLUMN: plug-in "plug_seen": " to
  * start with want, and the plug-in's init() never to have run.
@@ -314,6 +347,7 @@ main(void)
 		T_(test_plugin_folds_beside_builtins),
 		T_(test_plugin_replay_and_verify),
 		T_(test_plugin_version_bump),
+		T_(test_plugin_same_version_other_bytes),
 		T_(test_plugin_refused),
 #undef T_
 	};

@@ -5,6 +5,7 @@
  *
  *	PLUG_NAME="x"		another projection name
  *	PLUG_VERSION=n		another version of the fold
+ *	PLUG_BUILD="x"		another build string (other bytes)
  *	PLUG_ABI=n		another ABI number in the version block
  *	PLUG_SIZE=n		another descriptor size
  *	PLUG_NO_EXPORT		no entry point
@@ -33,6 +34,9 @@
 #endif
 #ifndef PLUG_VERSION
 #define PLUG_VERSION	1
+#endif
+#ifndef PLUG_BUILD
+#define PLUG_BUILD	"test 1.0"
 #endif
 
 static const char *const plug_subjects[] = {
@@ -157,7 +161,7 @@ static const struct projection plug __attribute__((used)) = {
 #endif
 	.name = PLUG_NAME,
 	.version = PLUG_VERSION,
-	.build = "test 1.0",
+	.build = PLUG_BUILD,
 	.subjects = plug_subjects,
 	.tables = plug_tables,
 	.migrations = plug_migrations,

@@ -4,13 +4,14 @@
 # and once per fault; included by the Makefile.
 
 PLUGINS_DIR	= $(B)/tests/plugins
-PLUGINS		= plug_seen plug_seen_v2 plug_abi_major plug_abi_minor plug_short \
+PLUGINS		= plug_seen plug_seen_v2 plug_seen_rebuilt plug_abi_major plug_abi_minor plug_short \
 		  plug_noentry plug_undefined plug_fake_sqlite plug_other \
 		  plug_mig_other plug_mig_trigger
 PLUGINS_SO	= $(PLUGINS:%=$(PLUGINS_DIR)/%.so)
 
 plug_seen_DEFS		=
 plug_seen_v2_DEFS	= -DPLUG_VERSION=2
+plug_seen_rebuilt_DEFS	= -DPLUG_BUILD='"test 1.0, rebuilt"'
 plug_abi_major_DEFS	= -DPLUG_ABI='(PROJECTION_ABI + (1u << 16))'
 plug_abi_minor_DEFS	= -DPLUG_ABI='(PROJECTION_ABI + 1)'
 plug_short_DEFS		= -DPLUG_SIZE=40
