@@ -3,7 +3,8 @@
  * program, with plug-ins of tests/plugins/plug.c that break the rules: a
  * statement on a table the plug-in does not declare, prepared in init() or
  * created by a migration, a trigger of its own that writes another's
- * table, and transaction control, ATTACH and PRAGMA in apply(). At start
+ * table, and in apply() a write to another projection's table,
+ * transaction control, ATTACH and PRAGMA. At start
  * the program exits 78 before folding anything; in apply() the batch rolls
  * back, nothing is acknowledged, the projections turn 'failed' with the
  * denial in last_error, and the account stops with 70, even though the
@@ -167,6 +168,9 @@ test_guard_apply(void **state)
 		const char	*sql;
 		const char	*denial;
 	} cases[] = {
+		{ "INSERT INTO wipes (server_id, wipe_id, wiped_at) VALUES"
+		    " ('x', 1, 't')", "INSERT into \\\"wipes\\\" is not"
+		    " allowed" },
 		{ "SAVEPOINT mine", "SAVEPOINT \\\"BEGIN\\\" is not allowed" },
 		{ "BEGIN", "transaction control \\\"BEGIN\\\" is not allowed" },
 		{ "ATTACH ':memory:' AS x", "ATTACH \\\":memory:\\\" is not"
@@ -195,6 +199,8 @@ test_guard_apply(void **state)
 		    " 'projection plug_seen was stopped: %'"), 1);
 	}
 	assert_int_equal(itest_query_int(f->db, "PRAGMA user_version"), 0);
+	assert_int_equal(itest_query_int(f->db, "SELECT count(*) FROM wipes"),
+	    0);
 	/* The same plug-in, behaving, then folds it all. */
 	assert_int_equal(run_with(f, NULL, NULL), 0);
 	assert_int_equal(itest_query_int(f->db, "SELECT count(*) FROM"

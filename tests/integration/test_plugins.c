@@ -332,7 +332,7 @@ test_plugin_refused(void **state)
 	snprintf(want, sizeof(want), "plug-in %s must be writable only by its"
 	    " owner (mode 0664)", path);
 	refused(f, "run", 78, want);
-	install(f, "plug_fake_sqlite", 0644, NULL);
+	install(f, "plug_own_sqlite", 0644, NULL);
 	snprintf(want, sizeof(want), "%s uses its own copy of SQLite", path);
 	refused(f, "run", 78, want);
 	/* Nothing was folded, nor even created. */

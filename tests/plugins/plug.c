@@ -20,6 +20,9 @@
  *	PLUG_INIT_SQL=sql	init() prepares this statement too
  *	PLUG_APPLY_EXEC=sql	apply() runs this, then counts as usual
  *
+ * (plug_own_sqlite.so is the right one linked with a private copy of
+ * SQLite; plugins.mk says how.)
+ *
  * It counts the servers' started events in plug_seen, with only
  * projection.h, SQLite and jansson, like any plug-in an owner writes.
  */

@@ -6,7 +6,7 @@
 PLUGINS_DIR	= $(B)/tests/plugins
 PLUGINS		= plug_seen plug_seen_v2 plug_seen_rebuilt plug_abi_major plug_abi_minor plug_short \
 		  plug_noentry plug_undefined plug_fake_sqlite plug_other \
-		  plug_mig_other plug_mig_trigger
+		  plug_mig_other plug_mig_trigger plug_own_sqlite
 PLUGINS_SO	= $(PLUGINS:%=$(PLUGINS_DIR)/%.so)
 
 plug_seen_DEFS		=
@@ -31,6 +31,17 @@ $(PLUGINS_DIR)/%.so: tests/plugins/plug.c src/projection.h
 	    $(shell pkg-config --cflags sqlite3 jansson) $(CFLAGS) \
 	    -Wno-override-init $($*_DEFS) -o $@ $< \
 	    $(shell pkg-config --libs sqlite3 jansson)
+
+# A real private copy of SQLite, linked in whole from Debian's static
+# library and hidden: what the loader must refuse.
+SQLITE_STATIC	= $(shell pkg-config --variable=libdir sqlite3)/libsqlite3.a
+$(PLUGINS_DIR)/plug_own_sqlite.so: tests/plugins/plug.c src/projection.h
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -fvisibility=hidden -Isrc \
+	    $(shell pkg-config --cflags sqlite3 jansson) $(CFLAGS) \
+	    -o $@ $< -Wl,--whole-archive $(SQLITE_STATIC) \
+	    -Wl,--no-whole-archive -Wl,--exclude-libs,ALL \
+	    $(shell pkg-config --libs jansson) -lm
 
 # The loader's tests load them from beside themselves.
 $(B)/tests/test_plugin $(B)/tests/test_catalog $(B)/tests/test_plugins \

@@ -249,6 +249,24 @@ test_own_sqlite(void **state)
 	refused(f, "plug_seen", f->path, PLUGIN_EINVALID, want);
 }
 
+/*
+ * A real private copy: Debian's static SQLite linked into the plug-in,
+ * hidden, so that its probe is the copy's own sqlite3_libversion().
+ */
+static void
+test_own_sqlite_copy(void **state)
+{
+	struct fx *f = *state;
+	char want[1600];
+
+	copy(f, "plug_own_sqlite", 0644);
+	snprintf(want, sizeof(want), "%s uses its own copy of SQLite (%s):"
+	    " link it with -lsqlite3, so that it uses projector's %s (two"
+	    " copies of SQLite in one process corrupt databases)", f->path,
+	    sqlite3_libversion(), sqlite3_libversion());
+	refused(f, "plug_seen", f->path, PLUGIN_EINVALID, want);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -261,6 +279,7 @@ main(int argc, char **argv)
 		T(test_symbols_and_name),
 		T(test_abi),
 		T(test_own_sqlite),
+		T(test_own_sqlite_copy),
 	};
 #undef T
 	char self[1024];
