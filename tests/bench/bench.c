@@ -13,8 +13,11 @@
  *     probe and no growth to report.
  *  2. The transport ceiling (ceiling.c) over the whole stream, and the
  *     fold alone (foldonly.c) over the same N events made in memory: with
- *     the worker's settings (1,000 a batch) and with a rebuild's (5,000 a
- *     batch, its bulk pragmas).
+ *     the worker's settings (batch.max_events' default) and with a
+ *     rebuild's (5,000 a batch, its bulk pragmas); then over at most
+ *     BENCH_PLUGIN_N of them with the built-in leaderboard and with the
+ *     same projection loaded as a plug-in (leaderboard_plugin.c), to show
+ *     that a plug-in costs what a built-in does.
  *  3. `projector run --once` catching up the whole stream, all three
  *     projections, from an empty database: events/s and peak RSS; its
  *     archive (checked to hold every event) against what it holds; then
@@ -75,12 +78,15 @@
 #define BENCH_WARMUP_MS	30000
 #define BENCH_STOP_MS	10000			/* SIGTERM to exit */
 #define BENCH_REBUILD_BATCH 5000		/* a rebuild's transaction */
+#define BENCH_PLUGIN_N	200000	/* events of the plug-in comparison */
+#define BENCH_PLUGIN_RUNS 2		/* ... runs of each, alternately */
 #define BENCH_PATH_MAX	1024
 /* The ceiling's fetch wait: long, see ceiling.c for why. */
 #define BENCH_CEILING_WAIT_MS	5000
 
 struct bench {
 	const char	*projector, *ceiling, *foldonly;
+	const char	*leaderboard_so;	/* the plug-in build of it */
 	struct natsd	 d;
 	natsConnection	*nc;
 	char		 dir[512];
@@ -228,22 +234,29 @@ bench_ceiling(struct bench *b)
  * transaction, as a rebuild opens its shadow when bulk: sets *eps.
  */
 static int
-bench_foldonly(struct bench *b, uint64_t seed, int batch, int bulk,
-    double *eps)
+bench_foldonly(struct bench *b, uint64_t seed, uint64_t n, int batch,
+    int bulk, const char *plugin, double *eps)
 {
 	char log[BENCH_PATH_MAX], nbuf[32], bbuf[16], sbuf[32], line[256];
 	char *argv[] = { (char *)b->foldonly, "-d", b->dir, "-n", nbuf, "-b",
-	    bbuf, "-s", sbuf, bulk ? "-r" : NULL, NULL };
+	    bbuf, "-s", sbuf, NULL, NULL, NULL };
 	struct child_result res;
 	FILE *fp;
 	int ok = 0;
 
-	snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)b->rep.n);
+	if (bulk)
+		argv[9] = "-r";
+	else if (plugin != NULL) {
+		argv[9] = "-P";
+		argv[10] = (char *)plugin;
+	}
+	snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)n);
 	snprintf(bbuf, sizeof(bbuf), "%d", batch);
 	snprintf(sbuf, sizeof(sbuf), "%llu", (unsigned long long)seed);
 	bench_path(b, bulk ? "foldonly-bulk.log" : "foldonly.log", log);
 	fprintf(stderr, "bench: the fold alone over %s events, %d a batch%s\n",
-	    nbuf, batch, bulk ? ", as a rebuild" : "");
+	    nbuf, batch, bulk ? ", as a rebuild" : plugin != NULL ?
+	    ", leaderboard as a plug-in" : "");
 	sync();			/* as bench_projector() */
 	if (child_run(argv, log, BENCH_RUN_S, &res, b->err,
 	    sizeof(b->err)) == -1)
@@ -261,6 +274,34 @@ bench_foldonly(struct bench *b, uint64_t seed, int batch, int bulk,
 		return -1;
 	}
 	fprintf(stderr, "bench:   %.2f s, exit 0\n", res.seconds);
+	return 0;
+}
+
+/*
+ * The same events folded with the built-in leaderboard and with the same
+ * code loaded as a plug-in, alternately, BENCH_PLUGIN_RUNS times each: the
+ * best of each, so that the machine's noise does not decide.
+ */
+static int
+bench_plugin(struct bench *b, uint64_t seed)
+{
+	uint64_t n = b->rep.n < BENCH_PLUGIN_N ? b->rep.n : BENCH_PLUGIN_N;
+	double eps;
+	int i;
+
+	b->rep.plugin_n = n;
+	for (i = 0; i < BENCH_PLUGIN_RUNS; i++) {
+		if (bench_foldonly(b, seed, n, b->rep.batch, 0, NULL,
+		    &eps) == -1)
+			return -1;
+		if (eps > b->rep.plugin_builtin_eps)
+			b->rep.plugin_builtin_eps = eps;
+		if (bench_foldonly(b, seed, n, b->rep.batch, 0,
+		    b->leaderboard_so, &eps) == -1)
+			return -1;
+		if (eps > b->rep.plugin_eps)
+			b->rep.plugin_eps = eps;
+	}
 	return 0;
 }
 
@@ -404,9 +445,11 @@ bench_throughput(struct bench *b, uint64_t seed)
 		b->rep.probe_eps = (double)probe / res.seconds;
 	}
 	if (bench_publish(b, g, n - probe, n) == -1 || bench_ceiling(b) == -1 ||
-	    bench_foldonly(b, seed, b->rep.batch, 0, &b->rep.foldonly_eps) ==
-	    -1 || bench_foldonly(b, seed, BENCH_REBUILD_BATCH, 1,
-	    &b->rep.foldonly_bulk_eps) == -1)
+	    bench_foldonly(b, seed, n, b->rep.batch, 0, NULL,
+	    &b->rep.foldonly_eps) == -1 ||
+	    bench_foldonly(b, seed, n, BENCH_REBUILD_BATCH, 1, NULL,
+	    &b->rep.foldonly_bulk_eps) == -1 ||
+	    bench_plugin(b, seed) == -1)
 		goto done;
 	if (bench_projector(b, "run", "full", n, gen_counts(g), &res) == -1 ||
 	    bench_archive(b, "full", n, &b->rep.archive) == -1)
@@ -438,7 +481,8 @@ static int
 bench_usage(void)
 {
 	fprintf(stderr, "usage: bench -p PROJECTOR -c CEILING -f FOLDONLY "
-	    "[-n N] [-l LAT_SECONDS] [-r LAT_RATE] [-s SEED] [-k]\n");
+	    "-L LEADERBOARD_SO [-n N] [-l LAT_SECONDS] [-r LAT_RATE] [-s SEED]"
+	    " [-k]\n");
 	return 64;
 }
 
@@ -454,11 +498,12 @@ main(int argc, char **argv)
 	b.rep.n = 1000000;
 	b.rep.lat_seconds = 30;
 	b.rep.lat_rate = 5000;
-	while ((c = getopt(argc, argv, "p:c:f:n:l:r:s:k")) != -1) {
+	while ((c = getopt(argc, argv, "p:c:f:L:n:l:r:s:k")) != -1) {
 		switch (c) {
 		case 'p': b.projector = optarg; break;
 		case 'c': b.ceiling = optarg; break;
 		case 'f': b.foldonly = optarg; break;
+		case 'L': b.leaderboard_so = optarg; break;
 		case 'n': b.rep.n = strtoull(optarg, NULL, 10); break;
 		case 'l': b.rep.lat_seconds = atoi(optarg); break;
 		case 'r': b.rep.lat_rate = atof(optarg); break;
@@ -468,7 +513,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || b.projector == NULL || b.ceiling == NULL ||
-	    b.foldonly == NULL ||
+	    b.foldonly == NULL || b.leaderboard_so == NULL ||
 	    b.rep.n < 1 || b.rep.lat_seconds < 1 || b.rep.lat_rate < 1)
 		return bench_usage();
 	b.rep.probe = b.rep.n > BENCH_PROBE ? BENCH_PROBE : 0;

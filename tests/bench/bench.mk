@@ -34,9 +34,9 @@ BENCH_OBJ	= $(BENCH_SRC:%.c=$(B)/%.o)
 .PHONY: bench bench-blocks
 bench: deps
 	@$(MAKE) --no-print-directory $(B)/projector $(B)/bench/bench \
-	    $(B)/bench/ceiling $(B)/bench/foldonly
+	    $(B)/bench/ceiling $(B)/bench/foldonly $(B)/bench/leaderboard.so
 	@$(B)/bench/bench -p $(B)/projector -c $(B)/bench/ceiling \
-	    -f $(B)/bench/foldonly -n $(N) \
+	    -f $(B)/bench/foldonly -L $(B)/bench/leaderboard.so -n $(N) \
 	    -l $(LAT_SECONDS) -r $(LAT_RATE) -s $(BENCH_SEED) \
 	    $(BENCH_FLAGS)
 
@@ -51,6 +51,19 @@ $(B)/bench/bench: $(BENCH_OBJ) $(SUPPORT_LIB)
 FOLDONLY_OBJ	= $(B)/tests/bench/foldonly.o $(B)/tests/bench/gen.o \
 		  $(B)/tests/bench/wire.o $(B)/tests/bench/late.o \
 		  $(B)/tests/bench/roster.o
+# The leaderboard projection as a plug-in: its source and the helpers it
+# calls, position-independent, hidden but for the entry point.
+LEADERBOARD_SO_SRC = tests/bench/leaderboard_plugin.c \
+		  projections/leaderboard.c projections/rust_event.c \
+		  projections/rust_subject.c projections/rust_time.c \
+		  projections/span.c projections/stmt.c \
+		  $(B)/projections_migrations.c
+$(B)/bench/leaderboard.so: $(LEADERBOARD_SO_SRC)
+	@mkdir -p $(@D)
+	$(CC) -shared -fPIC -fvisibility=hidden $(CPPFLAGS) \
+	    $(filter-out -MMD -MP,$(CFLAGS)) -Wno-missing-prototypes -o $@ \
+	    $(LEADERBOARD_SO_SRC) $(shell pkg-config --libs sqlite3 jansson)
+
 $(B)/bench/foldonly: $(FOLDONLY_OBJ) $(SUPPORT_LIB) $(ENGINE_LIB) $(PROJ_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) $(LDFLAGS)

@@ -8,10 +8,11 @@
  * its pragmas) or, with -r, as a rebuild opens its shadow (db_set_bulk()).
  * Only the reader's loop is timed, not the making of the events.
  *
- *     foldonly -d DIR -n N [-b BATCH] [-s SEED] [-r] [-p PRAGMAS]
+ *     foldonly -d DIR -n N [-b BATCH] [-s SEED] [-r] [-p PRAGMAS] [-P SO]
  *
  * (-p: SQL run on the connection after the usual pragmas, for trying
- * settings) prints one line: "fold-only N events BATCH a batch SECONDS s
+ * settings; -P: the leaderboard projection loaded from the plug-in SO
+ * instead of the built-in, as plugin.c loads any plug-in) prints one line: "fold-only N events BATCH a batch SECONDS s
  * RATE ev/s", and exits 0, or 1 with a reason on stderr.
  */
 #include <stdint.h>
@@ -25,6 +26,7 @@
 #include "fold.h"
 #include "gen.h"
 #include "feed_memory.h"
+#include "plugin.h"
 #include "projections.h"
 #include "reader.h"
 #include "xmalloc.h"
@@ -89,7 +91,9 @@ foldonly_stopping(void *arg)
 int
 main(int argc, char **argv)
 {
-	const char *dir = NULL, *pragmas = NULL;
+	const char *dir = NULL, *pragmas = NULL, *plugin_path = NULL;
+	const struct projection *table[4];
+	struct plugin *pl = NULL;
 	struct foldonly fo;
 	struct reader_params rp;
 	struct reader_out o;
@@ -102,7 +106,7 @@ main(int argc, char **argv)
 	double start, spent;
 	int c, bulk = 0, batch = 1000;
 
-	while ((c = getopt(argc, argv, "d:n:b:s:rp:")) != -1) {
+	while ((c = getopt(argc, argv, "d:n:b:s:rp:P:")) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'n': n = strtoull(optarg, NULL, 10); break;
@@ -110,9 +114,10 @@ main(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'r': bulk = 1; break;
 		case 'p': pragmas = optarg; break;
+		case 'P': plugin_path = optarg; break;
 		default:
 			fprintf(stderr, "usage: foldonly -d DIR -n N [-b BATCH]"
-			    " [-s SEED] [-r] [-p PRAGMAS]\n");
+			    " [-s SEED] [-r] [-p PRAGMAS] [-P SO]\n");
 			return 64;
 		}
 	}
@@ -120,14 +125,23 @@ main(int argc, char **argv)
 		return 64;
 	db_init();	/* as main() does: SQLite without memory statistics */
 	snprintf(path, sizeof(path), "%s/foldonly.db", dir);
+	memset(&fo, 0, sizeof(fo));
+	memcpy(table, projections_builtin, 3 * sizeof(table[0]));
+	table[3] = NULL;
+	if (plugin_path != NULL) {
+		if (plugin_load("leaderboard", plugin_path, &pl, err,
+		    sizeof(err)) != PLUGIN_OK)
+			goto fail;
+		table[2] = plugin_projection(pl);
+	}
 	foldonly_make(&fo, n, seed);
 	if (db_unlink(path, err, sizeof(err)) == -1 ||
 	    db_open(path, &d, err, sizeof(err)) != DB_OK ||
 	    (bulk && db_set_bulk(d, err, sizeof(err)) == -1) ||
 	    (pragmas != NULL && db_exec(db_handle(d), pragmas, NULL, err,
 	    sizeof(err)) == -1) ||
-	    db_migrate(d, projections_builtin, NULL, err, sizeof(err)) == -1 ||
-	    fold_open(db_handle(d), db_guard(d), projections_builtin, 3, &f, err,
+	    db_migrate(d, table, NULL, err, sizeof(err)) == -1 ||
+	    fold_open(db_handle(d), db_guard(d), table, 3, &f, err,
 	    sizeof(err)) != FOLD_OK)
 		goto fail;
 	feed = feed_memory_new(fo.msgs, fo.n, NULL);
@@ -160,6 +174,7 @@ main(int argc, char **argv)
 	feed_close(feed);
 	fold_close(f);
 	db_close(d);
+	plugin_free(pl);
 	db_unlink(path, err, sizeof(err));
 	free(fo.msgs);
 	free(fo.arena);
@@ -170,6 +185,7 @@ fail:
 	feed_close(feed);
 	fold_close(f);
 	db_close(d);
+	plugin_free(pl);
 	free(fo.msgs);
 	free(fo.arena);
 	return 1;

@@ -94,6 +94,21 @@ report_print(const struct report *r, FILE *fp)
 	    report_verdict(r->foldonly_eps >= REPORT_FOLDONLY_MIN));
 	snprintf(value, sizeof(value), "%.0f ev/s", r->foldonly_bulk_eps);
 	report_line(fp, "fold-only, as a rebuild (5000, bulk)", value, "", "");
+	snprintf(value, sizeof(value), "%.0f ev/s", r->plugin_builtin_eps);
+	snprintf(what, sizeof(what), "fold-only %llu, leaderboard built in",
+	    (unsigned long long)r->plugin_n);
+	report_line(fp, what, value, "", "");
+	snprintf(value, sizeof(value), "%.0f ev/s", r->plugin_eps);
+	snprintf(what, sizeof(what), "fold-only %llu, leaderboard plug-in",
+	    (unsigned long long)r->plugin_n);
+	report_line(fp, what, value, "", "");
+	growth = r->plugin_builtin_eps > 0 ? r->plugin_eps /
+	    r->plugin_builtin_eps : 0;
+	snprintf(value, sizeof(value), "%.2f", growth);
+	snprintf(target, sizeof(target), ">= %.2f (the same)",
+	    REPORT_PLUGIN_MIN);
+	report_line(fp, "plug-in / built-in", value, target,
+	    report_verdict(growth >= REPORT_PLUGIN_MIN));
 	snprintf(value, sizeof(value), "%.0f ev/s", r->catchup_eps);
 	report_line(fp, "catch-up (run --once, empty db)", value, "", "");
 	snprintf(value, sizeof(value), "%.0f ev/s", r->replay_eps);

@@ -26,6 +26,7 @@
 #define REPORT_ARCHIVE_COST	0.15	/* of catch-up's rate, at most */
 #define REPORT_ARCHIVE_REPLAY	1.00	/* replay from it / ceiling */
 #define REPORT_FOLDONLY_MIN	150000	/* ev/s, the worker's settings */
+#define REPORT_PLUGIN_MIN	0.90	/* plug-in / built-in: within the noise */
 
 struct report {
 	uint64_t	n;		/* events in the stream */
@@ -37,6 +38,8 @@ struct report {
 	double		ceiling_eps, catchup_eps, replay_eps, probe_eps;
 	double		catchup_noarch_eps, replay_stream_eps, trickle_eps;
 	double		foldonly_eps, foldonly_bulk_eps; /* no NATS */
+	uint64_t	plugin_n;	/* events of the plug-in comparison */
+	double		plugin_builtin_eps, plugin_eps;	/* its best runs */
 	long		probe_rss_kib, catchup_rss_kib, replay_rss_kib;
 	long		replay_stream_rss_kib;
 	struct check_archive archive;	/* after the catch-up of n */
