@@ -205,8 +205,8 @@ create(struct source_consumer *k, uint64_t start_seq, uint64_t *next_dseq,
 		cc.DeliverPolicy = js_DeliverByStartSequence;
 		cc.OptStartSeq = start_seq;
 	}
-	st = js_AddConsumer(&ci, source_conn_js(k->conn), k->acct->stream, &cc,
-	    NULL, &jerr);
+	st = js_AddConsumer(&ci, source_conn_js_create(k->conn),
+	    k->acct->stream, &cc, NULL, &jerr);
 	if (st != NATS_OK)
 		return source_conn_fail(k->conn, st, jerr,
 		    "creating the consumer", err, errlen);
@@ -241,8 +241,8 @@ source_consumer_position(struct source_consumer *k, uint64_t start_seq,
 		*next_dseq = ci->Delivered.Consumer + 1;
 	else if (st == NATS_OK || jerr == JSConsumerNotFoundErr) {
 		if (st == NATS_OK) {
-			st = js_DeleteConsumer(js, k->acct->stream,
-			    k->acct->consumer, NULL, &jerr);
+			st = js_DeleteConsumer(source_conn_js_create(k->conn),
+			    k->acct->stream, k->acct->consumer, NULL, &jerr);
 			if (st != NATS_OK && jerr != JSConsumerNotFoundErr) {
 				r = source_conn_fail(k->conn, st, jerr,
 				    "deleting the consumer", err, errlen);
@@ -303,7 +303,7 @@ source_consumer_position_ephemeral(struct source_consumer *k,
 		so.Config.DeliverPolicy = js_DeliverByStartSequence;
 		so.Config.OptStartSeq = start_seq;
 	}
-	st = js_PullSubscribe(&k->sub, source_conn_js(k->conn),
+	st = js_PullSubscribe(&k->sub, source_conn_js_create(k->conn),
 	    k->acct->subjects[0], NULL, NULL, &so, &jerr);
 	if (st != NATS_OK)
 		return source_conn_fail(k->conn, st, jerr,
