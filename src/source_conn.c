@@ -29,7 +29,6 @@ struct source_conn {
 	natsOptions		*opts;
 	natsConnection		*nc;
 	jsCtx			*js;
-	jsCtx			*js_create;	/* js, with a long wait */
 	source_event_fn		*event_fn;
 	void			*event_arg;
 	int			 closing;	/* atomic: we close it ourselves */
@@ -365,12 +364,7 @@ source_conn_open(const struct config *cfg, const struct config_account *acct,
 		r = source_conn_fail(s, st, 0, "JetStream context", err, errlen);
 		goto fail;
 	}
-	jo.Wait = SOURCE_CREATE_WAIT_MS;
-	if ((st = natsConnection_JetStream(&s->js_create, s->nc, &jo)) !=
-	    NATS_OK) {
-		r = source_conn_fail(s, st, 0, "JetStream context", err, errlen);
-		goto fail;
-	}
+
 	*out = s;
 	return SOURCE_OK;
 fail:
@@ -383,16 +377,6 @@ jsCtx *
 source_conn_js(struct source_conn *s)
 {
 	return s->js;
-}
-
-/*
- * Lends the JetStream context for making and deleting consumers, whose
- * requests wait SOURCE_CREATE_WAIT_MS. Cannot fail.
- */
-jsCtx *
-source_conn_js_create(struct source_conn *s)
-{
-	return s->js_create;
 }
 
 /* Returns the server's max_payload, in bytes. Cannot fail. */
@@ -417,7 +401,6 @@ source_conn_close(struct source_conn *s)
 		return;
 	__atomic_store_n(&s->closing, 1, __ATOMIC_RELEASE);
 	jsCtx_Destroy(s->js);
-	jsCtx_Destroy(s->js_create);
 	if (s->nc != NULL) {
 		natsConnection_Close(s->nc);
 		clock_gettime(CLOCK_REALTIME, &until);

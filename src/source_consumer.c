@@ -18,6 +18,7 @@ struct source_consumer {
 	const struct config_account	*acct;
 	int				 max_events;
 	natsSubscription		*sub;		/* NULL until positioned */
+	uint64_t			 stream_msgs;	/* as last read */
 	int				 ephemeral;	/* sub owns an ephemeral consumer */
 };
 
@@ -54,8 +55,25 @@ source_consumer_stream(struct source_consumer *k,
 	out->first_seq = si->State.FirstSeq;
 	out->last_seq = si->State.LastSeq;
 	out->msgs = si->State.Msgs;
+	k->stream_msgs = si->State.Msgs;
 	jsStreamInfo_Destroy(si);
 	return SOURCE_OK;
+}
+
+/*
+ * The options of a request that makes or deletes a consumer: the context's,
+ * with a wait that grows with the stream (SOURCE_CREATE_WAIT_PER_MILLION_MS).
+ */
+static jsOptions *
+create_opts(const struct source_consumer *k, jsOptions *o)
+{
+	uint64_t wait = SOURCE_API_WAIT_MS + k->stream_msgs / 1000000 *
+	    SOURCE_CREATE_WAIT_PER_MILLION_MS;
+
+	jsOptions_Init(o);
+	o->Wait = (int64_t)(wait < SOURCE_CREATE_WAIT_MAX_MS ? wait :
+	    SOURCE_CREATE_WAIT_MAX_MS);
+	return o;
 }
 
 static void
@@ -188,6 +206,7 @@ create(struct source_consumer *k, uint64_t start_seq, uint64_t *next_dseq,
 {
 	jsConsumerConfig cc;
 	jsConsumerInfo *ci = NULL;
+	jsOptions jo;
 	jsErrCode jerr = 0;
 	natsStatus st;
 
@@ -205,8 +224,8 @@ create(struct source_consumer *k, uint64_t start_seq, uint64_t *next_dseq,
 		cc.DeliverPolicy = js_DeliverByStartSequence;
 		cc.OptStartSeq = start_seq;
 	}
-	st = js_AddConsumer(&ci, source_conn_js_create(k->conn),
-	    k->acct->stream, &cc, NULL, &jerr);
+	st = js_AddConsumer(&ci, source_conn_js(k->conn), k->acct->stream, &cc,
+	    create_opts(k, &jo), &jerr);
 	if (st != NATS_OK)
 		return source_conn_fail(k->conn, st, jerr,
 		    "creating the consumer", err, errlen);
@@ -229,6 +248,7 @@ source_consumer_position(struct source_consumer *k, uint64_t start_seq,
 	jsCtx *js = source_conn_js(k->conn);
 	jsConsumerInfo *ci = NULL;
 	jsSubOptions so;
+	jsOptions jo;
 	jsErrCode jerr = 0;
 	enum source_result r;
 	natsStatus st;
@@ -241,8 +261,8 @@ source_consumer_position(struct source_consumer *k, uint64_t start_seq,
 		*next_dseq = ci->Delivered.Consumer + 1;
 	else if (st == NATS_OK || jerr == JSConsumerNotFoundErr) {
 		if (st == NATS_OK) {
-			st = js_DeleteConsumer(source_conn_js_create(k->conn),
-			    k->acct->stream, k->acct->consumer, NULL, &jerr);
+			st = js_DeleteConsumer(js, k->acct->stream,
+			    k->acct->consumer, create_opts(k, &jo), &jerr);
 			if (st != NATS_OK && jerr != JSConsumerNotFoundErr) {
 				r = source_conn_fail(k->conn, st, jerr,
 				    "deleting the consumer", err, errlen);
@@ -289,6 +309,7 @@ source_consumer_position_ephemeral(struct source_consumer *k,
     uint64_t start_seq, char *err, size_t errlen)
 {
 	jsSubOptions so;
+	jsOptions jo;
 	jsErrCode jerr = 0;
 	natsStatus st;
 
@@ -303,8 +324,8 @@ source_consumer_position_ephemeral(struct source_consumer *k,
 		so.Config.DeliverPolicy = js_DeliverByStartSequence;
 		so.Config.OptStartSeq = start_seq;
 	}
-	st = js_PullSubscribe(&k->sub, source_conn_js_create(k->conn),
-	    k->acct->subjects[0], NULL, NULL, &so, &jerr);
+	st = js_PullSubscribe(&k->sub, source_conn_js(k->conn),
+	    k->acct->subjects[0], NULL, create_opts(k, &jo), &so, &jerr);
 	if (st != NATS_OK)
 		return source_conn_fail(k->conn, st, jerr,
 		    "creating the replay consumer", err, errlen);

@@ -27,12 +27,16 @@
 /* Request timeout of the JetStream API (stream and consumer info). */
 #define SOURCE_API_WAIT_MS	5000
 /*
- * ... of making or deleting a consumer: nats-server 2.9 counts the
- * messages a new consumer's filter matches before it answers, which took
- * longer than 5 s on a stream of 10 million (make bench N=10000000: the
- * replay's consumer, made again and again, never came).
+ * ... of making or deleting a consumer, this much more per million messages
+ * in the stream, up to SOURCE_CREATE_WAIT_MAX_MS: nats-server 2.9 counts
+ * the messages a new consumer's filter matches before it answers, which
+ * took longer than 5 s on a stream of 10 million (make bench N=10000000:
+ * the replay's consumer, asked for again and again, never came). A small
+ * stream keeps the short wait, and with it a quick stop when the server
+ * stops answering.
  */
-#define SOURCE_CREATE_WAIT_MS	60000
+#define SOURCE_CREATE_WAIT_PER_MILLION_MS	5000
+#define SOURCE_CREATE_WAIT_MAX_MS		120000
 /* How long an unacknowledged delivery waits before the server resends it. */
 #define SOURCE_ACK_WAIT_MS	30000
 
@@ -48,7 +52,6 @@ enum source_result source_conn_open(const struct config *cfg,
 	    const struct config_account *acct, source_event_fn *fn, void *arg,
 	    struct source_conn **out, char *err, size_t errlen);
 jsCtx	*source_conn_js(struct source_conn *c);
-jsCtx	*source_conn_js_create(struct source_conn *c);
 int64_t	 source_conn_max_payload(struct source_conn *c);
 int	 source_conn_take_perm(struct source_conn *c, char *err, size_t errlen);
 enum source_result source_conn_fail(struct source_conn *c, natsStatus st,
