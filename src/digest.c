@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "digest.h"
@@ -18,6 +19,15 @@ digest_sha256_hex(const void *data, size_t len, char out[DIGEST_HEX_LEN + 1])
 	unsigned int mdlen = 0, i;
 
 	out[0] = '\0';
+	/*
+	 * OpenSSL's first use registers its cleanup with atexit(), unless
+	 * told not to. When that first use is ours (a migration's checksum,
+	 * before any TLS connection), the cleanup ran before libnats's own
+	 * at exit, which then crashed on freed TLS state (test_auth, exit
+	 * 139). libnats cleans OpenSSL up itself; a repeated call is a no-op.
+	 */
+	if (OPENSSL_init_crypto(OPENSSL_INIT_NO_ATEXIT, NULL) != 1)
+		return -1;
 	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
 	    mdlen * 2 != DIGEST_HEX_LEN)
 		return -1;
