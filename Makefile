@@ -84,6 +84,8 @@ test_proj_player_profiles_PKGS	= sqlite3 jansson libcrypto
 test_proj_session_history_PKGS	= sqlite3 jansson libcrypto
 test_proj_template_PKGS		= sqlite3 jansson libcrypto
 # dlopen()s the test plug-ins, which call SQLite and jansson.
+# libcrypto: Ed25519; jansson: the tests' nkey maker (it makes JWTs too).
+test_nkeys_PKGS			= libcrypto jansson
 test_plugin_PKGS		= sqlite3 jansson libcrypto
 test_guard_PKGS			= sqlite3
 test_catalog_PKGS		= sqlite3 jansson libcrypto yaml-0.1

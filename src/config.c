@@ -54,9 +54,12 @@ static const enum config_auth auth_method[AUTH_NKEYS] = {
 	CONFIG_AUTH_PASSWORD, CONFIG_AUTH_PASSWORD, CONFIG_AUTH_TOKEN,
 	CONFIG_AUTH_NKEY, CONFIG_AUTH_NKEY, CONFIG_AUTH_CREDS
 };
-/* The other half of a two-key method, or -1. */
+/*
+ * The other half of a two-key method, or -1. A seed file alone is enough:
+ * the public key follows from the seed (nkeys.h), as the NATS tools take it.
+ */
 static const int auth_pair[AUTH_NKEYS] = {
-	AUTH_PASSWORD_FILE, AUTH_USER, -1, AUTH_NKEY_SEED_FILE, AUTH_NKEY, -1
+	AUTH_PASSWORD_FILE, AUTH_USER, -1, AUTH_NKEY_SEED_FILE, -1, -1
 };
 
 /* What an account name may hold: it ends up in logs, metrics and status. */

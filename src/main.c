@@ -24,6 +24,7 @@
 #include "db.h"
 #include "export.h"
 #include "log.h"
+#include "nkeys.h"
 #include "offline.h"
 #include "projections.h"
 #include "registry.h"
@@ -321,7 +322,7 @@ static int
 cmd_check_config(const struct config *cfg, const struct catalog *cat,
     const struct options *o)
 {
-	char warn[1024];
+	char warn[1024], pub[NKEYS_PUBLIC_LEN + 1];
 	size_t i;
 	int code = 0;
 
@@ -331,6 +332,14 @@ cmd_check_config(const struct config *cfg, const struct catalog *cat,
 
 		if (a->secret_file == NULL)
 			continue;
+		/* A seed says whose it is, without the network. */
+		if (a->auth == CONFIG_AUTH_NKEY && nkeys_user_of(a->secret_file,
+		    a->nkey, pub, warn, sizeof(warn)) == -1) {
+			fprintf(stderr, "projector: account %s: %s\n", a->name,
+			    warn);
+			code = EX_CONFIG;
+			continue;
+		}
 		switch (secret_check_mode(a->secret_file, warn, sizeof(warn))) {
 		case -1:
 			fprintf(stderr, "projector: account %s: %s\n", a->name, warn);

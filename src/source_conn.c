@@ -11,6 +11,7 @@
 
 #include <nats/nats.h>
 
+#include "nkeys.h"
 #include "secret.h"
 #include "source_int.h"
 #include "xmalloc.h"
@@ -176,6 +177,7 @@ source_conn_fail(struct source_conn *s, natsStatus st, jsErrCode jerr,
 static enum source_result
 set_auth(struct source_conn *s, char *err, size_t errlen)
 {
+	char pub[NKEYS_PUBLIC_LEN + 1];
 	const struct config_account *a = s->acct;
 	char *secret = NULL;
 	natsStatus st = NATS_OK;
@@ -194,8 +196,11 @@ set_auth(struct source_conn *s, char *err, size_t errlen)
 		secret_free(secret);
 		break;
 	case CONFIG_AUTH_NKEY:
-		st = natsOptions_SetNKeyFromSeed(s->opts, a->nkey,
-		    a->secret_file);
+		/* The seed says whose it is; a configured nkey must agree. */
+		if (nkeys_user_of(a->secret_file, a->nkey, pub, err,
+		    errlen) == -1)
+			return SOURCE_ECONFIG;
+		st = natsOptions_SetNKeyFromSeed(s->opts, pub, a->secret_file);
 		break;
 	case CONFIG_AUTH_CREDS:
 		st = natsOptions_SetUserCredentialsFromFiles(s->opts,

@@ -383,6 +383,57 @@ test_nkey(void **state)
 }
 
 /*
+ * A seed file alone, as the NATS tools take it: the public key follows
+ * from the seed. An nkey that is not the seed's is refused (78) with both
+ * keys named and the seed never quoted.
+ */
+static void
+test_nkey_seed_only(void **state)
+{
+	struct itest_fx *f = *state;
+	struct nkey user, other;
+	char conf[256], file[ITEST_PATH_MAX], auth[ITEST_PATH_MAX + 128];
+	char *text;
+	natsOptions *opts;
+
+	nkey_new(NKEY_PREFIX_USER, &user);
+	nkey_new(NKEY_PREFIX_USER, &other);
+	snprintf(conf, sizeof(conf), "authorization { users: [ "
+	    "{ nkey: %s } ] }\n", user.pub);
+	itest_fx_start_natsd(f, conf);
+	itest_fx_write_secret(f, "ga-1.nk", user.seed, 0600, file,
+	    sizeof(file));
+	opts = options_new();
+	assert_int_equal(natsOptions_SetNKeyFromSeed(opts, user.pub, file),
+	    NATS_OK);
+	itest_fx_publish_fixture(f, NULL, opts);
+
+	snprintf(auth, sizeof(auth), "{ nkey_seed_file: \"%s\" }", file);
+	write_config(f, f->d.url, NULL, auth);
+	run_and_check(f);
+	check_no_secrets(f, (const char *const[]){ user.seed, NULL },
+	    (const char *const[]){ "nkey seed", NULL });
+
+	snprintf(auth, sizeof(auth), "{ nkey: %s, nkey_seed_file: \"%s\" }",
+	    other.pub, file);
+	write_config(f, f->d.url, NULL, auth);
+	assert_int_equal(itest_fx_run(f, "run", "-c", f->config, "--once",
+	    NULL), 78);
+	text = read_file(f->err);
+	assert_non_null(strstr(text, other.pub));
+	assert_non_null(strstr(text, user.pub));
+	assert_non_null(strstr(text, "is not the public key of the seed"));
+	assert_null(strstr(text, user.seed));
+	free(text);
+	/* check-config says so too, without the network. */
+	assert_int_equal(itest_fx_run(f, "check-config", "-c", f->config,
+	    NULL), 78);
+	text = read_file(f->err);
+	assert_non_null(strstr(text, "is not the public key of the seed"));
+	free(text);
+}
+
+/*
  * Creds: operator mode (nkey_operator_conf()). An operator signs the JWTs
  * of the account (with JetStream) and of the system account the server
  * needs for JetStream; the account signs the user's. The server trusts the
@@ -806,6 +857,7 @@ main(void)
 		T_(test_password),
 		T_(test_secret_mode_warning),
 		T_(test_nkey),
+		T_(test_nkey_seed_only),
 		T_(test_creds),
 		T_(test_tls),
 		T_(test_tls_no_client_cert),

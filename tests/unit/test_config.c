@@ -226,6 +226,13 @@ test_auth_methods(void **state)
 	assert_string_equal(a->secret_file, "/etc/projector/s.nk");
 	config_free(cfg);
 
+	/* A seed file alone: the public key follows from the seed. */
+	a = auth_account(&cfg, "      nkey_seed_file: s.nk\n");
+	assert_int_equal(a->auth, CONFIG_AUTH_NKEY);
+	assert_null(a->nkey);
+	assert_string_equal(a->secret_file, "/etc/projector/s.nk");
+	config_free(cfg);
+
 	a = auth_account(&cfg, "      creds_file: /run/ga.creds\n");
 	assert_int_equal(a->auth, CONFIG_AUTH_CREDS);
 	assert_string_equal(a->secret_file, "/run/ga.creds");
@@ -273,8 +280,6 @@ test_auth_errors(void **state)
 	    "t.yaml:6:7: 'user' needs 'password_file'");
 	load_fails(ACCOUNT "    auth:\n      password_file: p\n",
 	    "t.yaml:6:7: 'password_file' needs 'user'");
-	load_fails(ACCOUNT "    auth:\n      nkey_seed_file: s\n",
-	    "t.yaml:6:7: 'nkey_seed_file' needs 'nkey'");
 	load_fails(ACCOUNT "    auth:\n      nkey: UX\n",
 	    "t.yaml:6:7: 'nkey' needs 'nkey_seed_file'");
 	/* A seed pasted as nkey is refused without echoing it. */
