@@ -18,7 +18,7 @@ PKGS	= libnats sqlite3 yaml-0.1 jansson libzstd zlib libcrypto
 # libxxhash-dev: the tests' xxhash.h, inlined (tests/support/zframe.c).
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
 	  libzstd-dev zlib1g-dev libcmocka-dev sqlite3 python3 libssl-dev \
-	  openssl libxxhash-dev $(FUZZ_DEBS) $(VALGRIND_DEBS)
+	  openssl libxxhash-dev groff-base $(FUZZ_DEBS) $(VALGRIND_DEBS)
 
 CC	?= cc
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
@@ -110,7 +110,7 @@ INTEG_SRC  = $(wildcard tests/integration/test_*.c)
 INTEG_BIN  = $(INTEG_SRC:tests/integration/%.c=$(B)/tests/%)
 
 .PHONY: all deps test check sanitize unit integration oracle demo headers clean \
-	install
+	install uninstall install-check
 all: $(B)/projector
 
 deps:
@@ -192,7 +192,7 @@ oracle: $(B)/projector
 		    --events $${run%%:*} --seed $${run##*:} || exit 1; \
 	done
 
-check: unit integration oracle
+check: unit integration oracle install-check
 
 # The same unit and integration tests again, with the program and the tests
 # built with AddressSanitizer and UndefinedBehaviorSanitizer: any report
@@ -230,26 +230,49 @@ PLUGINDIR = $(LIBDIR)/projector
 PROJECTOR_VERSION = $(shell sed -n 's/^\#define PROJECTOR_VERSION[^"]*"\(.*\)"/\1/p' src/main.c)
 ABI = $(shell sed -n 's/^\#define PROJECTION_ABI_MAJOR[[:space:]]*\([0-9][0-9]*\)$$/\1/p' src/projection.h).$(shell sed -n 's/^\#define PROJECTION_ABI_MINOR[[:space:]]*\([0-9][0-9]*\)$$/\1/p' src/projection.h)
 
-install: $(B)/projector $(B)/projector.pc
+MANDIR	 = $(PREFIX)/share/man/man1
+DOCDIR	 = $(PREFIX)/share/doc/projector
+
+install: $(B)/projector
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/projector \
-	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(PLUGINDIR)
+	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR) \
+	    $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(B)/projector $(DESTDIR)$(BINDIR)/projector
 	install -m 0755 migrations/embed.sh \
 	    $(DESTDIR)$(BINDIR)/projector-embed-migrations
 	install -m 0644 src/projection.h \
 	    $(DESTDIR)$(INCDIR)/projector/projection.h
-	install -m 0644 $(B)/projector.pc $(DESTDIR)$(PCDIR)/projector.pc
+	printf '%s\n' $(PC_LINES) > $(DESTDIR)$(PCDIR)/projector.pc
+	chmod 0644 $(DESTDIR)$(PCDIR)/projector.pc
+	sed 's|@PREFIX@|$(PREFIX)|g' src/projector.1 > $(DESTDIR)$(MANDIR)/projector.1
+	chmod 0644 $(DESTDIR)$(MANDIR)/projector.1
+	install -m 0644 configs/example.yaml $(DESTDIR)$(DOCDIR)/example.yaml
 
-# No Libs of its own: a plug-in links the engine's SQLite and jansson
+# What install put, and the folders that are projector's own (if empty:
+# plug-ins an owner installed stay, and so does their folder).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/projector \
+	    $(DESTDIR)$(BINDIR)/projector-embed-migrations \
+	    $(DESTDIR)$(INCDIR)/projector/projection.h \
+	    $(DESTDIR)$(PCDIR)/projector.pc $(DESTDIR)$(MANDIR)/projector.1 \
+	    $(DESTDIR)$(DOCDIR)/example.yaml
+	-rmdir $(DESTDIR)$(INCDIR)/projector $(DESTDIR)$(PLUGINDIR) \
+	    $(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# The installed tree checked (tests/install.sh): files, modes, the program,
+# the manual page against --help, and uninstall leaving nothing behind.
+install-check: $(B)/projector
+	sh tests/install.sh $(B)
+
+# projector.pc is written at install, for the PREFIX of that install. No
+# Libs of its own: a plug-in links the engine's SQLite and jansson
 # (Requires), never a copy, and nothing of projector.
-$(B)/projector.pc: Makefile src/main.c src/projection.h
-	@mkdir -p $(@D)
-	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' \
-	    'libdir=$${prefix}/lib' 'plugindir=$${libdir}/projector' '' \
-	    'Name: projector' \
-	    'Description: SDK of projector plug-ins (projection ABI $(ABI))' \
-	    'Version: $(PROJECTOR_VERSION)' 'Requires: sqlite3 jansson' \
-	    'Cflags: -I$${includedir}' > $@
+PC_LINES = 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' \
+	   'libdir=$${prefix}/lib' 'plugindir=$${libdir}/projector' '' \
+	   'Name: projector' \
+	   'Description: SDK of projector plug-ins (projection ABI $(ABI))' \
+	   'Version: $(PROJECTOR_VERSION)' 'Requires: sqlite3 jansson' \
+	   'Cflags: -I$${includedir}'
 
 headers:
 	@for h in src/*.h projections/*.h; do \
