@@ -18,7 +18,7 @@ PKGS	= libnats sqlite3 yaml-0.1 jansson libzstd zlib libcrypto
 # libxxhash-dev: the tests' xxhash.h, inlined (tests/support/zframe.c).
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
 	  libzstd-dev zlib1g-dev libcmocka-dev sqlite3 python3 libssl-dev \
-	  openssl libxxhash-dev groff-base $(FUZZ_DEBS) $(VALGRIND_DEBS)
+	  openssl libxxhash-dev groff-base systemd $(FUZZ_DEBS) $(VALGRIND_DEBS)
 
 CC	?= cc
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
@@ -232,11 +232,12 @@ ABI = $(shell sed -n 's/^\#define PROJECTION_ABI_MAJOR[[:space:]]*\([0-9][0-9]*\
 
 MANDIR	 = $(PREFIX)/share/man/man1
 DOCDIR	 = $(PREFIX)/share/doc/projector
+UNITDIR	 = $(PREFIX)/lib/systemd/system
 
 install: $(B)/projector
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR)/projector \
 	    $(DESTDIR)$(PCDIR) $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR) \
-	    $(DESTDIR)$(DOCDIR)
+	    $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(B)/projector $(DESTDIR)$(BINDIR)/projector
 	install -m 0755 migrations/embed.sh \
 	    $(DESTDIR)$(BINDIR)/projector-embed-migrations
@@ -247,6 +248,9 @@ install: $(B)/projector
 	sed 's|@PREFIX@|$(PREFIX)|g' src/projector.1 > $(DESTDIR)$(MANDIR)/projector.1
 	chmod 0644 $(DESTDIR)$(MANDIR)/projector.1
 	install -m 0644 configs/example.yaml $(DESTDIR)$(DOCDIR)/example.yaml
+	sed 's|@BINDIR@|$(BINDIR)|g' configs/projector.service \
+	    > $(DESTDIR)$(UNITDIR)/projector.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/projector.service
 
 # What install put, and the folders that are projector's own (if empty:
 # plug-ins an owner installed stay, and so does their folder).
@@ -255,7 +259,8 @@ uninstall:
 	    $(DESTDIR)$(BINDIR)/projector-embed-migrations \
 	    $(DESTDIR)$(INCDIR)/projector/projection.h \
 	    $(DESTDIR)$(PCDIR)/projector.pc $(DESTDIR)$(MANDIR)/projector.1 \
-	    $(DESTDIR)$(DOCDIR)/example.yaml
+	    $(DESTDIR)$(DOCDIR)/example.yaml \
+	    $(DESTDIR)$(UNITDIR)/projector.service
 	-rmdir $(DESTDIR)$(INCDIR)/projector $(DESTDIR)$(PLUGINDIR) \
 	    $(DESTDIR)$(DOCDIR) 2>/dev/null
 

@@ -224,15 +224,40 @@ acknowledge(struct worker *w, const struct reader_out *o)
 	    w->name, o->count, (unsigned long long)o->last_seq);
 }
 
+/*
+ * Tells the beat (worker.h) that the loop turned, and that the worker has
+ * started when started is set.
+ */
+static void
+beat(struct worker *w, int started)
+{
+	struct worker_beat *b = w->p->beat;
+	uint64_t cp;
+
+	if (b == NULL)
+		return;
+	__atomic_store_n(&b->turned_ms, clock_now_ms(), __ATOMIC_RELAXED);
+	if (w->fold != NULL) {
+		cp = fold_min_checkpoint(w->fold);
+		__atomic_store_n(&b->last_seq, cp, __ATOMIC_RELAXED);
+		__atomic_store_n(&b->lag, reader_pending(w->reader),
+		    __ATOMIC_RELAXED);
+	}
+	if (started)
+		__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
+}
+
 /* The loop; returns the exit code. */
 static int
 loop(struct worker *w)
 {
 	struct reader_out o;
+	enum reader_next next;
 	char err[WORKER_ERR_LEN];
 	int code;
 
 	while (!*w->p->stop) {
+		beat(w, 0);
 		if (w->rebuild != NULL) {
 			switch (worker_rebuild_tend(w, &code)) {
 			case WORKER_DONE:
@@ -251,7 +276,10 @@ loop(struct worker *w)
 		/* A swap waits for the fetch: keep it short while rebuilding. */
 		w->rp.idle_wait_ms = w->rebuild != NULL ? WORKER_REBUILD_WAIT_MS :
 		    WORKER_IDLE_WAIT_MS;
-		switch (reader_step(w->reader, &o, err, sizeof(err))) {
+		next = reader_step(w->reader, &o, err, sizeof(err));
+		/* NATS was tried once, whatever came of it: started. */
+		beat(w, 1);
+		switch (next) {
 		case READER_POSITIONED:
 			if ((code = positioned(w, &o)) != 0)
 				return code;
@@ -351,5 +379,7 @@ done:
 	archive_close(w.archive);
 	free(w.arecs);
 	db_close(w.db);
+	if (p->beat != NULL)
+		__atomic_store_n(&p->beat->done, 1, __ATOMIC_RELEASE);
 	return code;
 }

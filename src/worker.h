@@ -31,6 +31,21 @@
 
 struct catalog;
 
+/*
+ * What a worker tells the thread that started it, written and read with
+ * atomics (no lock): when its loop last turned (CLOCK_MONOTONIC ms; a loop
+ * that stops turning is stuck), whether it has started (its database open
+ * and a first attempt to reach NATS made, whatever came of it), whether it
+ * has returned, and how far it has come.
+ */
+struct worker_beat {
+	int64_t		turned_ms;
+	int		started;
+	int		done;
+	uint64_t	last_seq;	/* the fold's lowest checkpoint */
+	uint64_t	lag;		/* messages pending after it */
+};
+
 struct worker_params {
 	const struct config		*cfg;
 	const struct config_account	*acct;
@@ -41,6 +56,7 @@ struct worker_params {
 	int				 accept_gap; /* go on past expired events */
 	const char			*replay_projection; /* NULL: all */
 	volatile sig_atomic_t		*stop;	   /* set by a signal handler */
+	struct worker_beat		*beat;	   /* may be NULL */
 };
 
 int	worker_run(const struct worker_params *p);

@@ -4,7 +4,9 @@
 # mode; the installed program runs; the manual page renders without a
 # groff warning, names the prefix, and holds every command, option and exit
 # status that `projector --help` lists; the pkg-config file points at the
-# header; `make uninstall` leaves no file behind. Exits 0, or 1 with what
+# header; the systemd unit runs the installed binary, passes
+# `systemd-analyze verify` and scores 2.0 or less on `systemd-analyze
+# security`; `make uninstall` leaves no file behind. Exits 0, or 1 with what
 # is wrong.
 set -eu
 B=$1
@@ -18,7 +20,8 @@ rm "$root/install.log"
 
 for entry in bin/projector:755 bin/projector-embed-migrations:755 \
     include/projector/projection.h:644 lib/pkgconfig/projector.pc:644 \
-    share/man/man1/projector.1:644 share/doc/projector/example.yaml:644; do
+    share/man/man1/projector.1:644 share/doc/projector/example.yaml:644 \
+    lib/systemd/system/projector.service:644; do
 	f=$root/usr/${entry%%:*}
 	[ -f "$f" ] || fail "missing /usr/${entry%%:*}"
 	mode=$(stat -c %a "$f")
@@ -49,6 +52,23 @@ for code in $(echo "$help" | sed -n '/^exit status/,$p' | grep -o '[0-9][0-9]*')
 	echo "$text" | grep -Eq "^ *$code( |\$)" ||
 	    fail "the manual page's EXIT STATUS lacks $code"
 done
+
+# The unit: the installed binary, accepted by systemd-analyze verify (run
+# on a copy whose ExecStart is the binary in the tree, which is not
+# installed on this machine), and an exposure of 2.0 or less.
+unit=$root/usr/lib/systemd/system/projector.service
+grep -q '^ExecStart=/usr/bin/projector run ' "$unit" ||
+    fail "the unit's ExecStart is not the installed /usr/bin/projector"
+sed "s|^ExecStart=/usr/bin/projector|ExecStart=$root/usr/bin/projector|" \
+    "$unit" > "$root/projector.service"
+out=$(systemd-analyze verify --man=no "$root/projector.service" 2>&1) ||
+    fail "systemd-analyze verify: $out"
+[ -z "$out" ] || fail "systemd-analyze verify warns: $out"
+out=$(systemd-analyze security --offline=true --threshold=20 \
+    "$root/projector.service" 2>&1) ||
+    fail "systemd-analyze security scores the unit above 2.0: $(echo "$out" | tail -1)"
+echo "$out" | tail -1
+rm "$root/projector.service"
 
 make --no-print-directory uninstall PREFIX=/usr DESTDIR="$root" > /dev/null 2>&1 ||
     fail "make uninstall failed"
