@@ -44,24 +44,12 @@ setup(void **state)
 static void
 start(struct itest_fx *f, const char *name)
 {
-	char src[ITEST_PATH_MAX], dst[ITEST_PATH_MAX], file[128];
-	char text[2048], *data;
-	size_t len;
-	FILE *out;
+	char file[128], path[ITEST_PATH_MAX], text[2048];
 
 	itest_fx_start_natsd(f, NULL);
 	itest_fx_publish_fixture(f, NULL, NULL);
 	snprintf(file, sizeof(file), "tests/plugins/%s.so", name);
-	itest_bin(file, src, sizeof(src));
-	if (tmp_read_file(src, &data, &len) == -1)
-		fail_msg("%s: cannot read", src);
-	itest_fx_path(f, "plug.so", dst, sizeof(dst));
-	out = fopen(dst, "w");
-	assert_non_null(out);
-	assert_int_equal(fwrite(data, 1, len, out), len);
-	assert_int_equal(fclose(out), 0);
-	assert_int_equal(chmod(dst, 0644), 0);
-	free(data);
+	itest_fx_install(f, file, "plug.so", 0644, path, sizeof(path));
 	snprintf(text, sizeof(text), "nats:\n  servers: [%s]\n"
 	    "plugins:\n  plug_seen: plug.so\n"
 	    "accounts:\n  - name: ga-1\n    stream: %s\n"

@@ -182,7 +182,6 @@ test_kill_feed_exact(void **state)
 	char want_kills[16384], want_parked[4096], got[16384], *data;
 	char *argv[] = { "nm", "-D", "--defined-only", src, NULL };
 	size_t len, nkills;
-	FILE *out;
 	int code;
 
 	itest_bin("sdk/kill_feed.so", src, sizeof(src));
@@ -197,14 +196,8 @@ test_kill_feed_exact(void **state)
 
 	itest_fx_start_natsd(f, NULL);
 	itest_fx_publish_fixture(f, NULL, NULL);
-	assert_int_equal(tmp_read_file(src, &data, &len), 0);
-	itest_fx_path(f, "kill_feed.so", dst, sizeof(dst));
-	out = fopen(dst, "w");
-	assert_non_null(out);
-	assert_int_equal(fwrite(data, 1, len, out), len);
-	assert_int_equal(fclose(out), 0);
-	assert_int_equal(chmod(dst, 0644), 0);
-	free(data);
+	itest_fx_install(f, "sdk/kill_feed.so", "kill_feed.so", 0644, dst,
+	    sizeof(dst));
 	snprintf(text, sizeof(text), "nats:\n  servers: [%s]\n"
 	    "plugins:\n  kill_feed: kill_feed.so\n"
 	    "accounts:\n  - name: ga-1\n    stream: %s\n"

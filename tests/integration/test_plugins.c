@@ -35,34 +35,22 @@ setup(void **state)
 }
 
 /*
- * Copies the built plug-in name to the test's directory as plug.so, with
+ * Installs the built plug-in name as plug.so in the test's directory, with
  * mode. Sets sha to its SHA-256 when not NULL.
  */
 static void
 install(struct itest_fx *f, const char *name, mode_t mode,
     char sha[DIGEST_HEX_LEN + 1])
 {
-	char src[ITEST_PATH_MAX], dst[ITEST_PATH_MAX], file[128];
-	char tmp[ITEST_PATH_MAX + 8];
-	char *data;
+	char file[128], path[ITEST_PATH_MAX], *data;
 	size_t len;
-	FILE *out;
 
 	snprintf(file, sizeof(file), "tests/plugins/%s.so", name);
-	itest_bin(file, src, sizeof(src));
-	if (tmp_read_file(src, &data, &len) == -1)
-		fail_msg("%s: cannot read", src);
-	itest_fx_path(f, "plug.so", dst, sizeof(dst));
-	/* A new file, renamed over: a loaded one is never written into. */
-	snprintf(tmp, sizeof(tmp), "%s.new", dst);
-	out = fopen(tmp, "w");
-	assert_non_null(out);
-	assert_int_equal(fwrite(data, 1, len, out), len);
-	assert_int_equal(fclose(out), 0);
-	assert_int_equal(chmod(tmp, mode), 0);
-	assert_int_equal(rename(tmp, dst), 0);
-	if (sha != NULL)
-		assert_int_equal(digest_sha256_hex(data, len, sha), 0);
+	itest_fx_install(f, file, "plug.so", mode, path, sizeof(path));
+	if (sha == NULL)
+		return;
+	assert_int_equal(tmp_read_file(path, &data, &len), 0);
+	assert_int_equal(digest_sha256_hex(data, len, sha), 0);
 	free(data);
 }
 

@@ -733,6 +733,32 @@ itest_fx_write_file(const char *path, const char *text, mode_t mode)
 }
 
 /*
+ * Copies the file built at built (relative to $PROJECTOR_BIN_DIR, as
+ * itest_bin()) into f's dir as name, with mode, and its path into path
+ * (len bytes): written beside and renamed over, as an installer does, so
+ * that a file a process has loaded is never written into.
+ */
+void
+itest_fx_install(struct itest_fx *f, const char *built, const char *name,
+    mode_t mode, char *path, size_t len)
+{
+	char src[ITEST_PATH_MAX], tmp[ITEST_PATH_MAX + 8], *data;
+	size_t n;
+	FILE *out;
+
+	itest_bin(built, src, sizeof(src));
+	if (tmp_read_file(src, &data, &n) == -1)
+		fail_msg("%s: cannot read (built by make?)", src);
+	itest_fx_path(f, name, path, len);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if ((out = fopen(tmp, "w")) == NULL || fwrite(data, 1, n, out) != n ||
+	    fclose(out) != 0 || chmod(tmp, mode) == -1 ||
+	    rename(tmp, path) == -1)
+		fail_msg("%s: cannot install: %s", path, strerror(errno));
+	free(data);
+}
+
+/*
  * Writes the secret text and a newline, as an editor would, to the file
  * name in f's dir with mode, and its path into path (len bytes). Wipes its
  * own copy of the secret.

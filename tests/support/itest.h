@@ -140,6 +140,8 @@ int	itest_fx_teardown(void **state);
 void	itest_fx_path(const struct itest_fx *f, const char *name, char *buf,
 	    size_t len);
 void	itest_fx_write_file(const char *path, const char *text, mode_t mode);
+void	itest_fx_install(struct itest_fx *f, const char *built,
+	    const char *name, mode_t mode, char *path, size_t len);
 void	itest_fx_write_secret(const struct itest_fx *f, const char *name,
 	    const char *text, mode_t mode, char *path, size_t len);
 void	itest_fx_start_natsd(struct itest_fx *f, const char *conf);
