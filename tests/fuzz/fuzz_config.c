@@ -157,7 +157,8 @@ fuzz_config_check_account(const struct config_account *a)
 			fuzz_config_fail("half a password method", a->name);
 		break;
 	case CONFIG_AUTH_NKEY:
-		if (a->nkey == NULL || a->nkey[0] != 'U' ||
+		/* The seed file alone is enough; an nkey, if any, is public. */
+		if ((a->nkey != NULL && a->nkey[0] != 'U') ||
 		    a->secret_file == NULL || a->user != NULL)
 			fuzz_config_fail("half an nkey method", a->name);
 		break;
