@@ -15,5 +15,6 @@
 #include <stdint.h>
 
 int64_t	clock_now_ms(void);
+int64_t	clock_now_us(void);	/* the same clock, in microseconds */
 
 #endif /* CLOCK_H */

@@ -645,6 +645,53 @@ config_strv_free(char **v, size_t n)
 }
 
 /* Releases cfg and everything it owns. cfg may be NULL. Cannot fail. */
+static int
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int
+same_list(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (!same_str(a[i], b[i]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Says whether account a of ca would run exactly as account b of cb: the
+ * same entry, and the same settings of the file that every worker uses
+ * (servers, TLS, batch). Positions in the file do not count. Cannot fail.
+ */
+int
+config_account_equal(const struct config *ca, const struct config_account *a,
+    const struct config *cb, const struct config_account *b)
+{
+	return same_list(ca->servers, ca->nservers, cb->servers, cb->nservers) &&
+	    same_str(ca->tls_ca_file, cb->tls_ca_file) &&
+	    same_str(ca->tls_cert_file, cb->tls_cert_file) &&
+	    same_str(ca->tls_key_file, cb->tls_key_file) &&
+	    ca->max_events == cb->max_events &&
+	    ca->max_wait_ms == cb->max_wait_ms &&
+	    same_str(a->name, b->name) && a->auth == b->auth &&
+	    same_str(a->user, b->user) && same_str(a->nkey, b->nkey) &&
+	    same_str(a->secret_file, b->secret_file) &&
+	    same_str(a->stream, b->stream) &&
+	    same_list(a->subjects, a->nsubjects, b->subjects, b->nsubjects) &&
+	    same_str(a->consumer, b->consumer) &&
+	    same_str(a->database, b->database) &&
+	    same_str(a->archive, b->archive) &&
+	    a->archive_off == b->archive_off &&
+	    same_list(a->projections, a->nprojections, b->projections,
+	    b->nprojections);
+}
+
 void
 config_free(struct config *cfg)
 {

@@ -99,6 +99,9 @@ enum config_error config_load_string(const char *text, const char *name,
 	    const char *basedir, struct config **out, char *err, size_t errlen);
 int	config_validate(const struct config *cfg,
 	    const char *const *known_projections, char *err, size_t errlen);
+int	config_account_equal(const struct config *ca,
+	    const struct config_account *a, const struct config *cb,
+	    const struct config_account *b);
 void	config_free(struct config *cfg);
 
 #endif /* CONFIG_H */

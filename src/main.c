@@ -34,6 +34,7 @@
 #include "secret.h"
 #include "source.h"
 #include "status.h"
+#include "supervisor.h"
 #include "verify.h"
 #include "worker.h"
 
@@ -41,6 +42,7 @@
 
 /* The only global state but the log settings: set by signal handlers. */
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;	/* SIGHUP */
 
 struct options {
 	const char	*command;
@@ -111,6 +113,10 @@ static const char usage_text[] =
 static void
 on_signal(int sig)
 {
+	if (sig == SIGHUP) {
+		reload_requested = 1;
+		return;
+	}
 	/* A second Ctrl-C means now. */
 	if (stop_requested && sig == SIGINT)
 		_exit(130);
@@ -127,6 +133,7 @@ install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 }
@@ -281,43 +288,12 @@ static int
 load_config(const char *path, struct config **out, struct catalog **cat)
 {
 	char err[1024];
-	struct config *cfg = NULL;
-	struct catalog *c = NULL;
-	enum config_error e;
-	enum plugin_result r = PLUGIN_OK;
-	size_t i;
+	int code;
 
-	e = config_load(path, &cfg, err, sizeof(err));
-	if (e == CONFIG_OK)
-		r = catalog_open(cfg, projections_builtin, &c, err,
-		    sizeof(err));
-	if (e == CONFIG_OK && r == PLUGIN_OK && config_validate(cfg,
-	    catalog_names(c), err, sizeof(err)) == -1)
-		e = CONFIG_EINVALID;
-	if (e != CONFIG_OK || r != PLUGIN_OK) {
+	if ((code = supervisor_load(path, projections_builtin, out, cat, err,
+	    sizeof(err))) != 0)
 		fprintf(stderr, "projector: %s\n", err);
-		catalog_free(c);
-		config_free(cfg);
-		return e == CONFIG_ENOFILE || r == PLUGIN_ENOFILE ? EX_NOINPUT :
-		    EX_CONFIG;
-	}
-	for (i = 0; i < catalog_nplugins(c); i++) {
-		const struct plugin *pl = catalog_plugin(c, i);
-		const struct projection *p = plugin_projection(pl);
-		char abi[32];
-
-		/* log.h: one conversion per key. */
-		snprintf(abi, sizeof(abi), "%u.%u",
-		    PROJECTION_ABI_MAJOR_OF(p->abi),
-		    PROJECTION_ABI_MINOR_OF(p->abi));
-		log_info("plug-in loaded", "name=%s version=%d abi=%s build=%s"
-		    " path=%s sha256=%s", p->name, p->version, abi,
-		    p->build != NULL ? p->build : "-", plugin_path(pl),
-		    plugin_sha256(pl));
-	}
-	*out = cfg;
-	*cat = c;
-	return 0;
+	return code;
 }
 
 /* check-config: the file, then each account's secret file, no network. */
@@ -472,203 +448,27 @@ cmd_verify(const struct config *cfg, const struct catalog *cat,
 	return code;
 }
 
-/* Wakes main when a worker returns (so that --once exits at once). */
-struct supervisor {
-	pthread_mutex_t		mu;
-	pthread_cond_t		cv;	/* CLOCK_MONOTONIC */
-	size_t			finished;
-};
-
-struct account_thread {
-	pthread_t		thread;
-	struct worker_params	params;
-	struct worker_beat	beat;
-	struct supervisor	*sup;
-	int			started;
-	int			code;
-};
-
-/*
- * A loop that has not turned for this long is stuck (and systemd's
- * watchdog is no longer fed): longer than the longest wait a turn may hold,
- * a consumer made on a very large stream (source_int.h).
- */
-#define MAIN_STALL_MS		180000
-/* How often main looks at the workers, at most. */
-#define MAIN_TICK_MS		1000
-
-static void *
-account_main(void *arg)
-{
-	struct account_thread *t = arg;
-
-	t->code = worker_run(&t->params);
-	pthread_mutex_lock(&t->sup->mu);
-	t->sup->finished++;
-	pthread_cond_signal(&t->sup->cv);
-	pthread_mutex_unlock(&t->sup->mu);
-	return NULL;
-}
-
-/* Waits ms, or less when a worker returns. */
-static void
-nap_ms(struct supervisor *sup, size_t finished, int64_t ms)
-{
-	struct timespec until;
-
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (long)(ms % 1000) * 1000000;
-	until.tv_sec += until.tv_nsec / 1000000000;
-	until.tv_nsec %= 1000000000;
-	pthread_mutex_lock(&sup->mu);
-	while (sup->finished == finished &&
-	    pthread_cond_timedwait(&sup->cv, &sup->mu, &until) == 0)
-		;
-	pthread_mutex_unlock(&sup->mu);
-}
-
-/*
- * While the workers run: tells systemd (notify.h) READY=1 once every
- * account has started, STATUS= with how far they are, WATCHDOG=1 while
- * every running loop still turns, and STOPPING=1 when asked to stop.
- * Returns when every worker has returned.
- */
-static void
-supervise(struct account_thread *t, size_t n, struct supervisor *sup)
-{
-	struct notify nt;
-	char msg[256];
-	int64_t now, wd, last_wd = 0, last_status = 0;
-	uint64_t lag, max_lag;
-	size_t i, started, done, running, stuck, finished;
-	int ready = 0, stopping = 0;
-
-	notify_open(&nt);
-	wd = notify_watchdog_ms(&nt);
-	for (;;) {
-		pthread_mutex_lock(&sup->mu);
-		finished = sup->finished;
-		pthread_mutex_unlock(&sup->mu);
-		started = done = running = stuck = 0;
-		max_lag = 0;
-		now = clock_now_ms();
-		for (i = 0; i < n; i++) {
-			struct worker_beat *b = &t[i].beat;
-
-			if (!t[i].started ||
-			    __atomic_load_n(&b->done, __ATOMIC_ACQUIRE)) {
-				done++;
-				continue;
-			}
-			running++;
-			started += __atomic_load_n(&b->started,
-			    __ATOMIC_ACQUIRE) != 0;
-			if (now - __atomic_load_n(&b->turned_ms,
-			    __ATOMIC_RELAXED) > MAIN_STALL_MS)
-				stuck++;
-			lag = __atomic_load_n(&b->lag, __ATOMIC_RELAXED);
-			max_lag = lag > max_lag ? lag : max_lag;
-		}
-		if (done == n)
-			break;
-		if (!ready && started + done == n) {
-			snprintf(msg, sizeof(msg), "READY=1\nSTATUS=running %zu"
-			    " of %zu accounts, max lag %llu", running, n,
-			    (unsigned long long)max_lag);
-			notify_send(&nt, msg);
-			ready = 1;
-			last_status = now;
-		} else if (ready && now - last_status >= MAIN_TICK_MS * 5) {
-			snprintf(msg, sizeof(msg), "STATUS=running %zu of %zu"
-			    " accounts, max lag %llu%s", running, n,
-			    (unsigned long long)max_lag, stuck > 0 ?
-			    ", a loop is stuck" : "");
-			notify_send(&nt, msg);
-			last_status = now;
-		}
-		/* A stuck loop stops the pings: systemd restarts us. */
-		if (ready && wd > 0 && stuck == 0 && now - last_wd >= wd) {
-			notify_send(&nt, "WATCHDOG=1");
-			last_wd = now;
-		}
-		if (stop_requested && !stopping) {
-			notify_send(&nt, "STOPPING=1");
-			stopping = 1;
-		}
-		/* Stopping: the workers end within a second; look often. */
-		nap_ms(sup, finished, stop_requested ? 50 : wd > 0 &&
-		    wd < MAIN_TICK_MS ? wd : MAIN_TICK_MS);
-	}
-	if (!stopping)
-		notify_send(&nt, "STOPPING=1");
-	notify_close(&nt);
-}
-
-/*
- * run and replay: one worker thread per account (replay: per account asked
- * for). The exit status is that of the first account, in configuration
- * order, that stopped with an error, else 0.
- */
+/* run and replay: the supervisor runs the accounts (supervisor.h). */
 static int
 run_accounts(const struct config *cfg, const struct catalog *cat,
     const struct options *o, int replay)
 {
-	struct account_thread *t;
-	struct supervisor sup;
-	pthread_condattr_t ca;
-	size_t i, started = 0;
-	int code = 0;
+	struct supervisor_params sp;
 
-	t = calloc(cfg->naccounts, sizeof(*t));
-	if (t == NULL) {
-		fprintf(stderr, "projector: out of memory\n");
-		return EX_SOFTWARE;
-	}
-	memset(&sup, 0, sizeof(sup));
-	pthread_mutex_init(&sup.mu, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&sup.cv, &ca);
-	pthread_condattr_destroy(&ca);
-	log_info("projector starting", "version=%s accounts=%zu once=%d"
-	    " replay=%d", PROJECTOR_VERSION, cfg->naccounts, o->once, replay);
-	for (i = 0; i < cfg->naccounts; i++) {
-		if (o->account != NULL &&
-		    strcmp(o->account, cfg->accounts[i].name) != 0)
-			continue;
-		t[i].params.cfg = cfg;
-		t[i].params.acct = &cfg->accounts[i];
-		t[i].params.builtin = catalog_table(cat, &cfg->accounts[i]);
-		t[i].params.catalog = cat;
-		t[i].params.once = o->once;
-		t[i].params.accept_gap = o->accept_gap;
-		t[i].params.replay = replay;
-		t[i].params.replay_projection = o->projection;
-		t[i].params.stop = &stop_requested;
-		t[i].params.beat = &t[i].beat;
-		t[i].sup = &sup;
-		if (pthread_create(&t[i].thread, NULL, account_main, &t[i]) != 0) {
-			log_error("cannot start a thread", "account=%s",
-			    cfg->accounts[i].name);
-			t[i].code = EX_OSERR;
-			stop_requested = 1;
-			break;
-		}
-		t[i].started = 1;
-		started++;
-	}
-	supervise(t, cfg->naccounts, &sup);
-	for (i = 0; i < cfg->naccounts; i++)
-		if (t[i].started)
-			pthread_join(t[i].thread, NULL);
-	for (i = 0; i < cfg->naccounts && code == 0; i++)
-		code = t[i].code;
-	pthread_cond_destroy(&sup.cv);
-	pthread_mutex_destroy(&sup.mu);
-	free(t);
-	log_info("projector stopped", "exit_code=%d", code);
-	return code;
+	memset(&sp, 0, sizeof(sp));
+	sp.path = o->config;
+	sp.builtin = projections_builtin;
+	sp.cfg = cfg;
+	sp.cat = cat;
+	sp.version = PROJECTOR_VERSION;
+	sp.once = o->once;
+	sp.replay = replay;
+	sp.accept_gap = o->accept_gap;
+	sp.account = o->account;
+	sp.projection = o->projection;
+	sp.stop = &stop_requested;
+	sp.reload = &reload_requested;
+	return supervisor_run(&sp);
 }
 
 static int

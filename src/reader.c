@@ -189,7 +189,7 @@ position(struct reader *r, struct reader_out *out, char *err, size_t errlen)
  */
 static enum fold_result
 fold_batch(struct reader *r, size_t *n, uint64_t *last, uint64_t *pending,
-    char *err, size_t errlen)
+    int64_t *stored_ms, int64_t *commit_us, char *err, size_t errlen)
 {
 	const struct reader_params *p = r->p;
 	const struct feed_msg *m;
@@ -202,6 +202,7 @@ fold_batch(struct reader *r, size_t *n, uint64_t *last, uint64_t *pending,
 
 	*n = r->held;
 	*last = *pending = 0;
+	*stored_ms = 0;
 	if (p->before_fold != NULL)
 		p->before_fold(p->arg, p->feed, *n);
 	if (ahead)
@@ -227,6 +228,7 @@ fold_batch(struct reader *r, size_t *n, uint64_t *last, uint64_t *pending,
 		    m->subject, m->data, m->len, dec, err, errlen);
 		*pending = m->pending;
 		*last = m->seq;
+		*stored_ms = m->stored_ms;
 	}
 	if (ahead)
 		decoder_stop(r->decoder);
@@ -235,7 +237,9 @@ fold_batch(struct reader *r, size_t *n, uint64_t *last, uint64_t *pending,
 	if (fr == FOLD_OK) {
 		if (*last + *pending > r->stream_last)
 			r->stream_last = *last + *pending;
+		*commit_us = clock_now_us();
 		fr = fold_commit(p->fold, r->stream_last, err, errlen);
+		*commit_us = clock_now_us() - *commit_us;
 	}
 	if (fr != FOLD_OK)
 		fold_rollback(p->fold);
@@ -252,10 +256,11 @@ fold_held(struct reader *r, struct reader_out *out, char *err, size_t errlen)
 {
 	enum fold_result fr;
 	uint64_t last, pending;
+	int64_t t0 = clock_now_us(), stored_ms, commit_us = 0;
 	size_t n;
 
-	while ((fr = fold_batch(r, &n, &last, &pending, err, errlen)) ==
-	    FOLD_AGAIN)
+	while ((fr = fold_batch(r, &n, &last, &pending, &stored_ms,
+	    &commit_us, err, errlen)) == FOLD_AGAIN)
 		;
 	if (fr == FOLD_OK) {
 		r->held = 0;
@@ -263,13 +268,18 @@ fold_held(struct reader *r, struct reader_out *out, char *err, size_t errlen)
 		recovered(r);
 		out->count = n;
 		out->last_seq = last;
+		out->last_stored_ms = stored_ms;
+		out->batch_us = clock_now_us() - t0;
+		out->commit_us = commit_us;
 		return READER_FOLDED;
 	}
 	if (fr == FOLD_ERROR) {
+		out->stage = READER_STAGE_FOLD;
 		out->what = "fold failed";
 		out->code = EX_SOFTWARE;
 		return READER_STOP;
 	}
+	out->stage = READER_STAGE_COMMIT;
 	out->what = "batch rolled back, will retry";
 	return READER_RETRY;
 }

@@ -93,13 +93,25 @@ enum reader_next {
 	READER_STOP		/* retrying cannot mend it: what, err, code */
 };
 
+/* Where the trouble of READER_RETRY and READER_STOP came from. */
+enum reader_stage {
+	READER_STAGE_FEED = 0,	/* connecting, positioning, fetching */
+	READER_STAGE_FOLD,	/* a projection or the schema */
+	READER_STAGE_COMMIT	/* the transaction: SQLite, or a hook */
+};
+
 struct reader_out {
 	const char	*what;		/* RETRY, STOP: what failed, for a log */
+	enum reader_stage stage;	/* RETRY, STOP: where */
 	int		 code;		/* STOP: the sysexits code */
 	struct feed_pos	 pos;		/* POSITIONED */
 	uint64_t	 start_seq;	/* POSITIONED: where it starts */
 	size_t		 count;		/* FOLDED: messages of the batch */
 	uint64_t	 last_seq;	/* FOLDED: the last one folded */
+	int64_t		 last_stored_ms; /* FOLDED: when the stream stored it */
+	int64_t		 batch_us;	/* FOLDED: the batch in hand to COMMIT
+					   done, every attempt included */
+	int64_t		 commit_us;	/* FOLDED: fold_commit() alone */
 };
 
 struct reader;

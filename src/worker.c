@@ -149,7 +149,7 @@ stopping(void *arg)
 {
 	struct worker *w = arg;
 
-	return *w->p->stop;
+	return *w->p->stop || (w->p->leave != NULL && *w->p->leave);
 }
 
 /*
@@ -217,34 +217,27 @@ acknowledge(struct worker *w, const struct reader_out *o)
 
 	fault_point("after_commit");
 	if (o->count > 0 &&
-	    feed_ack(w->feed, o->count - 1, err, sizeof(err)) != FEED_OK)
+	    feed_ack(w->feed, o->count - 1, err, sizeof(err)) != FEED_OK) {
+		worker_stats_error(w, STATS_STAGE_ACK);
 		log_debug("ack failed; the redelivery will be skipped",
 		    "account=%s error=%s", w->name, err);
+	}
 	log_debug("batch committed", "account=%s events=%zu last_seq=%llu",
 	    w->name, o->count, (unsigned long long)o->last_seq);
 }
 
-/*
- * Tells the beat (worker.h) that the loop turned, and that the worker has
- * started when started is set.
- */
-static void
-beat(struct worker *w, int started)
+/* Where a reader's trouble counts in projector_errors_total. */
+static enum stats_stage
+stage_of(const struct reader_out *o)
 {
-	struct worker_beat *b = w->p->beat;
-	uint64_t cp;
-
-	if (b == NULL)
-		return;
-	__atomic_store_n(&b->turned_ms, clock_now_ms(), __ATOMIC_RELAXED);
-	if (w->fold != NULL) {
-		cp = fold_min_checkpoint(w->fold);
-		__atomic_store_n(&b->last_seq, cp, __ATOMIC_RELAXED);
-		__atomic_store_n(&b->lag, reader_pending(w->reader),
-		    __ATOMIC_RELAXED);
+	switch (o->stage) {
+	case READER_STAGE_FOLD:
+		return STATS_STAGE_APPLY;
+	case READER_STAGE_COMMIT:
+		return STATS_STAGE_COMMIT;
+	default:
+		return STATS_STAGE_FETCH;
 	}
-	if (started)
-		__atomic_store_n(&b->started, 1, __ATOMIC_RELEASE);
 }
 
 /* The loop; returns the exit code. */
@@ -256,8 +249,8 @@ loop(struct worker *w)
 	char err[WORKER_ERR_LEN];
 	int code;
 
-	while (!*w->p->stop) {
-		beat(w, 0);
+	while (!stopping(w)) {
+		worker_stats_beat(w, 0);
 		if (w->rebuild != NULL) {
 			switch (worker_rebuild_tend(w, &code)) {
 			case WORKER_DONE:
@@ -278,7 +271,7 @@ loop(struct worker *w)
 		    WORKER_IDLE_WAIT_MS;
 		next = reader_step(w->reader, &o, err, sizeof(err));
 		/* NATS was tried once, whatever came of it: started. */
-		beat(w, 1);
+		worker_stats_beat(w, 1);
 		switch (next) {
 		case READER_POSITIONED:
 			if ((code = positioned(w, &o)) != 0)
@@ -288,6 +281,7 @@ loop(struct worker *w)
 			break;
 		case READER_FOLDED:
 			worker_recovered(w);
+			worker_stats_batch(w, &o);
 			acknowledge(w, &o);
 			worker_progress(w, 0);
 			if (w->p->once &&
@@ -295,6 +289,7 @@ loop(struct worker *w)
 				return 0;
 			break;
 		case READER_IDLE:
+			worker_stats_heard(w);
 			if (w->p->once && once_done(w))
 				return 0;
 			worker_progress(w, 0);
@@ -304,10 +299,12 @@ loop(struct worker *w)
 			    " reason=%s", w->name, err);
 			break;
 		case READER_RETRY:
+			worker_stats_error(w, stage_of(&o));
 			worker_transient(w, o.what, err);
 			reader_backoff(w->reader);
 			break;
 		case READER_STOP:
+			worker_stats_error(w, stage_of(&o));
 			log_error(o.what, "account=%s error=%s", w->name, err);
 			/* Giving up on NATS says nothing of the projections. */
 			if (o.code != EX_UNAVAILABLE)
@@ -379,7 +376,7 @@ done:
 	archive_close(w.archive);
 	free(w.arecs);
 	db_close(w.db);
-	if (p->beat != NULL)
-		__atomic_store_n(&p->beat->done, 1, __ATOMIC_RELEASE);
+	if (p->stats != NULL)
+		__atomic_store_n(&p->stats->done, 1, __ATOMIC_RELEASE);
 	return code;
 }

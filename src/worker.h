@@ -17,8 +17,12 @@
  * the shadow has caught up, it is swapped in (swap.h) in one transaction and
  * the projection goes on live. With p->once, a replay ends at the swap.
  *
- * Memory: the worker borrows cfg, acct and the projection tables for its
- * whole run and allocates nothing the caller must free.
+ * It publishes its beat, progress and counters in p->stats (stats.h),
+ * whose names the caller has filled in (stats_account_init() with the
+ * projections the account runs) and which it reads with atomics.
+ *
+ * Memory: the worker borrows cfg, acct, the projection tables and stats for
+ * its whole run and allocates nothing the caller must free.
  */
 #ifndef WORKER_H
 #define WORKER_H
@@ -30,21 +34,7 @@
 #include "projection.h"
 
 struct catalog;
-
-/*
- * What a worker tells the thread that started it, written and read with
- * atomics (no lock): when its loop last turned (CLOCK_MONOTONIC ms; a loop
- * that stops turning is stuck), whether it has started (its database open
- * and a first attempt to reach NATS made, whatever came of it), whether it
- * has returned, and how far it has come.
- */
-struct worker_beat {
-	int64_t		turned_ms;
-	int		started;
-	int		done;
-	uint64_t	last_seq;	/* the fold's lowest checkpoint */
-	uint64_t	lag;		/* messages pending after it */
-};
+struct stats_account;
 
 struct worker_params {
 	const struct config		*cfg;
@@ -56,7 +46,10 @@ struct worker_params {
 	int				 accept_gap; /* go on past expired events */
 	const char			*replay_projection; /* NULL: all */
 	volatile sig_atomic_t		*stop;	   /* set by a signal handler */
-	struct worker_beat		*beat;	   /* may be NULL */
+	volatile sig_atomic_t		*leave;	   /* this account alone: stop
+						      (a reload); may be NULL */
+	struct stats_account		*stats;	   /* what it publishes
+						      (stats.h); may be NULL */
 };
 
 int	worker_run(const struct worker_params *p);

@@ -48,6 +48,11 @@ worker_archive_submit(struct worker *w, struct feed *feed, size_t count)
 		n++;
 	}
 	if (n > 0) {
+		/* An empty archive's first message, for /metrics. */
+		if (w->p->stats != NULL &&
+		    STATS_GET(w->p->stats->archive_first_seq) == 0)
+			STATS_SET(w->p->stats->archive_first_seq,
+			    w->arecs[0].seq);
 		archiver_submit(w->archiver, w->arecs, n);
 		w->archive_out = w->arecs[n - 1].seq;
 	}
@@ -73,8 +78,10 @@ worker_archive_settle(struct worker *w, char *err, size_t errlen)
 			w->archive_mark = out;
 		return FOLD_OK;
 	case ARCHIVE_RETRY:
+		worker_stats_error(w, STATS_STAGE_ARCHIVE);
 		return FOLD_RETRY;
 	default:
+		worker_stats_error(w, STATS_STAGE_ARCHIVE);
 		return FOLD_ERROR;
 	}
 }

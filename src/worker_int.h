@@ -4,7 +4,8 @@
  * each step means to a live account), worker_archive.c (keeping the
  * archive), worker_open.c (choosing the projections, opening the database,
  * its archive and the live fold), worker_rebuild.c (looking after a
- * background rebuild) and worker_report.c (logging, states, progress). The
+ * background rebuild), worker_report.c (logging, states, progress) and
+ * worker_stats.c (what it publishes for the supervisor and /metrics). The
  * public interface is worker.h.
  */
 #ifndef WORKER_INT_H
@@ -20,6 +21,7 @@
 #include "reader.h"
 #include "registry.h"
 #include "source.h"
+#include "stats.h"
 #include "worker.h"
 
 #define WORKER_IDLE_WAIT_MS	1000	/* fetch wait when the stream is quiet */
@@ -66,6 +68,8 @@ struct worker {
 	int				 have_target;
 	int64_t				 progress_ms;	/* last progress line */
 	uint64_t			 progress_applied;
+	struct fold_stats		 seen;		/* as last published */
+	int64_t				 stats_files_ms; /* sizes last looked at */
 	char				 last_err[WORKER_ERR_LEN];	/* last logged */
 	int64_t				 last_err_ms;
 };
@@ -78,6 +82,16 @@ void	worker_on_conn(void *arg, enum source_conn_event ev,
 void	worker_set_state(struct worker *w, const char *state,
 	    const char *error);
 void	worker_progress(struct worker *w, int force);
+
+/* worker_stats.c */
+void	worker_stats_beat(struct worker *w, int started);
+void	worker_stats_heard(struct worker *w);
+void	worker_stats_batch(struct worker *w, const struct reader_out *o);
+void	worker_stats_error(struct worker *w, enum stats_stage stage);
+void	worker_stats_conn(struct worker *w, enum source_conn_event ev);
+void	worker_stats_state(struct worker *w, const char *name,
+	    enum stats_state st);
+void	worker_stats_replay(struct worker *w, uint64_t done, uint64_t total);
 
 /* worker_open.c */
 int	worker_select(struct worker *w, char *err, size_t errlen);

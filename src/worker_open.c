@@ -108,6 +108,8 @@ open_fold(struct worker *w)
 			again = 1;
 		}
 		w->projs[i].rebuilding = again;
+		if (again)
+			worker_stats_state(w, pr->name, STATS_REBUILDING);
 		nrebuild += again;
 	}
 	if (w->p->replay && nrebuild == 0) {
@@ -153,6 +155,21 @@ worker_open_db(struct worker *w)
 	return open_fold(w);
 }
 
+/* What the archive holds, for /metrics; its sizes follow (worker_stats.c). */
+static void
+publish_archive(struct worker *w)
+{
+	struct archive_stat st;
+	char err[WORKER_ERR_LEN];
+
+	if (w->p->stats == NULL)
+		return;
+	STATS_SET(w->p->stats->has_archive, 1);
+	STATS_SET(w->p->stats->archive_last_seq, w->archive_mark);
+	if (archive_stat(w->archive, &st, err, sizeof(err)) == ARCHIVE_OK)
+		STATS_SET(w->p->stats->archive_first_seq, st.first_seq);
+}
+
 /*
  * Opens the account's archive for writing, once the database's lock is
  * ours (it covers the archive too), reads its mark and starts its thread. Returns 0 or an
@@ -174,6 +191,7 @@ worker_open_archive(struct worker *w)
 		    w->name, err);
 		return EX_IOERR;
 	}
+	publish_archive(w);
 	return 0;
 }
 

@@ -103,6 +103,7 @@ worker_rebuild_tend(struct worker *w, int *code)
 	*code = 0;
 	switch (rebuild_live_tend(w->rebuild, &r)) {
 	case REBUILD_LIVE_RUNNING:
+		worker_stats_replay(w, r.done_seq, r.target_seq);
 		if (r.error[0] != '\0')
 			worker_transient(w, "swap failed, will retry", r.error);
 		report_rebuild(w, &r, 0);
@@ -113,8 +114,12 @@ worker_rebuild_tend(struct worker *w, int *code)
 		rebuild_live_finish(w->rebuild);
 		w->rebuild = NULL;
 		/* Their old views keep serving, 'failed' with the reason. */
-		for (i = 0; i < w->nprojs; i++)
+		for (i = 0; i < w->nprojs; i++) {
 			w->projs[i].failed = w->projs[i].rebuilding;
+			if (w->projs[i].failed)
+				worker_stats_state(w, w->projs[i].p->name,
+				    STATS_FAILED);
+		}
 		if (!w->p->replay)
 			return WORKER_GO;
 		*code = r.code != 0 ? r.code : EX_SOFTWARE;
@@ -125,6 +130,7 @@ worker_rebuild_tend(struct worker *w, int *code)
 	report_rebuild(w, &r, 1);
 	rebuild_live_finish(w->rebuild);
 	w->rebuild = NULL;
+	worker_stats_replay(w, 0, 0);
 	for (i = 0; i < w->nprojs; i++) {
 		n += w->projs[i].rebuilding;
 		w->projs[i].rebuilding = 0;

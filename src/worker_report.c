@@ -41,6 +41,7 @@ worker_on_conn(void *arg, enum source_conn_event ev, const char *detail)
 {
 	struct worker *w = arg;
 
+	worker_stats_conn(w, ev);
 	switch (ev) {
 	case SOURCE_CONNECTED:
 		log_info("connected", "account=%s url=%s", w->name, detail);
@@ -67,9 +68,19 @@ worker_on_conn(void *arg, enum source_conn_event ev, const char *detail)
 void
 worker_set_state(struct worker *w, const char *state, const char *error)
 {
+	static const struct {
+		const char		*name;
+		enum stats_state	 st;
+	} states[] = {
+		{ "live", STATS_LIVE }, { "failed", STATS_FAILED },
+		{ "stopped", STATS_STOPPED }, { "rebuilding", STATS_REBUILDING }
+	};
 	char err[WORKER_ERR_LEN];
 	size_t i;
 
+	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+		if (strcmp(states[i].name, state) == 0)
+			worker_stats_state(w, NULL, states[i].st);
 	for (i = 0; w->db != NULL && i < w->nprojs; i++)
 		if (!w->projs[i].rebuilding && db_set_state(w->db,
 		    w->projs[i].p->name, state, error, err, sizeof(err)) == -1) {
