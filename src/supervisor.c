@@ -264,7 +264,10 @@ reload(struct supervisor *sup)
 	char err[1024];
 	size_t i, started = 0, removed = 0, changed = 0, kept = 0;
 
-	notify_send(&sup->nt, "RELOADING=1");
+	/* systemd (notify-reload) wants the time the reload began. */
+	snprintf(err, sizeof(err), "RELOADING=1\nMONOTONIC_USEC=%lld",
+	    (long long)clock_now_us());
+	notify_send(&sup->nt, err);
 	log_info("reloading the configuration", "path=%s", sup->p->path);
 	if (supervisor_load(sup->p->path, sup->p->builtin, &cfg, &cat, err,
 	    sizeof(err)) != 0) {

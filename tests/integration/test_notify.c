@@ -97,7 +97,8 @@ start_run(struct itest_fx *f, const char *sock)
 
 /*
  * READY=1 (with STATUS=) once started; WATCHDOG=1 about every 500 ms;
- * STATUS= again after 5 s; STOPPING=1 on SIGTERM, then exit 0.
+ * STATUS= again after 5 s; RELOADING=1 then READY=1 on SIGHUP; STOPPING=1
+ * on SIGTERM, then exit 0.
  */
 static void
 test_notify_lifecycle(void **state)
@@ -128,6 +129,13 @@ test_notify_lifecycle(void **state)
 	if (pings < 8 || pings > 14)
 		fail_msg("%d WATCHDOG=1 in 6 s, expected about 12", pings);
 	assert_true(status >= 1);
+	/* SIGHUP: RELOADING=1 (with the time systemd wants), then READY=1. */
+	assert_int_equal(proc_signal(&f->p, SIGHUP), 0);
+	if (wait_for(fd, 5000, "RELOADING=1", buf, sizeof(buf)) == -1)
+		fail_msg("no RELOADING=1 within 5 s of SIGHUP");
+	assert_non_null(strstr(buf, "\nMONOTONIC_USEC="));
+	if (wait_for(fd, 5000, "READY=1", buf, sizeof(buf)) == -1)
+		fail_msg("no READY=1 within 5 s of RELOADING=1");
 	assert_int_equal(proc_signal(&f->p, SIGTERM), 0);
 	if (wait_for(fd, 5000, "STOPPING=1", buf, sizeof(buf)) == -1)
 		fail_msg("no STOPPING=1 within 5 s of SIGTERM");
