@@ -13,6 +13,8 @@
  */
 #include <sys/stat.h>
 
+#include <signal.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +228,36 @@ test_plugin_version_bump(void **state)
 }
 
 /*
+ * A new build installed while it runs, then SIGHUP: the account that runs
+ * the plug-in restarts on the new bytes, which rebuild it at version 2.
+ */
+static void
+test_plugin_reload(void **state)
+{
+	struct itest_fx *f = *state;
+
+	itest_fx_start_natsd(f, NULL);
+	itest_fx_publish_fixture(f, NULL, NULL);
+	install(f, "plug_seen", 0644, NULL);
+	write_config(f, "plug.so");
+	itest_fx_start_projector(f);
+	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
+	install(f, "plug_seen_v2", 0644, NULL);
+	assert_int_equal(proc_signal(&f->p, SIGHUP), 0);
+	itest_fx_wait_log(f, f->log, 1, "account changed, restarting",
+	    "account=ga-1", NULL);
+	itest_fx_wait_log(f, f->log, 1, "rebuild swapped in", "account=ga-1",
+	    NULL);
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	assert_int_equal(itest_log_count(f->log, "plug-in loaded",
+	    "version=2", NULL), 1);
+	assert_int_equal(itest_query_int(f->db, "SELECT version FROM"
+	    " projector_status WHERE projection = 'plug_seen'"), 2);
+	assert_plug_rows(f);
+	itest_fx_assert_contract(f);
+}
+
+/*
  * Other bytes under the same version draw one warning, with both
  * fingerprints, and are recorded: the next start is quiet.
  */
@@ -336,6 +368,7 @@ main(void)
 		T_(test_plugin_replay_and_verify),
 		T_(test_plugin_version_bump),
 		T_(test_plugin_same_version_other_bytes),
+		T_(test_plugin_reload),
 		T_(test_plugin_refused),
 #undef T_
 	};
