@@ -22,12 +22,9 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <nats/nats.h>
-
 #include "itest.h"
 #include "natsd.h"
 #include "proc.h"
-#include "publish.h"
 
 #define HALF	(ITEST_NEVENTS / 2)
 
@@ -35,26 +32,6 @@ static int
 setup(void **state)
 {
 	return itest_fx_setup("itest-reload-", 1, state);
-}
-
-/* Publishes fixture lines from to to - 1 into the stream. */
-static void
-publish(struct itest_fx *f, size_t from, size_t to)
-{
-	static const char *const subjects[] = { ITEST_SUBJECTS };
-	natsConnection *nc = NULL;
-	jsCtx *js = NULL;
-	char err[1024];
-
-	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
-	    publish_ensure_stream(nc, ITEST_STREAM, subjects, 1, err,
-	    sizeof(err)) == -1 ||
-	    publish_js(nc, &js, err, sizeof(err)) == -1 ||
-	    itest_publish_events(js, &f->events, from, to, err,
-	    sizeof(err)) == -1)
-		fail_msg("publish: %s", err);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
 }
 
 /* ga-1 alone, or with ga-2 reading through consumer (NULL: none). */
@@ -95,7 +72,7 @@ test_reload_accounts(void **state)
 
 	itest_fx_path(f, "b.db", b_db, sizeof(b_db));
 	itest_fx_start_natsd(f, NULL);
-	publish(f, 0, HALF);
+	itest_fx_publish_range(f, 0, HALF);
 	write_config(f, NULL);
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, HALF);
@@ -110,7 +87,7 @@ test_reload_accounts(void **state)
 	itest_fx_write_file(f->config, "servers: [\"nats://127.0.0.1:1\"\n"
 	    "accounts: {\n", 0644);
 	reload(f, 1, "reload refused", "projector.yaml:");
-	publish(f, HALF, ITEST_NEVENTS);
+	itest_fx_publish_range(f, HALF, ITEST_NEVENTS);
 	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
 	itest_fx_wait_last_seq(f, b_db, ITEST_NEVENTS);
 

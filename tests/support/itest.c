@@ -797,6 +797,30 @@ itest_fx_start_natsd(struct itest_fx *f, const char *conf)
 }
 
 /*
+ * Publishes the loaded fixture's lines from to to - 1 (f->events) into
+ * stream ITEST_STREAM of the server of f, made if missing: a stream fed in
+ * parts while a projector runs.
+ */
+void
+itest_fx_publish_range(struct itest_fx *f, size_t from, size_t to)
+{
+	static const char *const subjects[] = { ITEST_SUBJECTS };
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	char err[1024];
+
+	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
+	    publish_ensure_stream(nc, ITEST_STREAM, subjects, 1, err,
+	    sizeof(err)) == -1 ||
+	    publish_js(nc, &js, err, sizeof(err)) == -1 ||
+	    itest_publish_events(js, &f->events, from, to, err,
+	    sizeof(err)) == -1)
+		fail_msg("publish: %s", err);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+}
+
+/*
  * Publishes the whole fixture into stream ITEST_STREAM of the server of f,
  * connecting to url (one with credentials, or tls://) or, when url is NULL,
  * to f->d.url, with opts (NULL: cnats' defaults), which carry the
