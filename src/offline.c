@@ -247,7 +247,6 @@ offline_fold(const struct config_account *acct,
 	const struct projection *sel[PROJECTION_MAX];
 	struct offline_msgs m;
 	struct reader_params rp;
-	struct reader_out o;
 	struct reader *r = NULL;
 	struct feed *feed = NULL;
 	struct fold *f = NULL;
@@ -295,26 +294,8 @@ offline_fold(const struct config_account *acct,
 	rp.batch = batch;
 	rp.stopping = never_stop;
 	r = reader_new(&rp);
-	code = EX_SOFTWARE;
-	while (folded < m.n) {
-		switch (reader_step(r, &o, err, errlen)) {
-		case READER_POSITIONED:
-			break;
-		case READER_FOLDED:
-			folded += o.count;
-			break;
-		case READER_STOP:
-			code = o.code;
-			goto done;
-		default:
-			/* A feed in memory neither idles nor fails. */
-			if (err[0] == '\0')
-				snprintf(err, errlen, "folding stopped after"
-				    " %llu of %zu messages",
-				    (unsigned long long)folded, m.n);
-			goto done;
-		}
-	}
+	if (reader_drain(r, m.n, &folded, &code, err, errlen) == -1)
+		goto done;
 	stats->events = m.n;
 	stats->last_seq = m.n > 0 ? m.msgs[m.n - 1].seq : 0;
 	stats->applied = fold_stats(f)->applied;

@@ -339,6 +339,40 @@ reader_step(struct reader *r, struct reader_out *out, char *err,
 	}
 }
 
+/*
+ * Steps the reader until n messages are folded, for a feed that neither
+ * idles nor fails (one in memory: fold, the benchmarks). Sets *folded to
+ * the messages folded. Returns 0, or -1 with err and *code (the sysexits
+ * code: the reader's when it stopped, else EX_SOFTWARE).
+ */
+int
+reader_drain(struct reader *r, uint64_t n, uint64_t *folded, int *code,
+    char *err, size_t errlen)
+{
+	struct reader_out o;
+
+	*folded = 0;
+	*code = 0;
+	while (*folded < n) {
+		switch (reader_step(r, &o, err, errlen)) {
+		case READER_POSITIONED:
+			break;
+		case READER_FOLDED:
+			*folded += o.count;
+			break;
+		default:
+			*code = o.code != 0 ? o.code : EX_SOFTWARE;
+			if (err[0] == '\0')
+				snprintf(err, errlen, "folding stopped after %llu"
+				    " of %llu messages",
+				    (unsigned long long)*folded,
+				    (unsigned long long)n);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Frees the reader (not the feed, nor the fold). Accepts NULL. */
 void
 reader_free(struct reader *r)

@@ -125,6 +125,8 @@ uint64_t	 reader_stream_last(const struct reader *r);
 int		 reader_backoff_ms(const struct reader *r);
 void		 reader_backoff(struct reader *r);
 void		 reader_pause(struct reader *r, int ms);
+int		 reader_drain(struct reader *r, uint64_t n, uint64_t *folded,
+		    int *code, char *err, size_t errlen);
 void		 reader_free(struct reader *r);
 
 #endif /* READER_H */

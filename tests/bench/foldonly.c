@@ -96,7 +96,6 @@ main(int argc, char **argv)
 	struct plugin *pl = NULL;
 	struct foldonly fo;
 	struct reader_params rp;
-	struct reader_out o;
 	struct reader *r = NULL;
 	struct feed *feed = NULL;
 	struct db *d = NULL;
@@ -104,7 +103,7 @@ main(int argc, char **argv)
 	char path[1024], err[1024];
 	uint64_t n = 100000, seed = 1, folded = 0;
 	double start, spent;
-	int c, bulk = 0, batch = 1000;
+	int c, code, bulk = 0, batch = 1000;
 
 	while ((c = getopt(argc, argv, "d:n:b:s:rp:P:")) != -1) {
 		switch (c) {
@@ -152,21 +151,8 @@ main(int argc, char **argv)
 	rp.stopping = foldonly_stopping;
 	r = reader_new(&rp);
 	start = foldonly_now();
-	while (folded < n) {
-		switch (reader_step(r, &o, err, sizeof(err))) {
-		case READER_POSITIONED:
-			break;
-		case READER_FOLDED:
-			folded += o.count;
-			break;
-		default:
-			if (err[0] == '\0')
-				snprintf(err, sizeof(err), "the reader stopped"
-				    " at %llu of %llu", (unsigned long long)folded,
-				    (unsigned long long)n);
-			goto fail;
-		}
-	}
+	if (reader_drain(r, n, &folded, &code, err, sizeof(err)) == -1)
+		goto fail;
 	spent = foldonly_now() - start;
 	printf("fold-only %llu events %d a batch %.3f s %.0f ev/s\n",
 	    (unsigned long long)n, batch, spent, (double)n / spent);
