@@ -127,6 +127,13 @@ deny(struct guard *g, int action, const char *a3, const char *a4,
 	return SQLITE_DENY;
 }
 
+/* Any SQL function but the one that loads code into the process. */
+static int
+callable(const char *function)
+{
+	return function != NULL && strcasecmp(function, "load_extension") != 0;
+}
+
 static int
 allow_call(struct guard *g, int action, const char *a3, const char *a4,
     const char *db, const char *trigger)
@@ -147,7 +154,7 @@ allow_call(struct guard *g, int action, const char *a3, const char *a4,
 			return SQLITE_OK;
 		break;
 	case SQLITE_FUNCTION:
-		if (a4 != NULL && strcasecmp(a4, "load_extension") != 0)
+		if (callable(a4))
 			return SQLITE_OK;
 		break;
 	}
@@ -188,7 +195,7 @@ allow_migration(struct guard *g, int action, const char *a3, const char *a4,
 			return SQLITE_OK;
 		break;
 	case SQLITE_FUNCTION:
-		if (a4 != NULL && strcasecmp(a4, "load_extension") != 0)
+		if (callable(a4))
 			return SQLITE_OK;
 		break;
 	}
