@@ -1,5 +1,6 @@
 /*
- * archive.c: an account's event archive (see archive.h).
+ * archive.c: an account's event archive (see archive.h): opening it, and
+ * the writer's side (append, lost); archive_read.c is the readers' side.
  *
  * Blocks and the tail are kept in sequence order by construction: the
  * writer only ever adds messages above the mark, packing the oldest of the
@@ -8,38 +9,15 @@
  * in the first block that ends after it, or, when there is none, in the
  * tail.
  */
-#include <sys/stat.h>
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "archive.h"
+#include "archive_int.h"
 #include "db.h"
 #include "migrate.h"
 #include "xmalloc.h"
-
-enum archive_stmt {
-	ST_BEGIN,
-	ST_BEGIN_WRITE,
-	ST_COMMIT,
-	ST_ROLLBACK,
-	ST_STATE,
-	ST_SET_STATE,
-	ST_TAIL_ALL,
-	ST_TAIL_NEXT,
-	ST_TAIL_INSERT,
-	ST_TAIL_CLEAR,
-	ST_BLOCK_NEXT,
-	ST_BLOCK_DATA,
-	ST_BLOCK_INSERT,
-	ST_HOLE_INSERT,
-	ST_HOLES,
-	ST_COUNT_AFTER,
-	ST_TAIL_COUNT,
-	ST_STAT,
-	ST_NSTMT
-};
 
 /* Statements a read-only archive cannot prepare are NULL there. */
 static const struct {
@@ -89,31 +67,8 @@ static const struct {
 	    "  FROM archive_holes)", 0 }
 };
 
-/* What archive_state holds. */
-struct archive_state {
-	uint64_t	mark;
-	uint64_t	tail_bytes;
-	uint64_t	tail_count;
-};
-
-struct archive {
-	char			*path;
-	struct db		*db;		/* the writer's */
-	sqlite3			*conn;		/* db's, or a reader's own */
-	int			 readonly;
-	sqlite3_stmt		*st[ST_NSTMT];
-	struct archive_block	*blk;		/* pack and unpack workspace */
-	uint64_t		 cached_first;	/* the block unpacked last; 0 */
-	const struct archive_rec *cached;
-	size_t			 ncached;
-	struct archive_rec	*recs;		/* tail rows, or a batch to pack */
-	size_t			 nrecs;		/* capacity */
-	char			*arena;		/* the tail rows' bytes */
-	size_t			 arena_cap;
-};
-
-static enum archive_result
-failed(struct archive *a, const char *what, char *err, size_t errlen)
+enum archive_result
+archive_failed(struct archive *a, const char *what, char *err, size_t errlen)
 {
 	snprintf(err, errlen, "archive %s: %s: %s", a->path, what,
 	    sqlite3_errmsg(a->conn));
@@ -128,17 +83,17 @@ readonly(struct archive *a, char *err, size_t errlen)
 }
 
 /* Steps a statement that returns no row, then resets it. */
-static enum archive_result
-run(struct archive *a, enum archive_stmt i, char *err, size_t errlen)
+enum archive_result
+archive_run(struct archive *a, enum archive_stmt i, char *err, size_t errlen)
 {
 	if (db_step_done(a->st[i], NULL, err, errlen) == 0)
 		return ARCHIVE_OK;
-	return failed(a, archive_sql[i].sql, err, errlen);
+	return archive_failed(a, archive_sql[i].sql, err, errlen);
 }
 
 /* Ends a transaction that failed (err is set already). */
-static enum archive_result
-abandon(struct archive *a, enum archive_result r)
+enum archive_result
+archive_abandon(struct archive *a, enum archive_result r)
 {
 	if (!sqlite3_get_autocommit(a->conn)) {
 		sqlite3_step(a->st[ST_ROLLBACK]);
@@ -147,8 +102,8 @@ abandon(struct archive *a, enum archive_result r)
 	return r;
 }
 
-static enum archive_result
-read_state(struct archive *a, struct archive_state *s, char *err,
+enum archive_result
+archive_read_state(struct archive *a, struct archive_state *s, char *err,
     size_t errlen)
 {
 	sqlite3_stmt *st = a->st[ST_STATE];
@@ -166,7 +121,7 @@ read_state(struct archive *a, struct archive_state *s, char *err,
 		snprintf(err, errlen, "archive %s: no state row", a->path);
 		return ARCHIVE_ERROR;
 	}
-	return failed(a, "reading its state", err, errlen);
+	return archive_failed(a, "reading its state", err, errlen);
 }
 
 static enum archive_result
@@ -237,7 +192,7 @@ archive_mark(struct archive *a, uint64_t *mark, char *err, size_t errlen)
 	struct archive_state s;
 	enum archive_result r;
 
-	if ((r = read_state(a, &s, err, errlen)) == ARCHIVE_OK)
+	if ((r = archive_read_state(a, &s, err, errlen)) == ARCHIVE_OK)
 		*mark = s.mark;
 	return r;
 }
@@ -274,8 +229,8 @@ reserve(struct archive *a, size_t n, size_t bytes)
  * Copies the rows st returns (seq, stored_ms, subject, payload), at most
  * max, into a->recs and their bytes into the arena; sets *n to how many.
  */
-static enum archive_result
-load_rows(struct archive *a, sqlite3_stmt *st, size_t max, size_t *n,
+enum archive_result
+archive_load_rows(struct archive *a, sqlite3_stmt *st, size_t max, size_t *n,
     char *err, size_t errlen)
 {
 	size_t used = 0;
@@ -306,7 +261,7 @@ load_rows(struct archive *a, sqlite3_stmt *st, size_t max, size_t *n,
 	}
 	sqlite3_reset(st);
 	if (*n < max && rc != SQLITE_DONE)
-		return failed(a, "reading the tail", err, errlen);
+		return archive_failed(a, "reading the tail", err, errlen);
 	/* The arena may have moved while growing: point the records now. */
 	for (used = 0, max = 0; max < *n; max++) {
 		struct archive_rec *r = &a->recs[max];
@@ -331,7 +286,7 @@ insert_tail(struct archive *a, const struct archive_rec *r, char *err,
 	    (int)r->subject_len, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 4, r->payload_len > 0 ? r->payload : "",
 	    (int)r->payload_len, SQLITE_STATIC);
-	return run(a, ST_TAIL_INSERT, err, errlen);
+	return archive_run(a, ST_TAIL_INSERT, err, errlen);
 }
 
 /* Packs the n records at recs (raw bytes of them) into one block. */
@@ -351,7 +306,7 @@ insert_block(struct archive *a, const struct archive_rec *recs, size_t n,
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)raw);
 	sqlite3_bind_blob(st, 5, block, (int)len, SQLITE_STATIC);
-	return run(a, ST_BLOCK_INSERT, err, errlen);
+	return archive_run(a, ST_BLOCK_INSERT, err, errlen);
 }
 
 /*
@@ -368,7 +323,7 @@ compact(struct archive *a, const struct archive_rec *recs, size_t n,
 
 	reserve(a, (size_t)s->tail_count + n,
 	    (size_t)(s->tail_bytes + 2 * s->tail_count));
-	if ((r = load_rows(a, a->st[ST_TAIL_ALL], (size_t)s->tail_count, &all,
+	if ((r = archive_load_rows(a, a->st[ST_TAIL_ALL], (size_t)s->tail_count, &all,
 	    err, errlen)) != ARCHIVE_OK)
 		return r;
 	reserve(a, all + n, 0);
@@ -385,7 +340,7 @@ compact(struct archive *a, const struct archive_rec *recs, size_t n,
 			return r;
 		left -= raw;
 	}
-	if ((r = run(a, ST_TAIL_CLEAR, err, errlen)) != ARCHIVE_OK)
+	if ((r = archive_run(a, ST_TAIL_CLEAR, err, errlen)) != ARCHIVE_OK)
 		return r;
 	s->tail_bytes = left;
 	s->tail_count = all - i;
@@ -404,7 +359,7 @@ write_state(struct archive *a, const struct archive_state *s, char *err,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)s->mark);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)s->tail_bytes);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)s->tail_count);
-	return run(a, ST_SET_STATE, err, errlen);
+	return archive_run(a, ST_SET_STATE, err, errlen);
 }
 
 /*
@@ -423,30 +378,30 @@ archive_append(struct archive *a, const struct archive_rec *recs, size_t n,
 
 	if (a->readonly)
 		return readonly(a, err, errlen);
-	if ((r = run(a, ST_BEGIN_WRITE, err, errlen)) != ARCHIVE_OK)
+	if ((r = archive_run(a, ST_BEGIN_WRITE, err, errlen)) != ARCHIVE_OK)
 		return r;
-	if ((r = read_state(a, &s, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
+	if ((r = archive_read_state(a, &s, err, errlen)) != ARCHIVE_OK)
+		return archive_abandon(a, r);
 	for (k = 0; k < n && recs[k].seq <= s.mark; k++)
 		;
 	if (k == n)
-		return abandon(a, ARCHIVE_OK);
+		return archive_abandon(a, ARCHIVE_OK);
 	for (i = k; i < n; i++)
 		bytes += rec_bytes(&recs[i]);
 	if (s.tail_bytes + bytes < ARCHIVE_BLOCK_TARGET_RAW) {
 		for (i = k; i < n; i++)
 			if ((r = insert_tail(a, &recs[i], err, errlen)) !=
 			    ARCHIVE_OK)
-				return abandon(a, r);
+				return archive_abandon(a, r);
 		s.tail_bytes += bytes;
 		s.tail_count += n - k;
 	} else if ((r = compact(a, recs + k, n - k, &s, err, errlen)) !=
 	    ARCHIVE_OK)
-		return abandon(a, r);
+		return archive_abandon(a, r);
 	s.mark = recs[n - 1].seq;
 	if ((r = write_state(a, &s, err, errlen)) != ARCHIVE_OK ||
-	    (r = run(a, ST_COMMIT, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
+	    (r = archive_run(a, ST_COMMIT, err, errlen)) != ARCHIVE_OK)
+		return archive_abandon(a, r);
 	return ARCHIVE_OK;
 }
 
@@ -465,273 +420,19 @@ archive_lost(struct archive *a, uint64_t to_seq, char *err, size_t errlen)
 
 	if (a->readonly)
 		return readonly(a, err, errlen);
-	if ((r = run(a, ST_BEGIN_WRITE, err, errlen)) != ARCHIVE_OK)
+	if ((r = archive_run(a, ST_BEGIN_WRITE, err, errlen)) != ARCHIVE_OK)
 		return r;
-	if ((r = read_state(a, &s, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
+	if ((r = archive_read_state(a, &s, err, errlen)) != ARCHIVE_OK)
+		return archive_abandon(a, r);
 	if (to_seq <= s.mark)
-		return abandon(a, ARCHIVE_OK);
+		return archive_abandon(a, ARCHIVE_OK);
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)s.mark + 1);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)to_seq);
 	s.mark = to_seq;
-	if ((r = run(a, ST_HOLE_INSERT, err, errlen)) != ARCHIVE_OK ||
+	if ((r = archive_run(a, ST_HOLE_INSERT, err, errlen)) != ARCHIVE_OK ||
 	    (r = write_state(a, &s, err, errlen)) != ARCHIVE_OK ||
-	    (r = run(a, ST_COMMIT, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
-	return ARCHIVE_OK;
-}
-
-/*
- * Finds the holes that overlap from_seq to to_seq: lists the first max of
- * them in holes (cut to that range; *n says how many) and sets *missing to
- * how many sequences of the range all of them hold. Returns ARCHIVE_OK or
- * an error with err.
- */
-enum archive_result
-archive_holes(struct archive *a, uint64_t from_seq, uint64_t to_seq,
-    struct archive_hole *holes, size_t max, size_t *n, uint64_t *missing,
-    char *err, size_t errlen)
-{
-	sqlite3_stmt *st = a->st[ST_HOLES];
-	int rc;
-
-	*n = 0;
-	*missing = 0;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)from_seq);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)to_seq);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t f = (uint64_t)sqlite3_column_int64(st, 0);
-		uint64_t t = (uint64_t)sqlite3_column_int64(st, 1);
-
-		if (*n < max) {
-			holes[*n].from_seq = f;
-			holes[*n].to_seq = t;
-			(*n)++;
-		}
-		*missing += t - f + 1;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return failed(a, "reading its holes", err, errlen);
-	return ARCHIVE_OK;
-}
-
-/*
- * Makes the block starting at first_seq the unpacked one, unless it is
- * already. A block that fails its check is damaged: never folded, named.
- */
-static enum archive_result
-unpack(struct archive *a, uint64_t first_seq, uint64_t last_seq, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = a->st[ST_BLOCK_DATA];
-	char why[256];
-	int rc, ok;
-
-	if (a->cached_first == first_seq && a->ncached > 0)
-		return ARCHIVE_OK;
-	a->cached_first = 0;
-	a->ncached = 0;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)first_seq);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return failed(a, "reading a block", err, errlen);
-	}
-	ok = archive_block_unpack(a->blk, sqlite3_column_blob(st, 0),
-	    (size_t)sqlite3_column_bytes(st, 0), &a->cached, &a->ncached, why,
-	    sizeof(why)) == 0;
-	sqlite3_reset(st);
-	if (ok && a->ncached > 0 && a->cached[0].seq == first_seq &&
-	    a->cached[a->ncached - 1].seq == last_seq) {
-		a->cached_first = first_seq;
-		return ARCHIVE_OK;
-	}
-	if (ok)
-		snprintf(why, sizeof(why), "its records do not match its row");
-	a->ncached = 0;
-	snprintf(err, errlen, "archive %s: the block of seq %llu to %llu is"
-	    " damaged (%s)", a->path, (unsigned long long)first_seq,
-	    (unsigned long long)last_seq, why);
-	return ARCHIVE_EDAMAGED;
-}
-
-/* Reads the next at most max records after after; see archive_read(). */
-static enum archive_result
-read_next(struct archive *a, uint64_t after, size_t max,
-    const struct archive_rec **recs, size_t *n, char *err, size_t errlen)
-{
-	sqlite3_stmt *st = a->st[ST_BLOCK_NEXT];
-	enum archive_result r;
-	uint64_t first, last;
-	size_t lo, hi, mid;
-	int rc;
-
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
-	rc = sqlite3_step(st);
-	first = (uint64_t)sqlite3_column_int64(st, 0);
-	last = (uint64_t)sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW) {
-		if ((r = unpack(a, first, last, err, errlen)) != ARCHIVE_OK)
-			return r;
-		/* The first record after after: the block is sorted. */
-		for (lo = 0, hi = a->ncached; lo < hi; ) {
-			mid = lo + (hi - lo) / 2;
-			if (a->cached[mid].seq <= after)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		*recs = a->cached + lo;
-		*n = a->ncached - lo < max ? a->ncached - lo : max;
-		return ARCHIVE_OK;
-	}
-	if (rc != SQLITE_DONE)
-		return failed(a, "finding a block", err, errlen);
-	st = a->st[ST_TAIL_NEXT];
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	if ((r = load_rows(a, st, max, n, err, errlen)) != ARCHIVE_OK)
-		return r;
-	*recs = a->recs;
-	return ARCHIVE_OK;
-}
-
-/*
- * Lends the next records after sequence after (at most max, at least one
- * unless the archive holds none after it) through *recs and *n, and the
- * mark, both as of one committed state: when *n is 0, every message the
- * archive has up to *mark was read. Returns ARCHIVE_OK, ARCHIVE_EDAMAGED
- * for a block that fails its check (err names its range), or another error.
- */
-enum archive_result
-archive_read(struct archive *a, uint64_t after, size_t max,
-    const struct archive_rec **recs, size_t *n, uint64_t *mark, char *err,
-    size_t errlen)
-{
-	struct archive_state s;
-	enum archive_result r;
-
-	*recs = NULL;
-	*n = 0;
-	if (max == 0)
-		max = 1;
-	if ((r = run(a, ST_BEGIN, err, errlen)) != ARCHIVE_OK)
-		return r;
-	if ((r = read_state(a, &s, err, errlen)) != ARCHIVE_OK ||
-	    (r = read_next(a, after, max, recs, n, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
-	*mark = s.mark;
-	/* Only reads: the records stay valid after the end of the snapshot. */
-	if ((r = run(a, ST_COMMIT, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
-	return ARCHIVE_OK;
-}
-
-/* Adds to *n what st (one integer, bound to after) says. */
-static enum archive_result
-add_count(struct archive *a, enum archive_stmt i, uint64_t after, uint64_t *n,
-    char *err, size_t errlen)
-{
-	sqlite3_stmt *st = a->st[i];
-	int rc;
-
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		*n += (uint64_t)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? ARCHIVE_OK : failed(a, "counting", err, errlen);
-}
-
-/*
- * Sets *n to how many messages the archive holds after sequence after:
- * those of the block that holds it, if any, counted in it, then every
- * block and tail row after that block.
- */
-enum archive_result
-archive_count(struct archive *a, uint64_t after, uint64_t *n, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt *st = a->st[ST_BLOCK_NEXT];
-	enum archive_result r;
-	uint64_t first, last;
-	size_t i;
-	int rc;
-
-	*n = 0;
-	if ((r = run(a, ST_BEGIN, err, errlen)) != ARCHIVE_OK)
-		return r;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)after);
-	rc = sqlite3_step(st);
-	first = (uint64_t)sqlite3_column_int64(st, 0);
-	last = (uint64_t)sqlite3_column_int64(st, 1);
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return abandon(a, failed(a, "finding a block", err, errlen));
-	if (rc == SQLITE_ROW) {
-		if ((r = unpack(a, first, last, err, errlen)) != ARCHIVE_OK)
-			return abandon(a, r);
-		for (i = 0; i < a->ncached; i++)
-			*n += a->cached[i].seq > after;
-		after = last;
-	}
-	if ((r = add_count(a, ST_COUNT_AFTER, after, n, err, errlen)) !=
-	    ARCHIVE_OK ||
-	    (r = add_count(a, ST_TAIL_COUNT, after, n, err, errlen)) !=
-	    ARCHIVE_OK ||
-	    (r = run(a, ST_COMMIT, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
-	return ARCHIVE_OK;
-}
-
-static uint64_t
-file_size(const char *path, const char *suffix)
-{
-	char name[4096];
-	struct stat sb;
-
-	snprintf(name, sizeof(name), "%s%s", path, suffix);
-	return stat(name, &sb) == 0 ? (uint64_t)sb.st_size : 0;
-}
-
-/* Fills out with what status shows of the archive. */
-enum archive_result
-archive_stat(struct archive *a, struct archive_stat *out, char *err,
-    size_t errlen)
-{
-	struct archive_state s;
-	sqlite3_stmt *st = a->st[ST_STAT];
-	enum archive_result r;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if ((r = run(a, ST_BEGIN, err, errlen)) != ARCHIVE_OK)
-		return r;
-	if ((r = read_state(a, &s, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		out->first_seq = (uint64_t)sqlite3_column_int64(st, 0);
-		out->last_seq = (uint64_t)sqlite3_column_int64(st, 1);
-		out->messages = (uint64_t)sqlite3_column_int64(st, 2);
-		out->blocks = (uint64_t)sqlite3_column_int64(st, 3);
-		out->raw_bytes = (uint64_t)sqlite3_column_int64(st, 4);
-		if (out->first_seq == 0)
-			out->first_seq = (uint64_t)sqlite3_column_int64(st, 5);
-		if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-			out->last_seq = (uint64_t)sqlite3_column_int64(st, 6);
-		out->holes = (uint64_t)sqlite3_column_int64(st, 7);
-		out->missing = (uint64_t)sqlite3_column_int64(st, 8);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
-		return abandon(a, failed(a, "reading its figures", err, errlen));
-	if ((r = run(a, ST_COMMIT, err, errlen)) != ARCHIVE_OK)
-		return abandon(a, r);
-	out->mark = s.mark;
-	out->messages += s.tail_count;
-	out->raw_bytes += s.tail_bytes;
-	out->file_bytes = file_size(a->path, "");
-	out->wal_bytes = file_size(a->path, "-wal");
+	    (r = archive_run(a, ST_COMMIT, err, errlen)) != ARCHIVE_OK)
+		return archive_abandon(a, r);
 	return ARCHIVE_OK;
 }
 
