@@ -12,6 +12,9 @@
  * in struct config_marks, which only this file knows. A struct config built
  * by hand has none, and its errors then carry no line and column.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -29,15 +32,20 @@
 
 /* The keys allowed in each mapping; the enums index them. */
 static const char *const root_keys[] = {
-	"nats", "batch", "accounts", "plugins", NULL
+	"nats", "batch", "accounts", "plugins", "http", NULL
 };
-enum { ROOT_NATS, ROOT_BATCH, ROOT_ACCOUNTS, ROOT_PLUGINS };
+enum { ROOT_NATS, ROOT_BATCH, ROOT_ACCOUNTS, ROOT_PLUGINS, ROOT_HTTP };
 static const char *const nats_keys[] = { "servers", "tls", NULL };
 enum { NATS_SERVERS, NATS_TLS };
 static const char *const tls_keys[] = {
 	"ca_file", "cert_file", "key_file", NULL
 };
 static const char *const batch_keys[] = { "max_events", "max_wait_ms", NULL };
+static const char *const http_keys[] = {
+	"listen", "ready_max_lag", "ready_grace_ms", "ready_stall_ms", NULL
+};
+enum { HTTP_LISTEN, HTTP_READY_MAX_LAG, HTTP_READY_GRACE_MS,
+	HTTP_READY_STALL_MS };
 static const char *const account_keys[] = {
 	"name", "auth", "stream", "subjects", "consumer", "database",
 	"archive", "projections", NULL
@@ -127,6 +135,97 @@ config_batch_key(struct config_loader *ld, int k, void *arg)
 	return config_yaml_int(ld, batch_keys[k],
 	    k == 0 ? &ld->cfg->max_events :
 	    &ld->cfg->max_wait_ms);
+}
+
+/*
+ * Takes "HOST:PORT" apart: HOST a numeric IPv4 address or an IPv6 one in
+ * brackets (names would need a resolver at start, and a name that resolves
+ * to several addresses is not one place to listen), PORT 1..65535. Sets
+ * *host (owned by the caller) and *port, or returns -1.
+ */
+static int
+config_listen_split(const char *s, char **host, int *port)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	const char *colon, *p;
+	char *h;
+	long n;
+
+	if (s[0] == '[') {
+		if ((p = strchr(s, ']')) == NULL || p[1] != ':')
+			return -1;
+		h = xasprintf("%.*s", (int)(p - s - 1), s + 1);
+		colon = p + 1;
+		if (inet_pton(AF_INET6, h, &a6) != 1)
+			goto fail;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		h = xasprintf("%.*s", (int)(colon - s), s);
+		if (inet_pton(AF_INET, h, &a4) != 1)
+			goto fail;
+	}
+	p = colon + 1;
+	if (p[0] < '0' || p[0] > '9' || strlen(p) > 5 ||
+	    p[strspn(p, "0123456789")] != '\0')
+		goto fail;
+	n = strtol(p, NULL, 10);
+	if (n < 1 || n > 65535)
+		goto fail;
+	*host = h;
+	*port = (int)n;
+	return 0;
+fail:
+	free(h);
+	return -1;
+}
+
+static int
+config_http_key(struct config_loader *ld, int k, void *arg)
+{
+	struct config_http *h = &ld->cfg->http;
+	struct config_marks *m = ld->cfg->marks;
+	struct config_pos pos = config_yaml_pos(ld->ev->start_mark);
+
+	(void)arg;
+	switch (k) {
+	case HTTP_LISTEN:
+		if (config_yaml_string(ld, http_keys[k], 0, &h->listen) == -1)
+			return -1;
+		if (config_listen_split(h->listen, &h->host, &h->port) == -1)
+			return config_yaml_lerr(ld, ld->ev->start_mark,
+			    "'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+			    " with a port from 1 to 65535, not '%s'", h->listen);
+		return 0;
+	case HTTP_READY_MAX_LAG:
+		m->ready_max_lag = pos;
+		return config_yaml_int(ld, http_keys[k], &h->ready_max_lag);
+	case HTTP_READY_GRACE_MS:
+		m->ready_grace_ms = pos;
+		return config_yaml_int(ld, http_keys[k], &h->ready_grace_ms);
+	}
+	m->ready_stall_ms = pos;
+	return config_yaml_int(ld, http_keys[k], &h->ready_stall_ms);
+}
+
+/*
+ * http: the endpoint is off unless the block is there, and then it says
+ * where to listen: opening a port is never a default.
+ */
+static int
+config_http(struct config_loader *ld)
+{
+	yaml_mark_t start = ld->ev->start_mark;
+	unsigned seen;
+
+	if (config_yaml_map(ld, "'http'", "in http", http_keys,
+	    config_http_key, NULL, &seen) == -1)
+		return -1;
+	if (seen != 0 && !(seen & (1u << HTTP_LISTEN)))
+		return config_yaml_lerr(ld, start, "'http' is missing required"
+		    " key 'listen'");
+	return 0;
 }
 
 /* Auth keys seen so far, for the errors about mixed or half methods. */
@@ -356,6 +455,8 @@ config_root_key(struct config_loader *ld, int k, void *arg)
 	(void)arg;
 	if (k == ROOT_PLUGINS)
 		return config_plugins(ld);
+	if (k == ROOT_HTTP)
+		return config_http(ld);
 	if (k == ROOT_NATS)
 		return config_yaml_map(ld, "'nats'", "in nats", nats_keys,
 		    config_nats_key, NULL, &seen);
@@ -421,6 +522,9 @@ config_parse(const char *text, size_t len, const char *name,
 	cfg->path = xstrdup(name);
 	cfg->max_events = CONFIG_DEFAULT_MAX_EVENTS;
 	cfg->max_wait_ms = CONFIG_DEFAULT_MAX_WAIT_MS;
+	cfg->http.ready_max_lag = CONFIG_DEFAULT_READY_MAX_LAG;
+	cfg->http.ready_grace_ms = CONFIG_DEFAULT_READY_GRACE_MS;
+	cfg->http.ready_stall_ms = CONFIG_DEFAULT_READY_STALL_MS;
 	memset(&ld, 0, sizeof(ld));
 	ld.text = text;
 	ld.len = len;
@@ -572,6 +676,23 @@ config_validate(const struct config *cfg,
 		return config_yaml_ferr(err, errlen, cfg->path, mk->max_wait_ms,
 		    "'max_wait_ms' must be between 1 and %d",
 		    CONFIG_MAX_WAIT_MS_LIMIT);
+	/* Bounds of an endpoint that is on (a config built by hand has 0s). */
+	if (cfg->http.listen != NULL && (cfg->http.ready_max_lag < 0 ||
+	    cfg->http.ready_max_lag > CONFIG_READY_MAX_LAG_LIMIT))
+		return config_yaml_ferr(err, errlen, cfg->path,
+		    mk->ready_max_lag, "'ready_max_lag' must be between 0 and"
+		    " %d", CONFIG_READY_MAX_LAG_LIMIT);
+	if (cfg->http.listen != NULL && (cfg->http.ready_grace_ms < 0 ||
+	    cfg->http.ready_grace_ms > CONFIG_READY_MS_LIMIT))
+		return config_yaml_ferr(err, errlen, cfg->path,
+		    mk->ready_grace_ms, "'ready_grace_ms' must be between 0"
+		    " and %d", CONFIG_READY_MS_LIMIT);
+	/* 0 would make any lag at all a stall. */
+	if (cfg->http.listen != NULL && (cfg->http.ready_stall_ms < 1 ||
+	    cfg->http.ready_stall_ms > CONFIG_READY_MS_LIMIT))
+		return config_yaml_ferr(err, errlen, cfg->path,
+		    mk->ready_stall_ms, "'ready_stall_ms' must be between 1"
+		    " and %d", CONFIG_READY_MS_LIMIT);
 	if (cfg->naccounts == 0)
 		return config_yaml_ferr(err, errlen, cfg->path, mk->accounts,
 		    "'accounts' is empty; add at least one account");
@@ -728,6 +849,8 @@ config_free(struct config *cfg)
 	free(cfg->tls_ca_file);
 	free(cfg->tls_cert_file);
 	free(cfg->tls_key_file);
+	free(cfg->http.listen);
+	free(cfg->http.host);
 	free(cfg->path);
 	free(cfg);
 }

@@ -27,6 +27,12 @@
 #define CONFIG_DEFAULT_MAX_WAIT_MS	50
 #define CONFIG_MAX_EVENTS_LIMIT		100000
 #define CONFIG_MAX_WAIT_MS_LIMIT	60000
+/* http: the endpoint's readiness bounds (README, "HTTP endpoint"). */
+#define CONFIG_DEFAULT_READY_MAX_LAG	100
+#define CONFIG_DEFAULT_READY_GRACE_MS	30000
+#define CONFIG_DEFAULT_READY_STALL_MS	60000
+#define CONFIG_READY_MAX_LAG_LIMIT	1000000000
+#define CONFIG_READY_MS_LIMIT		86400000	/* a day */
 /* The default archive is the database's path and this. */
 #define CONFIG_ARCHIVE_SUFFIX		"-archive"
 
@@ -66,6 +72,20 @@ struct config_plugin {
 	int		  column;
 };
 
+/*
+ * http: the metrics and health endpoint (http.h); off when listen is NULL
+ * (the block is absent). host and port are listen taken apart at load:
+ * host is a numeric IPv4 or IPv6 address, without the brackets.
+ */
+struct config_http {
+	char		 *listen;	/* "HOST:PORT" or "[V6]:PORT", as written */
+	char		 *host;
+	int		  port;		/* 1..65535 */
+	int		  ready_max_lag;	/* messages, 0..LIMIT */
+	int		  ready_grace_ms;	/* a shorter disconnect is none */
+	int		  ready_stall_ms;	/* with lag, progress within this */
+};
+
 struct config_marks;	/* private to config.c */
 
 struct config {
@@ -81,6 +101,7 @@ struct config {
 	size_t		  naccounts;
 	struct config_plugin *plugins;	/* in the file's order */
 	size_t		  nplugins;
+	struct config_http http;
 	/* Where each value was, for config_validate()'s messages; NULL in a
 	 * struct config built by hand, whose errors then have no position. */
 	struct config_marks *marks;

@@ -28,6 +28,7 @@ struct config_account_marks {
 
 struct config_marks {
 	struct config_pos  servers, max_events, max_wait_ms, accounts;
+	struct config_pos  ready_max_lag, ready_grace_ms, ready_stall_ms;
 	struct config_account_marks *account;	/* one per accounts[i] */
 };
 

@@ -309,7 +309,7 @@ test_unknown_keys(void **state)
 	(void)state;
 	load_fails("natz: {}\n" ACCOUNT,
 	    "t.yaml:1:1: unknown key 'natz' at the top level (allowed: nats,"
-	    " batch, accounts, plugins)");
+	    " batch, accounts, plugins, http)");
 	load_fails("nats:\n  server: [x]\n" ACCOUNT,
 	    "t.yaml:2:3: unknown key 'server' in nats (allowed: servers, tls)");
 	load_fails("nats:\n  tls:\n    ca: x\n" ACCOUNT,
@@ -456,6 +456,84 @@ test_batch_ranges(void **state)
 	    "t.yaml:2:16: 'max_wait_ms' must be between 1 and 60000");
 	validate_fails("batch:\n  max_wait_ms: 60001\n" ACCOUNT,
 	    "t.yaml:2:16: 'max_wait_ms' must be between 1 and 60000");
+}
+
+static void
+test_http(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	/* Absent (or empty): off, with the defaults ready for a later block. */
+	cfg = load_ok(ACCOUNT);
+	assert_null(cfg->http.listen);
+	assert_int_equal(cfg->http.ready_max_lag, 100);
+	assert_int_equal(cfg->http.ready_grace_ms, 30000);
+	assert_int_equal(cfg->http.ready_stall_ms, 60000);
+	config_free(cfg);
+	cfg = load_ok("http:\n" ACCOUNT);
+	assert_null(cfg->http.listen);
+	config_free(cfg);
+	cfg = load_ok("http:\n  listen: \"127.0.0.1:9464\"\n" ACCOUNT);
+	assert_string_equal(cfg->http.listen, "127.0.0.1:9464");
+	assert_string_equal(cfg->http.host, "127.0.0.1");
+	assert_int_equal(cfg->http.port, 9464);
+	assert_int_equal(cfg->http.ready_max_lag, 100);
+	config_free(cfg);
+	cfg = load_ok("http: {listen: '[::1]:80', ready_max_lag: 0,"
+	    " ready_grace_ms: 500, ready_stall_ms: 1}\n" ACCOUNT);
+	assert_string_equal(cfg->http.host, "::1");
+	assert_int_equal(cfg->http.port, 80);
+	assert_int_equal(cfg->http.ready_max_lag, 0);
+	assert_int_equal(cfg->http.ready_grace_ms, 500);
+	assert_int_equal(cfg->http.ready_stall_ms, 1);
+	config_free(cfg);
+	validate_ok("http: {listen: '0.0.0.0:65535', ready_max_lag: 1000000000,"
+	    " ready_grace_ms: 86400000, ready_stall_ms: 86400000}\n" ACCOUNT);
+
+	load_fails("http:\n  ready_max_lag: 5\n" ACCOUNT,
+	    "t.yaml:2:3: 'http' is missing required key 'listen'");
+	load_fails("http:\n  listen: 127.0.0.1:9464\n  port: 1\n" ACCOUNT,
+	    "t.yaml:3:3: unknown key 'port' in http (allowed: listen,"
+	    " ready_max_lag, ready_grace_ms, ready_stall_ms)");
+	load_fails("http: 9464\n" ACCOUNT,
+	    "t.yaml:1:7: 'http' must be a mapping, not a string");
+	load_fails("http:\n  listen: localhost:9464\n" ACCOUNT,
+	    "t.yaml:2:11: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not 'localhost:9464'");
+	load_fails("http: {listen: '::1:9464'}\n" ACCOUNT,
+	    "t.yaml:1:16: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not '::1:9464'");
+	load_fails("http: {listen: '[::1]9464'}\n" ACCOUNT,
+	    "t.yaml:1:16: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not '[::1]9464'");
+	load_fails("http: {listen: '127.0.0.1:0'}\n" ACCOUNT,
+	    "t.yaml:1:16: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not '127.0.0.1:0'");
+	load_fails("http: {listen: '127.0.0.1:65536'}\n" ACCOUNT,
+	    "t.yaml:1:16: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not '127.0.0.1:65536'");
+	load_fails("http: {listen: '127.0.0.1:'}\n" ACCOUNT,
+	    "t.yaml:1:16: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not '127.0.0.1:'");
+	load_fails("http: {listen: '127.0.0.1'}\n" ACCOUNT,
+	    "t.yaml:1:16: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not '127.0.0.1'");
+	load_fails("http: {listen: '1.2.3.4:+80'}\n" ACCOUNT,
+	    "t.yaml:1:16: 'listen' must be IPV4:PORT or [IPV6]:PORT, numeric,"
+	    " with a port from 1 to 65535, not '1.2.3.4:+80'");
+	load_fails("http:\n  listen: 127.0.0.1:1\n  ready_max_lag: '5'\n"
+	    ACCOUNT, "t.yaml:3:18: 'ready_max_lag' must be an integer, not a"
+	    " quoted string");
+	validate_fails("http:\n  listen: 127.0.0.1:1\n  ready_max_lag: -1\n"
+	    ACCOUNT, "t.yaml:3:18: 'ready_max_lag' must be between 0 and"
+	    " 1000000000");
+	validate_fails("http:\n  listen: 127.0.0.1:1\n"
+	    "  ready_grace_ms: 86400001\n" ACCOUNT,
+	    "t.yaml:3:19: 'ready_grace_ms' must be between 0 and 86400000");
+	validate_fails("http:\n  listen: 127.0.0.1:1\n  ready_stall_ms: 0\n"
+	    ACCOUNT, "t.yaml:3:19: 'ready_stall_ms' must be between 1 and"
+	    " 86400000");
 }
 
 static void
@@ -796,6 +874,7 @@ main(void)
 		cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_batch_ranges),
+		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_projections),
 		cmocka_unit_test(test_archive),
 		cmocka_unit_test(test_subjects_empty),
