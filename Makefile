@@ -79,6 +79,8 @@ test_log_PKGS			= jansson
 # (event.c, so jansson): test_migrate takes jansson for the one and
 # test_rust_event sqlite3 for the other.
 test_migrate_PKGS		= sqlite3 jansson libcrypto
+# metrics.c, procstat.c and stats.c call no library.
+test_metrics_PKGS		=
 test_proj_leaderboard_PKGS	= sqlite3 jansson libcrypto
 test_proj_player_profiles_PKGS	= sqlite3 jansson libcrypto
 test_proj_session_history_PKGS	= sqlite3 jansson libcrypto
