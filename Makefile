@@ -91,6 +91,7 @@ test_nkeys_PKGS			= libcrypto jansson
 test_plugin_PKGS		= sqlite3 jansson libcrypto
 test_guard_PKGS			= sqlite3
 test_catalog_PKGS		= sqlite3 jansson libcrypto yaml-0.1
+test_ready_PKGS			= jansson
 test_registry_PKGS		=
 # sqlite3: testdb.c, as for test_migrate.
 test_rust_event_PKGS		= sqlite3 jansson libcrypto
