@@ -14,11 +14,13 @@
 #   make headers    compile each src/*.h on its own
 #   make clean
 
-PKGS	= libnats sqlite3 yaml-0.1 jansson libzstd zlib libcrypto
+PKGS	= libnats sqlite3 yaml-0.1 jansson libzstd zlib libcrypto \
+	  libmicrohttpd libcurl
 # libxxhash-dev: the tests' xxhash.h, inlined (tests/support/zframe.c).
 DEBS	= libnats-dev nats-server libsqlite3-dev libyaml-dev libjansson-dev \
 	  libzstd-dev zlib1g-dev libcmocka-dev sqlite3 python3 libssl-dev \
-	  openssl libxxhash-dev groff-base systemd $(FUZZ_DEBS) $(VALGRIND_DEBS)
+	  openssl libxxhash-dev groff-base systemd libmicrohttpd-dev \
+	  libcurl4-openssl-dev $(FUZZ_DEBS) $(VALGRIND_DEBS)
 
 CC	?= cc
 # Recursive (=) on purpose: pkg-config runs when a recipe needs the flags,
