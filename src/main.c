@@ -25,6 +25,7 @@
 #include "db.h"
 #include "export.h"
 #include "clock.h"
+#include "health.h"
 #include "log.h"
 #include "nkeys.h"
 #include "notify.h"
@@ -52,6 +53,7 @@ struct options {
 	int		 once;
 	int		 accept_gap;
 	int		 json;
+	int		 ready;		/* health: /readyz, not /livez */
 	uint64_t	 from_seq;	/* archive export: 0 = the first */
 	uint64_t	 to_seq;	/* archive export: 0 = the mark */
 	const char	*input;		/* fold: the JSON Lines file */
@@ -87,6 +89,10 @@ static const char usage_text[] =
 "                              fold a JSON Lines file of messages (what\n"
 "                              archive export writes) into the account's\n"
 "                              database, which must be fresh; no NATS\n"
+"  health -c FILE [--ready] [--account NAME] [--projection NAME]\n"
+"                              ask the running projector's HTTP endpoint\n"
+"                              (http.listen) whether it is live, or with\n"
+"                              --ready ready: exit 0 yes, 1 no or no answer\n"
 "\n"
 "options:\n"
 "  -c, --config FILE           the YAML configuration\n"
@@ -96,10 +102,12 @@ static const char usage_text[] =
 "                              with replay: rebuild from what the archive and\n"
 "                              the stream still hold (else exit 78)\n"
 "      --json                  with status: JSON on stdout\n"
-"      --account NAME          with replay/verify: only that account\n"
+"      --ready                 with health: readiness, not liveness\n"
+"      --account NAME          with replay/verify/health: only that account\n"
 "      --from SEQ, --to SEQ    with archive export: the range (default all)\n"
 "      --input FILE            with fold: the messages to fold\n"
-"      --projection NAME       with replay/verify: only that projection\n"
+"      --projection NAME       with replay/verify/health: only that\n"
+"                              projection\n"
 "      --log-format FORMAT     logfmt (default) or json, on stderr\n"
 "      --log-level LEVEL       debug, info (default), warn or error\n"
 "  -h, --help                  this text\n"
@@ -175,7 +183,7 @@ parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_ONCE = 256, OPT_JSON, OPT_ACCOUNT, OPT_PROJECTION,
 	    OPT_LOG_FORMAT, OPT_LOG_LEVEL, OPT_ACCEPT_GAP, OPT_FROM, OPT_TO,
-	    OPT_INPUT };
+	    OPT_INPUT, OPT_READY };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "from", required_argument, NULL, OPT_FROM },
@@ -184,6 +192,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "once", no_argument, NULL, OPT_ONCE },
 		{ "accept-gap", no_argument, NULL, OPT_ACCEPT_GAP },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "ready", no_argument, NULL, OPT_READY },
 		{ "account", required_argument, NULL, OPT_ACCOUNT },
 		{ "projection", required_argument, NULL, OPT_PROJECTION },
 		{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
@@ -231,6 +240,9 @@ parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON:
 			o->json = 1;
+			break;
+		case OPT_READY:
+			o->ready = 1;
 			break;
 		case OPT_INPUT:
 			o->input = optarg;
@@ -547,6 +559,34 @@ cmd_fold(const struct config *cfg, const struct catalog *cat,
 	return 0;
 }
 
+/*
+ * health: the running projector's /livez (or /readyz) through its HTTP
+ * endpoint. Exit 0 on 200, 1 on any other answer or none; never 2, which
+ * Docker's HEALTHCHECK reserves.
+ */
+static int
+cmd_health(const struct config *cfg, const struct catalog *cat,
+    const struct options *o)
+{
+	char err[1024];
+	long status = 0;
+
+	(void)cat;
+	if (cfg->http.listen == NULL) {
+		fprintf(stderr, "projector: health: %s has no http: block, so"
+		    " there is no endpoint to ask (add http: listen:"
+		    " 127.0.0.1:9464)\n", cfg->path);
+		return EX_CONFIG;
+	}
+	if (health_probe(&cfg->http, o->ready, o->account, o->projection,
+	    stdout, &status, err, sizeof(err)) == -1) {
+		fprintf(stderr, "projector: health: %s\n", err);
+		return 1;
+	}
+	fflush(stdout);
+	return status == 200 ? 0 : 1;
+}
+
 static const struct command {
 	const char	*name;
 	int		(*run)(const struct config *, const struct catalog *,
@@ -560,6 +600,7 @@ static const struct command {
 	{ "verify", cmd_verify },
 	{ "archive export", cmd_archive_export },
 	{ "fold", cmd_fold },
+	{ "health", cmd_health },
 };
 
 /* Returns the command called name, or NULL. Cannot fail. */
