@@ -45,7 +45,7 @@ grep -q '/usr/share/doc/projector/example.yaml' "$man" ||
 text=$(groff -man -Tascii "$man" 2>/dev/null | col -b)
 help=$("$root/usr/bin/projector" --help)
 for word in run replay verify status check-config migrate "archive export" \
-    fold $(echo "$help" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+    fold health $(echo "$help" | grep -o -- '--[a-z][a-z-]*' | sort -u); do
 	echo "$text" | grep -q -- "$word" || fail "the manual page lacks $word"
 done
 for code in $(echo "$help" | sed -n '/^exit status/,$p' | grep -o '[0-9][0-9]*'); do

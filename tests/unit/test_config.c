@@ -847,6 +847,7 @@ test_example(void **state)
 	assert_string_equal(cfg->accounts[0].name, "ga-1");
 	assert_string_equal(cfg->accounts[1].name, "ga-2");
 	assert_int_not_equal(cfg->accounts[0].auth, cfg->accounts[1].auth);
+	assert_string_equal(cfg->http.listen, "127.0.0.1:9464");
 	for (i = 0; i < cfg->naccounts; i++) {
 		/* Resolved against the file's folder, made absolute. */
 		assert_int_equal(cfg->accounts[i].database[0], '/');
