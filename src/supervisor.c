@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "http.h"
 #include "log.h"
 #include "notify.h"
 #include "registry.h"
@@ -58,6 +59,9 @@ struct supervisor {
 	struct account_thread	*threads;
 	struct generation	*current;
 	struct stats_board	 board;
+	struct http		*http;		/* NULL: none */
+	struct http_params	 hp;
+	struct generation	*http_gen;	/* whose http: block it serves */
 	struct notify		 nt;
 	int			 code;		/* of accounts already gone */
 };
@@ -250,6 +254,81 @@ same_table(const struct catalog *ca, const struct config_account *a,
 }
 
 /*
+ * Serves gen's http: block, if it has one. Returns 0, or -1 when the
+ * address cannot be had (logged).
+ */
+static int
+http_up(struct supervisor *sup, struct generation *gen)
+{
+	char err[1024];
+
+	if (gen->cfg->http.listen == NULL)
+		return 0;
+	sup->hp.cfg = &gen->cfg->http;
+	sup->hp.board = &sup->board;
+	sup->hp.version = sup->p->version;
+	sup->hp.stall_ms = SUPERVISOR_STALL_MS;
+	if (http_start(&sup->hp, &sup->http, err, sizeof(err)) == -1) {
+		log_error("cannot serve HTTP", "listen=%s error=%s",
+		    gen->cfg->http.listen, err);
+		return -1;
+	}
+	sup->http_gen = gen;
+	gen->refs++;
+	log_info("serving HTTP", "listen=%s", gen->cfg->http.listen);
+	return 0;
+}
+
+static void
+http_down(struct supervisor *sup)
+{
+	struct generation *gen = sup->http_gen;
+
+	if (sup->http == NULL)
+		return;
+	http_stop(sup->http);
+	sup->http = NULL;
+	sup->http_gen = NULL;
+	gen->refs--;
+	release(sup, gen);
+}
+
+static int
+same_http(const struct config_http *a, const struct config_http *b)
+{
+	return ((a->listen == NULL && b->listen == NULL) ||
+	    (a->listen != NULL && b->listen != NULL &&
+	    strcmp(a->listen, b->listen) == 0)) &&
+	    a->ready_max_lag == b->ready_max_lag &&
+	    a->ready_grace_ms == b->ready_grace_ms &&
+	    a->ready_stall_ms == b->ready_stall_ms;
+}
+
+/*
+ * A reload's listener: kept when its block did not change, else moved to
+ * the new one; when the new address cannot be had, the old one serves on.
+ */
+static void
+http_reload(struct supervisor *sup, struct generation *old,
+    struct generation *gen)
+{
+	struct generation *was = sup->http_gen != NULL ? sup->http_gen : old;
+
+	if (same_http(&was->cfg->http, &gen->cfg->http))
+		return;
+	/* Held while the listener moves: the old one may be needed again. */
+	was->refs++;
+	http_down(sup);
+	if (http_up(sup, gen) == -1 && was->cfg->http.listen != NULL) {
+		log_warn("the old HTTP listener serves on", "listen=%s",
+		    was->cfg->http.listen);
+		(void)http_up(sup, was);
+	}
+	was->refs--;
+	release(sup, was);
+}
+
+/*
  * SIGHUP: the file again, and the accounts brought in line with it (see
  * supervisor.h). A file that does not load keeps everything as it is.
  */
@@ -312,6 +391,7 @@ reload(struct supervisor *sup)
 		join_account(sup, t);
 	}
 	sup->current = gen;
+	http_reload(sup, old, gen);
 	release(sup, old);
 	for (i = 0; i < cfg->naccounts; i++) {
 		a = &cfg->accounts[i];
@@ -463,7 +543,12 @@ supervisor_run(const struct supervisor_params *p)
 	notify_open(&sup.nt);
 	log_info("projector starting", "version=%s accounts=%zu once=%d"
 	    " replay=%d", p->version, p->cfg->naccounts, p->once, p->replay);
-	for (i = 0; i < p->cfg->naccounts; i++) {
+	/* Before the accounts: an address taken is the owner's to mend. */
+	if (http_up(&sup, first) == -1) {
+		code = EX_UNAVAILABLE;
+		*p->stop = 1;
+	}
+	for (i = 0; code == 0 && i < p->cfg->naccounts; i++) {
 		if (!selected(&sup, &p->cfg->accounts[i]))
 			continue;
 		if (start_account(&sup, first, &p->cfg->accounts[i]) == -1) {
@@ -475,6 +560,7 @@ supervisor_run(const struct supervisor_params *p)
 	watch(&sup);
 	while (sup.threads != NULL)
 		join_account(&sup, sup.threads);
+	http_down(&sup);
 	if (code == 0)
 		code = sup.code;
 	notify_close(&sup.nt);
