@@ -628,6 +628,12 @@ test_http_caught_up(void **state)
 	    == 1);
 	assert_true(sample(&r, "projector_batches_total{account=\"ga-1\"}")
 	    > 0);
+	/* What the file parked, the counter counted: one run, no retries. */
+	assert_true(sample(&r, "projector_events_parked_total"
+	    "{account=\"ga-1\"}") == (double)itest_query_int(h->f->db,
+	    "SELECT count(*) FROM projector_parked"));
+	assert_true(sample(&r, "projector_events_applied_total"
+	    "{account=\"ga-1\"}") > 0);
 	scrape_reply_release(&r);
 	get(h, NULL, "/readyz?account=ga-1&projection=leaderboard", &r);
 	assert_int_equal(r.status, 200);
