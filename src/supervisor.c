@@ -433,6 +433,9 @@ struct census {
 	size_t		started;
 	size_t		stuck;
 	uint64_t	max_lag;
+	size_t		rebuilding;	/* projections */
+	uint64_t	replay_done;	/* of them all */
+	uint64_t	replay_total;
 };
 
 /* Looks at every worker; returns how many have not returned. */
@@ -442,10 +445,20 @@ count(struct supervisor *sup, struct census *c)
 	struct account_thread *t;
 	int64_t now = clock_now_ms();
 	uint64_t lag;
+	size_t i;
 
 	memset(c, 0, sizeof(*c));
 	for (t = sup->threads; t != NULL; t = t->next) {
 		c->accounts++;
+		for (i = 0; i < t->stats.nprojs; i++)
+			if (STATS_GET(t->stats.projs[i].state) ==
+			    STATS_REBUILDING) {
+				c->rebuilding++;
+				c->replay_done +=
+				    STATS_GET(t->stats.projs[i].replay_done);
+				c->replay_total +=
+				    STATS_GET(t->stats.projs[i].replay_total);
+			}
 		if (__atomic_load_n(&t->stats.done, __ATOMIC_ACQUIRE))
 			continue;
 		c->running++;
@@ -457,6 +470,24 @@ count(struct supervisor *sup, struct census *c)
 		c->max_lag = lag > c->max_lag ? lag : c->max_lag;
 	}
 	return c->running;
+}
+
+/* STATUS=: how many run, the largest lag, and the rebuilds' progress. */
+static void
+status_line(const struct census *c, char *buf, size_t len)
+{
+	int n;
+
+	n = snprintf(buf, len, "STATUS=running %zu of %zu accounts, max lag"
+	    " %llu", c->running, c->accounts, (unsigned long long)c->max_lag);
+	if (c->rebuilding > 0 && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", rebuilding %zu"
+		    " projection%s (%.0f%%)", c->rebuilding,
+		    c->rebuilding == 1 ? "" : "s", c->replay_total > 0 ?
+		    100.0 * (double)c->replay_done / (double)c->replay_total :
+		    0.0);
+	if (c->stuck > 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", a loop is stuck");
 }
 
 /* Tells systemd (notify.h) how things are, until every worker returned. */
@@ -482,17 +513,13 @@ watch(struct supervisor *sup)
 			break;
 		now = clock_now_ms();
 		if (!ready && c.started == c.running) {
-			snprintf(msg, sizeof(msg), "READY=1\nSTATUS=running %zu"
-			    " of %zu accounts, max lag %llu", c.running,
-			    c.accounts, (unsigned long long)c.max_lag);
+			memcpy(msg, "READY=1\n", 8);
+			status_line(&c, msg + 8, sizeof(msg) - 8);
 			notify_send(&sup->nt, msg);
 			ready = 1;
 			last_status = now;
 		} else if (ready && now - last_status >= SUPERVISOR_TICK_MS * 5) {
-			snprintf(msg, sizeof(msg), "STATUS=running %zu of %zu"
-			    " accounts, max lag %llu%s", c.running, c.accounts,
-			    (unsigned long long)c.max_lag, c.stuck > 0 ?
-			    ", a loop is stuck" : "");
+			status_line(&c, msg, sizeof(msg));
 			notify_send(&sup->nt, msg);
 			last_status = now;
 		}
