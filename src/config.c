@@ -48,10 +48,11 @@ enum { HTTP_LISTEN, HTTP_READY_MAX_LAG, HTTP_READY_GRACE_MS,
 	HTTP_READY_STALL_MS };
 static const char *const account_keys[] = {
 	"name", "auth", "stream", "subjects", "consumer", "database",
-	"archive", "projections", NULL
+	"archive", "projections", "js_domain", "js_api_prefix", NULL
 };
 enum { ACC_NAME, ACC_AUTH, ACC_STREAM, ACC_SUBJECTS, ACC_CONSUMER,
-	ACC_DATABASE, ACC_ARCHIVE, ACC_PROJECTIONS };
+	ACC_DATABASE, ACC_ARCHIVE, ACC_PROJECTIONS, ACC_JS_DOMAIN,
+	ACC_JS_API_PREFIX };
 static const char *const auth_keys[] = {
 	"user", "password_file", "token_file", "nkey", "nkey_seed_file",
 	"creds_file", NULL
@@ -335,6 +336,12 @@ config_account_key(struct config_loader *ld, int k, void *arg)
 	case ACC_ARCHIVE:
 		m->archive = pos;
 		return config_archive(ld, a);
+	case ACC_JS_DOMAIN:
+		m->js_domain = pos;
+		return config_yaml_string(ld, key, 0, &a->js_domain);
+	case ACC_JS_API_PREFIX:
+		m->js_api_prefix = pos;
+		return config_yaml_string(ld, key, 0, &a->js_api_prefix);
 	}
 	if (config_yaml_list(ld, key, 0, &a->projections, &a->nprojections,
 	    &m->projections) == -1)
@@ -642,6 +649,59 @@ config_taken(const struct config *cfg, size_t i, const char *path)
 	return 0;
 }
 
+/* The position further down the file: the second of two keys. */
+static struct config_pos
+later(struct config_pos a, struct config_pos b)
+{
+	return b.line > a.line || (b.line == a.line && b.column > a.column) ?
+	    b : a;
+}
+
+/*
+ * Checks the account's JetStream API keys: at most one of them, and each a
+ * literal NATS subject (a domain a single token of it), since cnats puts
+ * them into the subject of every request as they are and a bad one would
+ * only show as requests that nobody answers. Returns 0, or -1 with err.
+ */
+static int
+config_js_api(const struct config *cfg, const struct config_account *a,
+    const struct config_account_marks *m, char *err, size_t errlen)
+{
+	const char *p, *tok;
+
+	if (a->js_domain != NULL && a->js_api_prefix != NULL)
+		return config_yaml_ferr(err, errlen, cfg->path,
+		    later(m->js_domain, m->js_api_prefix),
+		    "'js_domain' and 'js_api_prefix' cannot both be set: a"
+		    " domain is the API prefix $JS.<domain>.API; keep"
+		    " js_domain for a JetStream domain (a hub behind a leaf"
+		    " node), js_api_prefix for an imported JetStream API");
+	if (a->js_domain != NULL &&
+	    a->js_domain[strcspn(a->js_domain, ".*> \t\r\n")] != '\0')
+		return config_yaml_ferr(err, errlen, cfg->path, m->js_domain,
+		    "js_domain '%s' must be one subject token, without '.',"
+		    " '*', '>' or white space (requests go to"
+		    " $JS.<domain>.API)", a->js_domain);
+	if (a->js_api_prefix == NULL)
+		return 0;
+	for (p = tok = a->js_api_prefix;; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (p == tok)
+				return config_yaml_ferr(err, errlen, cfg->path,
+				    m->js_api_prefix, "js_api_prefix '%s' has"
+				    " an empty token (a '.' at its start or end,"
+				    " or '..')", a->js_api_prefix);
+			if (*p == '\0')
+				return 0;
+			tok = p + 1;
+		} else if (strchr("*> \t\r\n", *p) != NULL)
+			return config_yaml_ferr(err, errlen, cfg->path,
+			    m->js_api_prefix, "js_api_prefix '%s' must be a"
+			    " literal subject, without '*', '>' or white"
+			    " space", a->js_api_prefix);
+	}
+}
+
 /*
  * Checks what config_load() cannot see key by key: that there is something
  * to do, that names and databases are unique, that values are in range and
@@ -734,6 +794,8 @@ config_validate(const struct config *cfg,
 			    "'subjects' holds %zu filters; this version takes"
 			    " one (nats-server 2.9 consumers have one filter"
 			    " subject)", a->nsubjects);
+		if (config_js_api(cfg, a, m, err, errlen) == -1)
+			return -1;
 		for (j = 0; j < a->nprojections; j++) {
 			p = m->projections != NULL ? m->projections[j] :
 			    m->name;
@@ -804,6 +866,8 @@ config_account_equal(const struct config *ca, const struct config_account *a,
 	    same_str(a->user, b->user) && same_str(a->nkey, b->nkey) &&
 	    same_str(a->secret_file, b->secret_file) &&
 	    same_str(a->stream, b->stream) &&
+	    same_str(a->js_domain, b->js_domain) &&
+	    same_str(a->js_api_prefix, b->js_api_prefix) &&
 	    same_list(a->subjects, a->nsubjects, b->subjects, b->nsubjects) &&
 	    same_str(a->consumer, b->consumer) &&
 	    same_str(a->database, b->database) &&
@@ -828,6 +892,8 @@ config_free(struct config *cfg)
 		free(a->nkey);
 		free(a->secret_file);
 		free(a->stream);
+		free(a->js_domain);
+		free(a->js_api_prefix);
 		config_strv_free(a->subjects, a->nsubjects);
 		free(a->consumer);
 		free(a->database);

@@ -51,6 +51,9 @@ struct config_account {
 	char		 *nkey;		/* CONFIG_AUTH_NKEY: the user's public key */
 	char		 *secret_file;	/* password, token, nkey seed or creds file */
 	char		 *stream;
+	/* Where the account's JetStream API is; both NULL: $JS.API. */
+	char		 *js_domain;	/* requests go to $JS.<domain>.API */
+	char		 *js_api_prefix; /* or to this prefix (an import) */
 	char		**subjects;	/* consumer filters; at least one */
 	size_t		  nsubjects;
 	char		 *consumer;	/* durable name */

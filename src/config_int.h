@@ -23,6 +23,7 @@ struct config_pos {
 
 struct config_account_marks {
 	struct config_pos  name, subjects, database, archive;
+	struct config_pos  js_domain, js_api_prefix;
 	struct config_pos *projections;	/* one per projections[i] */
 };
 

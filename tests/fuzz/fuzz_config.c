@@ -139,6 +139,11 @@ fuzz_config_check_account(const struct config_account *a)
 	fuzz_config_check_string("database", a->database);
 	fuzz_config_check_path("database", a->database);
 	fuzz_config_check_path("secret_file", a->secret_file);
+	/* Optional, each; when there, a string like any other. */
+	if (a->js_domain != NULL)
+		fuzz_config_check_string("js_domain", a->js_domain);
+	if (a->js_api_prefix != NULL)
+		fuzz_config_check_string("js_api_prefix", a->js_api_prefix);
 	/* An empty list loads; config_validate() refuses it. */
 	for (i = 0; i < a->nsubjects; i++)
 		fuzz_config_check_string("subjects item", a->subjects[i]);

@@ -321,7 +321,7 @@ test_unknown_keys(void **state)
 	load_fails(ACCOUNT "    durable: x\n",
 	    "t.yaml:5:5: unknown key 'durable' in an account (allowed: name,"
 	    " auth, stream, subjects, consumer, database, archive,"
-	    " projections)");
+	    " projections, js_domain, js_api_prefix)");
 	load_fails(ACCOUNT "    auth:\n      username: u\n",
 	    "t.yaml:6:7: unknown key 'username' in auth (allowed: user,"
 	    " password_file, token_file, nkey, nkey_seed_file, creds_file)");
@@ -798,6 +798,99 @@ test_small_buffer(void **state)
 	assert_string_equal(err, "t.yaml:1:1: unk");
 }
 
+/*
+ * js_domain and js_api_prefix: read as they are, at most one of them, each
+ * a subject cnats can put requests on; a change of either is a change of
+ * the account (a reload restarts it on the new API).
+ */
+static void
+test_js_api(void **state)
+{
+	struct config *cfg, *other;
+
+	(void)state;
+	cfg = load_ok(ACCOUNT);
+	assert_null(cfg->accounts[0].js_domain);
+	assert_null(cfg->accounts[0].js_api_prefix);
+	config_free(cfg);
+	cfg = load_ok(ACCOUNT "    js_domain: hub\n");
+	assert_string_equal(cfg->accounts[0].js_domain, "hub");
+	assert_null(cfg->accounts[0].js_api_prefix);
+	other = load_ok(ACCOUNT "    js_domain: edge\n");
+	assert_false(config_account_equal(cfg, &cfg->accounts[0], other,
+	    &other->accounts[0]));
+	config_free(other);
+	other = load_ok(ACCOUNT "    js_domain: hub\n");
+	assert_true(config_account_equal(cfg, &cfg->accounts[0], other,
+	    &other->accounts[0]));
+	config_free(other);
+	other = load_ok(ACCOUNT "    js_api_prefix: hub\n");
+	assert_false(config_account_equal(cfg, &cfg->accounts[0], other,
+	    &other->accounts[0]));
+	config_free(other);
+	config_free(cfg);
+	cfg = load_ok(ACCOUNT "    js_api_prefix: JS.acc@hub.API\n");
+	assert_string_equal(cfg->accounts[0].js_api_prefix, "JS.acc@hub.API");
+	assert_null(cfg->accounts[0].js_domain);
+	config_free(cfg);
+	validate_ok(ACCOUNT "    js_domain: hub\n");
+	validate_ok(ACCOUNT "    js_api_prefix: $JS.hub.API\n");
+	/* Each account has its own: one through the hub, one local. */
+	validate_ok(ACCOUNT "    js_domain: hub\n"
+	    "  - name: ga-2\n"
+	    "    stream: everything\n"
+	    "    database: data/ga-2.db\n");
+
+	/* The second key is the one named, wherever the first is. */
+	validate_fails(ACCOUNT "    js_domain: hub\n"
+	    "    js_api_prefix: $JS.hub.API\n",
+	    "t.yaml:6:20: 'js_domain' and 'js_api_prefix' cannot both be set:"
+	    " a domain is the API prefix $JS.<domain>.API; keep js_domain for"
+	    " a JetStream domain (a hub behind a leaf node), js_api_prefix for"
+	    " an imported JetStream API");
+	validate_fails("accounts:\n"
+	    "  - name: ga-1\n"
+	    "    js_api_prefix: JS.x.API\n"
+	    "    stream: everything\n"
+	    "    js_domain: hub\n"
+	    "    database: data/ga-1.db\n",
+	    "t.yaml:5:16: 'js_domain' and 'js_api_prefix' cannot both be set:"
+	    " a domain is the API prefix $JS.<domain>.API; keep js_domain for"
+	    " a JetStream domain (a hub behind a leaf node), js_api_prefix for"
+	    " an imported JetStream API");
+	validate_fails(ACCOUNT "    js_domain: hub.eu\n",
+	    "t.yaml:5:16: js_domain 'hub.eu' must be one subject token, without"
+	    " '.', '*', '>' or white space (requests go to $JS.<domain>.API)");
+	validate_fails(ACCOUNT "    js_domain: \"hub \"\n",
+	    "t.yaml:5:16: js_domain 'hub ' must be one subject token, without"
+	    " '.', '*', '>' or white space (requests go to $JS.<domain>.API)");
+	validate_fails(ACCOUNT "    js_domain: \"*\"\n",
+	    "t.yaml:5:16: js_domain '*' must be one subject token, without"
+	    " '.', '*', '>' or white space (requests go to $JS.<domain>.API)");
+	validate_fails(ACCOUNT "    js_api_prefix: JS.*.API\n",
+	    "t.yaml:5:20: js_api_prefix 'JS.*.API' must be a literal subject,"
+	    " without '*', '>' or white space");
+	validate_fails(ACCOUNT "    js_api_prefix: \"JS.API >\"\n",
+	    "t.yaml:5:20: js_api_prefix 'JS.API >' must be a literal subject,"
+	    " without '*', '>' or white space");
+	validate_fails(ACCOUNT "    js_api_prefix: JS.hub.API.\n",
+	    "t.yaml:5:20: js_api_prefix 'JS.hub.API.' has an empty token (a '.'"
+	    " at its start or end, or '..')");
+	validate_fails(ACCOUNT "    js_api_prefix: .JS\n",
+	    "t.yaml:5:20: js_api_prefix '.JS' has an empty token (a '.' at its"
+	    " start or end, or '..')");
+	validate_fails(ACCOUNT "    js_api_prefix: JS..API\n",
+	    "t.yaml:5:20: js_api_prefix 'JS..API' has an empty token (a '.' at"
+	    " its start or end, or '..')");
+	load_fails(ACCOUNT "    js_domain: \"\"\n",
+	    "t.yaml:5:16: 'js_domain' must not be empty");
+	load_fails(ACCOUNT "    js_domain: [hub]\n",
+	    "t.yaml:5:16: 'js_domain' must be a string, not a list");
+	load_fails(ACCOUNT "    js_api_prefix: ~\n",
+	    "t.yaml:5:5: 'js_api_prefix' must be a string, not an empty"
+	    " value");
+}
+
 static void
 test_validate_by_hand(void **state)
 {
@@ -828,6 +921,11 @@ test_validate_by_hand(void **state)
 	assert_int_equal(config_validate(&cfg, known, err, sizeof(err)), -1);
 	assert_string_equal(err, "unknown projection 'nope' (known:"
 	    " session_history, player_profiles, leaderboard)");
+	a.js_domain = "hub";
+	a.js_api_prefix = "JS.hub.API";
+	assert_int_equal(config_validate(&cfg, NULL, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'js_domain' and 'js_api_prefix' cannot"
+	    " both be set"));
 }
 
 static void
@@ -878,6 +976,7 @@ main(void)
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_projections),
 		cmocka_unit_test(test_archive),
+		cmocka_unit_test(test_js_api),
 		cmocka_unit_test(test_subjects_empty),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_syntax_errors),
