@@ -151,8 +151,9 @@ source_conn_take_perm(struct source_conn *s, char *err, size_t errlen)
  * Translates a failed call on this connection into a result and a sentence
  * in err: a permission violation heard of meanwhile is the real reason (the
  * denied request itself only timed out), and so is a connection cnats gave
- * up on (the server refused the credentials); otherwise
- * source_error_translate() says. Cannot fail.
+ * up on (the server refused the credentials); so is no JetStream answering
+ * at all, which names the account's domain or prefix and what to check;
+ * otherwise source_error_translate() says. Cannot fail.
  */
 enum source_result
 source_conn_fail(struct source_conn *s, natsStatus st, jsErrCode jerr,
@@ -170,6 +171,9 @@ source_conn_fail(struct source_conn *s, natsStatus st, jsErrCode jerr,
 		    natsStatus_GetText(st));
 		return SOURCE_ECLOSED;
 	}
+	/* Transient too: a hub out of reach comes back. */
+	if (source_error_no_jetstream(s->acct, st, jerr, what, err, errlen))
+		return SOURCE_RETRY;
 	return source_error_translate(st, jerr, what, err, errlen);
 }
 
@@ -365,6 +369,14 @@ source_conn_open(const struct config *cfg, const struct config_account *acct,
 	on_connected(s->nc, s);
 	jsOptions_Init(&jo);
 	jo.Wait = SOURCE_API_WAIT_MS;
+	/*
+	 * Every JetStream request of the account goes through this context
+	 * (a call's own options leave the prefix to it): stream and consumer
+	 * info, consumers, fetches, acks, and so status, verify and the
+	 * archive's fills too.
+	 */
+	jo.Domain = acct->js_domain;
+	jo.Prefix = acct->js_api_prefix;
 	if ((st = natsConnection_JetStream(&s->js, s->nc, &jo)) != NATS_OK) {
 		r = source_conn_fail(s, st, 0, "JetStream context", err, errlen);
 		goto fail;

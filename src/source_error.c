@@ -56,3 +56,38 @@ source_error_translate(natsStatus st, jsErrCode jerr, const char *what,
 		return SOURCE_RETRY;
 	}
 }
+
+/*
+ * Says, when a failed request means that no JetStream answered where the
+ * account sends its requests, where that was and what to check. cnats
+ * reports a request that nobody listens to as NATS_NO_RESPONDERS, and a
+ * JetStream call adds JSNotEnabledErr; that is what a leaf node without
+ * JetStream of its own answers a request meant for its hub's domain, and
+ * what a wrong domain or prefix, or a hub out of reach, gets. Returns 1
+ * with the sentence in err, or 0 (err untouched) for any other failure.
+ * Cannot fail.
+ */
+int
+source_error_no_jetstream(const struct config_account *acct, natsStatus st,
+    jsErrCode jerr, const char *what, char *err, size_t errlen)
+{
+	if (st != NATS_NO_RESPONDERS && jerr != JSNotEnabledErr)
+		return 0;
+	if (acct->js_domain != NULL)
+		snprintf(err, errlen, "%s: no JetStream answered in domain '%s'"
+		    " (account %s): check js_domain, that the hub's JetStream"
+		    " has that domain and that the leaf node connection to it"
+		    " is up", what, acct->js_domain, acct->name);
+	else if (acct->js_api_prefix != NULL)
+		snprintf(err, errlen, "%s: no JetStream answered at API prefix"
+		    " '%s' (account %s): check js_api_prefix and that this"
+		    " account imports that JetStream API", what,
+		    acct->js_api_prefix, acct->name);
+	else
+		snprintf(err, errlen, "%s: no JetStream answered (account %s):"
+		    " check that the server has JetStream enabled for this"
+		    " account; through a leaf node without JetStream of its"
+		    " own, set js_domain to the hub's JetStream domain", what,
+		    acct->name);
+	return 1;
+}

@@ -44,6 +44,9 @@
 const char	*source_error_plain(const char *text);
 enum source_result source_error_translate(natsStatus st, jsErrCode jerr,
 	    const char *what, char *err, size_t errlen);
+int	 source_error_no_jetstream(const struct config_account *acct,
+	    natsStatus st, jsErrCode jerr, const char *what, char *err,
+	    size_t errlen);
 
 /* source_conn.c */
 struct source_conn;
