@@ -1,0 +1,463 @@
+/*
+ * natsd_leaf.c: a JetStream hub and a leaf node of it, for one test (see
+ * natsd_leaf.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "natsd_leaf.h"
+#include "proc.h"
+#include "publish.h"
+#include "tmp.h"
+
+#define NATSD_LEAF_POLL_NS	(20 * 1000 * 1000)
+/* Wait of one request while polling: short, the poll goes on. */
+#define NATSD_LEAF_API_MS	1000
+/* Tries of a start whose chosen ports someone took meanwhile. */
+#define NATSD_LEAF_TRIES	4
+/* Where the ports are chosen: [LOW, the ephemeral range's start). */
+#define NATSD_LEAF_PORT_LOW	10000
+#define NATSD_LEAF_EPHEMERAL	"/proc/sys/net/ipv4/ip_local_port_range"
+
+/* A launch that failed because another socket holds one of its ports. */
+#define NATSD_LEAF_PORT_TAKEN	(-2)
+
+static uint64_t natsd_leaf_rng;
+
+/* The server binary: $NATS_SERVER when set and not empty, as natsd.c. */
+static const char *
+server_path(void)
+{
+	const char *s = getenv("NATS_SERVER");
+
+	return s != NULL && *s != '\0' ? s : "nats-server";
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, NATSD_LEAF_POLL_NS };
+
+	nanosleep(&ts, NULL);
+}
+
+/* splitmix64, seeded from the clock and the pid on first use. */
+static uint64_t
+rng_next(void)
+{
+	struct timespec ts;
+	uint64_t z;
+
+	if (natsd_leaf_rng == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		natsd_leaf_rng = ((uint64_t)ts.tv_nsec << 20) ^
+		    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40);
+	}
+	z = (natsd_leaf_rng += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The first port of the kernel's ephemeral range (32768 if unknown). */
+static int
+ephemeral_low(void)
+{
+	FILE *fp;
+	int lo = 0, hi = 0;
+
+	if ((fp = fopen(NATSD_LEAF_EPHEMERAL, "re")) != NULL) {
+		if (fscanf(fp, "%d %d", &lo, &hi) != 2)
+			lo = 0;
+		fclose(fp);
+	}
+	return lo > NATSD_LEAF_PORT_LOW + 1000 ? lo : 32768;
+}
+
+/*
+ * Returns 0 when 127.0.0.1:port can be bound now, as nats-server will bind
+ * it (SO_REUSEADDR, as Go's listeners do).
+ */
+static int
+port_free(int port)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1, rc;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Fills ports[0..n) with distinct free ports below the ephemeral range.
+ * Returns 0, or -1 with err when none can be found.
+ */
+static int
+pick_ports(int *ports, int n, char *err, size_t errlen)
+{
+	int lo = NATSD_LEAF_PORT_LOW, hi = ephemeral_low();
+	int i, k, tries, p;
+
+	for (i = 0; i < n; i++) {
+		for (tries = 0; tries < 1000; tries++) {
+			p = lo + (int)(rng_next() % (uint64_t)(hi - lo));
+			for (k = 0; k < i && ports[k] != p; k++)
+				;
+			if (k == i && port_free(p) == 0)
+				break;
+		}
+		if (tries == 1000) {
+			snprintf(err, errlen, "no free port in [%d, %d)", lo, hi);
+			return -1;
+		}
+		ports[i] = p;
+	}
+	return 0;
+}
+
+/*
+ * Returns 0 when a TCP connect to 127.0.0.1:port succeeds, else -1. A
+ * connection whose local port is the port itself is the kernel's TCP
+ * self-connect, not the server.
+ */
+static int
+probe_port(int port)
+{
+	struct sockaddr_in sa, local;
+	socklen_t len = sizeof(local);
+	int fd, rc = -1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
+	    local.sin_port != sa.sin_port)
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+/* The last non-empty line of a server's log, or "" (as natsd.c does). */
+static void
+log_tail(const struct natsd_leaf_server *sv, char *buf, size_t len)
+{
+	char *text, *end, *start;
+
+	buf[0] = '\0';
+	if (tmp_read_file(sv->log, &text, NULL) == -1)
+		return;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	start = strrchr(text, '\n');
+	snprintf(buf, len, "%s", start != NULL ? start + 1 : text);
+	free(text);
+}
+
+/*
+ * Writes a server's configuration: the hub's with JetStream in t->domain
+ * and the leaf node listener, the leaf's without JetStream and with the
+ * hub's listener as its one remote. Returns 0, or -1 with err.
+ */
+static int
+write_config(const struct natsd_leaf *t, const struct natsd_leaf_server *sv,
+    char *err, size_t errlen)
+{
+	FILE *fp;
+	int bad;
+
+	if ((fp = fopen(sv->config, "we")) == NULL) {
+		snprintf(err, errlen, "%s: %s", sv->config, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "# written by natsd_leaf.c, loopback only\n"
+	    "server_name: %s\nlisten: 127.0.0.1:%d\n", sv->name, sv->port);
+	if (sv == &t->hub)
+		fprintf(fp, "jetstream {\n  store_dir: \"%s/store\"\n"
+		    "  domain: %s\n}\n"
+		    "leafnodes {\n  listen: 127.0.0.1:%d\n}\n", sv->dir,
+		    t->domain, t->leafnode_port);
+	else
+		fprintf(fp, "leafnodes {\n  remotes: [\n"
+		    "    { url: \"nats-leaf://127.0.0.1:%d\" }\n  ]\n}\n",
+		    t->leafnode_port);
+	bad = ferror(fp);
+	if (fclose(fp) != 0 || bad) {
+		snprintf(err, errlen, "%s: write error", sv->config);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Runs a server and waits until it accepts TCP connections on its client
+ * port. Returns 0; NATSD_LEAF_PORT_TAKEN when it exited because a port of
+ * its is in use; or -1 with err. On failure it is not running.
+ */
+static int
+launch(struct natsd_leaf_server *sv, char *err, size_t errlen)
+{
+	char *argv[] = { (char *)server_path(), "-c", sv->config, NULL };
+	char tail[512];
+	long long deadline;
+	int status;
+
+	if (proc_start(&sv->proc, argv, sv->log, err, errlen) == -1)
+		return -1;
+	deadline = now_ms() + NATSD_LEAF_READY_MS;
+	while (probe_port(sv->port) == -1) {
+		if (proc_wait(&sv->proc, 0, &status) == 0) {
+			log_tail(sv, tail, sizeof(tail));
+			snprintf(err, errlen, "%s (%s) exited with status %d"
+			    " before it was ready: %s", sv->name, argv[0],
+			    proc_exit_code(status), tail);
+			return strstr(tail, "address already in use") != NULL ?
+			    NATSD_LEAF_PORT_TAKEN : -1;
+		}
+		if (now_ms() >= deadline) {
+			log_tail(sv, tail, sizeof(tail));
+			snprintf(err, errlen, "%s not ready on port %d after %d"
+			    " ms: %s", sv->name, sv->port, NATSD_LEAF_READY_MS,
+			    tail);
+			proc_release(&sv->proc);
+			return -1;
+		}
+		nap();
+	}
+	return 0;
+}
+
+/* Names a server and makes its folder in t->dir. Returns 0, or -1 with err. */
+static int
+server_init(struct natsd_leaf *t, struct natsd_leaf_server *sv,
+    const char *name, char *err, size_t errlen)
+{
+	snprintf(sv->name, sizeof(sv->name), "%s", name);
+	snprintf(sv->dir, sizeof(sv->dir), "%s/%s", t->dir, name);
+	snprintf(sv->config, sizeof(sv->config), "%s/server.conf", sv->dir);
+	snprintf(sv->log, sizeof(sv->log), "%s/server.log", sv->dir);
+	if (mkdir(sv->dir, 0700) == -1) {
+		snprintf(err, errlen, "%s: %s", sv->dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Chooses the ports, writes both configurations and runs the hub, then the
+ * leaf. Returns 0, NATSD_LEAF_PORT_TAKEN (nothing left running), or -1
+ * with err.
+ */
+static int
+launch_both(struct natsd_leaf *t, char *err, size_t errlen)
+{
+	int ports[3], rc;
+
+	if (pick_ports(ports, 3, err, errlen) == -1)
+		return -1;
+	t->hub.port = ports[0];
+	t->leaf.port = ports[1];
+	t->leafnode_port = ports[2];
+	snprintf(t->hub.url, sizeof(t->hub.url), "nats://127.0.0.1:%d",
+	    t->hub.port);
+	snprintf(t->leaf.url, sizeof(t->leaf.url), "nats://127.0.0.1:%d",
+	    t->leaf.port);
+	if (write_config(t, &t->hub, err, errlen) == -1 ||
+	    write_config(t, &t->leaf, err, errlen) == -1)
+		return -1;
+	if ((rc = launch(&t->hub, err, errlen)) != 0)
+		return rc;
+	if ((rc = launch(&t->leaf, err, errlen)) != 0)
+		proc_release(&t->hub.proc);
+	return rc;
+}
+
+/*
+ * Starts the hub, JetStream in domain, and its leaf in a new temp dir, and
+ * waits until the hub's JetStream answers through the leaf. t is
+ * overwritten: it must not describe servers still running. Returns 0 with
+ * every port and URL set, or -1 with err, nothing left running and nothing
+ * left on disk.
+ */
+int
+natsd_leaf_start(struct natsd_leaf *t, const char *domain, char *err,
+    size_t errlen)
+{
+	int tries = 0, rc;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->domain, sizeof(t->domain), "%s", domain);
+	if (tmp_dir("natsd-leaf-", t->dir, sizeof(t->dir)) == -1) {
+		snprintf(err, errlen, "temp dir: %s", strerror(errno));
+		return -1;
+	}
+	if (server_init(t, &t->hub, "hub", err, errlen) == -1 ||
+	    server_init(t, &t->leaf, "leaf", err, errlen) == -1)
+		goto fail;
+	while ((rc = launch_both(t, err, errlen)) == NATSD_LEAF_PORT_TAKEN &&
+	    ++tries < NATSD_LEAF_TRIES)
+		;
+	if (rc != 0)
+		goto fail;
+	if (natsd_leaf_wait_linked(t, NATSD_LEAF_READY_MS, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	natsd_leaf_release(t);
+	return -1;
+}
+
+/*
+ * Kills the leaf with SIGKILL (a crash) and reaps it; the hub goes on.
+ * Returns 0, or -1 with err when the leaf was not running.
+ */
+int
+natsd_leaf_kill_leaf(struct natsd_leaf *t, char *err, size_t errlen)
+{
+	if (t->leaf.proc.pid <= 0 || t->leaf.proc.reaped) {
+		snprintf(err, errlen, "the leaf is not running");
+		return -1;
+	}
+	proc_release(&t->leaf.proc);
+	return 0;
+}
+
+/*
+ * Starts the leaf again on the same ports and configuration (killing it
+ * first if it still runs) and waits until the hub's JetStream answers
+ * through it. Returns 0, or -1 with err.
+ */
+int
+natsd_leaf_restart_leaf(struct natsd_leaf *t, char *err, size_t errlen)
+{
+	if (t->dir[0] == '\0') {
+		snprintf(err, errlen, "the servers were never started");
+		return -1;
+	}
+	proc_release(&t->leaf.proc);
+	if (launch(&t->leaf, err, errlen) != 0)
+		return -1;
+	return natsd_leaf_wait_linked(t, NATSD_LEAF_READY_MS, err, errlen);
+}
+
+/*
+ * One look: a connection of its own to the leaf, and the account info of
+ * the hub's JetStream asked in its domain. Returns 0 when it answers, or
+ * -1 with err.
+ */
+static int
+linked(const struct natsd_leaf *t, char *err, size_t errlen)
+{
+	natsOptions *opts = NULL;
+	natsConnection *nc = NULL;
+	jsAccountInfo *ai = NULL;
+	jsCtx *js = NULL;
+	jsOptions jo;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	int rc = -1;
+
+	/* A probe: no reconnects, a short connect timeout. */
+	if ((s = natsOptions_Create(&opts)) == NATS_OK)
+		s = natsOptions_SetURL(opts, t->leaf.url);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(opts, NATSD_LEAF_API_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetAllowReconnect(opts, false);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(&nc, opts);
+	if (s != NATS_OK) {
+		publish_errfmt(err, errlen, "connect to the leaf", s, 0);
+		goto done;
+	}
+	jsOptions_Init(&jo);
+	jo.Domain = t->domain;
+	jo.Wait = NATSD_LEAF_API_MS;
+	if ((s = natsConnection_JetStream(&js, nc, &jo)) == NATS_OK)
+		s = js_GetAccountInfo(&ai, js, NULL, &jerr);
+	if (s != NATS_OK) {
+		publish_errfmt(err, errlen, "JetStream account info through the"
+		    " leaf", s, jerr);
+		goto done;
+	}
+	rc = 0;
+done:
+	jsAccountInfo_Destroy(ai);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+	natsOptions_Destroy(opts);
+	return rc;
+}
+
+/*
+ * Polls until the hub's JetStream answers through the leaf in its domain
+ * (the leaf node connection is up), within timeout_ms. Returns 0, or -1
+ * with the last failure in err.
+ */
+int
+natsd_leaf_wait_linked(struct natsd_leaf *t, int timeout_ms, char *err,
+    size_t errlen)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char why[512] = "";
+
+	for (;;) {
+		if (linked(t, why, sizeof(why)) == 0)
+			return 0;
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "no JetStream in domain %s through"
+			    " the leaf after %d ms: %s", t->domain, timeout_ms,
+			    why);
+			return -1;
+		}
+		nap();
+	}
+}
+
+/*
+ * Kills both servers if they run and removes the dir with the store, the
+ * configurations and the logs. Accepts a zeroed struct and one released
+ * before. Cannot fail; a dir that cannot be removed is left behind.
+ */
+void
+natsd_leaf_release(struct natsd_leaf *t)
+{
+	proc_release(&t->leaf.proc);
+	proc_release(&t->hub.proc);
+	if (t->dir[0] != '\0')
+		tmp_rm_rf(t->dir);
+	t->dir[0] = '\0';
+}
