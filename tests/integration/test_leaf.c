@@ -100,25 +100,21 @@ start_servers(struct leaf_fx *lf)
 
 /*
  * Writes the configuration: account ga-1 on the leaf's URL, its JetStream
- * in domain (NULL: no js_domain key), and account "elsewhere" too when
- * other_domain is not NULL (another domain, which nobody serves).
+ * in domain (NULL: no js_domain key), and the accounts in more (YAML
+ * items, NULL: none).
  */
 static void
-write_config(struct leaf_fx *lf, const char *domain, const char *other_domain)
+write_config(struct leaf_fx *lf, const char *domain, const char *more)
 {
-	char text[2048], line[128] = "", other[512] = "";
+	char text[2048], line[128] = "";
 
 	if (domain != NULL)
 		snprintf(line, sizeof(line), "    js_domain: %s\n", domain);
-	if (other_domain != NULL)
-		snprintf(other, sizeof(other), "  - name: elsewhere\n"
-		    "    stream: %s\n    database: elsewhere.db\n"
-		    "    js_domain: %s\n", ITEST_STREAM, other_domain);
 	snprintf(text, sizeof(text), "# written by test_leaf.c\n"
 	    "nats:\n  servers: [%s]\nbatch:\n  max_events: 50\n"
 	    "accounts:\n  - name: ga-1\n    stream: %s\n"
 	    "    database: ga-1.db\n%s%s", lf->t.leaf.url, ITEST_STREAM, line,
-	    other);
+	    more != NULL ? more : "");
 	itest_fx_write_file(lf->f->config, text, 0600);
 }
 
@@ -251,18 +247,27 @@ test_leaf_fold_across_leaf_crash(void **state)
  * The leaf's URL without js_domain: the leaf has no JetStream and keeps
  * $JS.API to itself, so nothing answers. status (exit 0, the reason in its
  * output) and run (its log, while it keeps trying) must name js_domain; an
- * account in a domain nobody serves is named with its domain.
+ * account in a domain nobody serves is named with its domain, one with an
+ * API prefix nobody serves with its prefix. The hub's API prefix itself,
+ * as js_api_prefix, reaches the stream as js_domain does.
  */
 static void
 test_leaf_without_domain(void **state)
 {
 	struct leaf_fx *lf = *state;
 	struct itest_fx *f = lf->f;
+	char want[128], db[ITEST_PATH_MAX];
 	int status;
 
 	start_servers(lf);
 	publish_range(lf, 0, HALF);
-	write_config(lf, NULL, "nowhere");
+	write_config(lf, NULL, "  - name: elsewhere\n    stream: " ITEST_STREAM
+	    "\n    database: elsewhere.db\n    js_domain: nowhere\n"
+	    "  - name: imported\n    stream: " ITEST_STREAM "\n"
+	    "    database: imported.db\n    js_api_prefix: JS.nowhere.API\n"
+	    "  - name: prefixed\n    stream: " ITEST_STREAM "\n"
+	    "    database: prefixed.db\n    js_api_prefix: $JS." DOMAIN
+	    ".API\n");
 	assert_int_equal(itest_fx_run(f, "check-config", "-c", f->config,
 	    NULL), 0);
 
@@ -272,12 +277,24 @@ test_leaf_without_domain(void **state)
 	assert_file_has(f->out, "set js_domain to the hub's JetStream domain");
 	assert_file_has(f->out, "no JetStream answered in domain 'nowhere'"
 	    " (account elsewhere): check js_domain");
+	assert_file_has(f->out, "no JetStream answered at API prefix"
+	    " 'JS.nowhere.API' (account imported): check js_api_prefix");
+	/* Only account prefixed reaches the stream. */
+	assert_file_has(f->out, "account prefixed  database");
+	snprintf(want, sizeof(want), "stream %s (last seq %d)", ITEST_STREAM,
+	    HALF);
+	assert_file_has(f->out, want);
 
 	itest_fx_start_projector(f);
 	itest_fx_wait_log(f, f->log, 1, "account=ga-1",
 	    "no JetStream answered", "js_domain", NULL);
 	itest_fx_wait_log(f, f->log, 1, "account=elsewhere",
 	    "no JetStream answered in domain 'nowhere'", NULL);
+	itest_fx_wait_log(f, f->log, 1, "account=imported",
+	    "no JetStream answered at API prefix 'JS.nowhere.API'", NULL);
+	/* ... while the hub's prefix folds what the hub holds. */
+	itest_fx_path(f, "prefixed.db", db, sizeof(db));
+	itest_fx_wait_last_seq(f, db, HALF);
 	/* Still trying: the hub may come within reach. */
 	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
