@@ -98,23 +98,24 @@ start_servers(struct leaf_fx *lf)
 	natsConnection_Destroy(nc);
 }
 
+/* ga-1's keys: its JetStream in the hub's domain. */
+#define IN_HUB		"    js_domain: " DOMAIN "\n"
+
 /*
- * Writes the configuration: account ga-1 on the leaf's URL, its JetStream
- * in domain (NULL: no js_domain key), and the accounts in more (YAML
- * items, NULL: none).
+ * Writes the configuration: account ga-1 on the leaf's URL, with the keys
+ * in keys (YAML lines, NULL: none), and the accounts in more (YAML items,
+ * NULL: none).
  */
 static void
-write_config(struct leaf_fx *lf, const char *domain, const char *more)
+write_config(struct leaf_fx *lf, const char *keys, const char *more)
 {
-	char text[2048], line[128] = "";
+	char text[2048];
 
-	if (domain != NULL)
-		snprintf(line, sizeof(line), "    js_domain: %s\n", domain);
 	snprintf(text, sizeof(text), "# written by test_leaf.c\n"
 	    "nats:\n  servers: [%s]\nbatch:\n  max_events: 50\n"
 	    "accounts:\n  - name: ga-1\n    stream: %s\n"
-	    "    database: ga-1.db\n%s%s", lf->t.leaf.url, ITEST_STREAM, line,
-	    more != NULL ? more : "");
+	    "    database: ga-1.db\n%s%s", lf->t.leaf.url, ITEST_STREAM,
+	    keys != NULL ? keys : "", more != NULL ? more : "");
 	itest_fx_write_file(lf->f->config, text, 0600);
 }
 
@@ -202,7 +203,7 @@ test_leaf_fold_across_leaf_crash(void **state)
 
 	start_servers(lf);
 	publish_range(lf, 0, HALF);
-	write_config(lf, DOMAIN, NULL);
+	write_config(lf, IN_HUB, NULL);
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, HALF);
 
@@ -241,6 +242,35 @@ test_leaf_fold_across_leaf_crash(void **state)
 	itest_fx_assert_contract(f);
 	/* verify rebuilds to the checkpoint, through the leaf if need be. */
 	assert_int_equal(itest_fx_run(f, "verify", "-c", f->config, NULL), 0);
+}
+
+/*
+ * Without an archive, everything a rebuild reads comes from the hub's
+ * stream through the leaf: run --once, then replay --once and verify,
+ * whose reader is an ephemeral consumer made in the hub's domain. Each
+ * ends 0 with the contract's exact answer.
+ */
+static void
+test_leaf_replay_from_stream(void **state)
+{
+	struct leaf_fx *lf = *state;
+	struct itest_fx *f = lf->f;
+
+	start_servers(lf);
+	publish_range(lf, 0, ITEST_NEVENTS);
+	write_config(lf, IN_HUB "    archive: false\n", NULL);
+	assert_int_equal(itest_fx_run(f, "run", "--once", "-c", f->config,
+	    NULL), 0);
+	assert_int_equal(itest_last_seq(f->db), ITEST_NEVENTS);
+	itest_fx_assert_contract(f);
+
+	assert_int_equal(itest_fx_run(f, "replay", "--once", "-c", f->config,
+	    NULL), 0);
+	assert_file_has(f->err, "rebuild swapped in");
+	itest_fx_assert_contract(f);
+	assert_int_equal(itest_fx_run(f, "verify", "-c", f->config, NULL), 0);
+	assert_int_equal(itest_log_count(f->out, "equal to a rebuild", NULL),
+	    3);
 }
 
 /*
@@ -333,6 +363,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T_(test_leaf_fold_across_leaf_crash),
+		T_(test_leaf_replay_from_stream),
 		T_(test_leaf_without_domain),
 		T_(test_leaf_both_keys_refused),
 #undef T_
