@@ -207,12 +207,12 @@ test_leaf_fold_across_leaf_crash(void **state)
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, HALF);
 
-	if (natsd_leaf_kill_leaf(&lf->t, err, sizeof(err)) == -1)
+	if (natsd_leaf_kill(&lf->t.leaf, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	itest_fx_wait_log(f, f->log, 1, "msg=disconnected", "account=ga-1",
 	    NULL);
 	publish_range(lf, HALF, DURING);
-	if (natsd_leaf_restart_leaf(&lf->t, err, sizeof(err)) == -1)
+	if (natsd_leaf_restart(&lf->t, &lf->t.leaf, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	wait_back(f);
 	publish_range(lf, DURING, ITEST_NEVENTS);
@@ -242,6 +242,42 @@ test_leaf_fold_across_leaf_crash(void **state)
 	itest_fx_assert_contract(f);
 	/* verify rebuilds to the checkpoint, through the leaf if need be. */
 	assert_int_equal(itest_fx_run(f, "verify", "-c", f->config, NULL), 0);
+}
+
+/*
+ * The hub goes away (killed -9) under a projector connected to the leaf,
+ * which stays: the link to the JetStream is cut. The projector must say
+ * where it looked and what to check, keep trying without exiting, and go
+ * on to the exact answer once the hub is back with its store.
+ */
+static void
+test_leaf_hub_away(void **state)
+{
+	struct leaf_fx *lf = *state;
+	struct itest_fx *f = lf->f;
+	char err[1024];
+	int status;
+
+	start_servers(lf);
+	publish_range(lf, 0, HALF);
+	write_config(lf, IN_HUB, NULL);
+	itest_fx_start_projector(f);
+	itest_fx_wait_last_seq(f, f->db, HALF);
+
+	if (natsd_leaf_kill(&lf->t.hub, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	itest_fx_wait_log(f, f->log, 1, "account=ga-1",
+	    "no JetStream answered in domain 'hub'",
+	    "the leaf node connection to it is up", NULL);
+	/* Connected to the leaf all along: nothing to reconnect. */
+	assert_int_equal(itest_log_count(f->log, "msg=disconnected", NULL), 0);
+	if (natsd_leaf_restart(&lf->t, &lf->t.hub, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	publish_range(lf, HALF, ITEST_NEVENTS);
+	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
+	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
+	itest_fx_stop_projector(f, ITEST_STOP_MS);
+	itest_fx_assert_contract(f);
 }
 
 /*
@@ -363,6 +399,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 #define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
 		T_(test_leaf_fold_across_leaf_crash),
+		T_(test_leaf_hub_away),
 		T_(test_leaf_replay_from_stream),
 		T_(test_leaf_without_domain),
 		T_(test_leaf_both_keys_refused),

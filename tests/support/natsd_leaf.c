@@ -341,34 +341,36 @@ fail:
 }
 
 /*
- * Kills the leaf with SIGKILL (a crash) and reaps it; the hub goes on.
- * Returns 0, or -1 with err when the leaf was not running.
+ * Kills sv, the hub or the leaf, with SIGKILL (a crash) and reaps it; the
+ * other server goes on. Returns 0, or -1 with err when sv was not running.
  */
 int
-natsd_leaf_kill_leaf(struct natsd_leaf *t, char *err, size_t errlen)
+natsd_leaf_kill(struct natsd_leaf_server *sv, char *err, size_t errlen)
 {
-	if (t->leaf.proc.pid <= 0 || t->leaf.proc.reaped) {
-		snprintf(err, errlen, "the leaf is not running");
+	if (sv->proc.pid <= 0 || sv->proc.reaped) {
+		snprintf(err, errlen, "the %s is not running", sv->name);
 		return -1;
 	}
-	proc_release(&t->leaf.proc);
+	proc_release(&sv->proc);
 	return 0;
 }
 
 /*
- * Starts the leaf again on the same ports and configuration (killing it
- * first if it still runs) and waits until the hub's JetStream answers
- * through it. Returns 0, or -1 with err.
+ * Starts sv, the hub or the leaf of t, again on the same ports,
+ * configuration and store (killing it first if it still runs), and waits
+ * until the hub's JetStream answers through the leaf. Returns 0, or -1
+ * with err.
  */
 int
-natsd_leaf_restart_leaf(struct natsd_leaf *t, char *err, size_t errlen)
+natsd_leaf_restart(struct natsd_leaf *t, struct natsd_leaf_server *sv,
+    char *err, size_t errlen)
 {
 	if (t->dir[0] == '\0') {
 		snprintf(err, errlen, "the servers were never started");
 		return -1;
 	}
-	proc_release(&t->leaf.proc);
-	if (launch(&t->leaf, err, errlen) != 0)
+	proc_release(&sv->proc);
+	if (launch(sv, err, errlen) != 0)
 		return -1;
 	return natsd_leaf_wait_linked(t, NATSD_LEAF_READY_MS, err, errlen);
 }

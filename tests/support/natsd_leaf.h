@@ -8,9 +8,11 @@
  * that listener, each with a generated configuration (<dir>/NAME/server.conf)
  * and its log (<dir>/NAME/server.log), both in the default account. It
  * returns once both accept TCP connections and the hub's JetStream answers
- * through the leaf, in its domain ($JS.<domain>.API). The leaf can be
- * killed (SIGKILL, a crash) and restarted on the same ports, as an edge
- * site's server that goes away while the hub goes on storing events.
+ * through the leaf, in its domain ($JS.<domain>.API). Either can be killed
+ * (SIGKILL, a crash) and restarted on the same ports (the hub with its
+ * store): the leaf as an edge site's server that goes away while the hub
+ * goes on storing events, the hub as the link from the edge cut while the
+ * leaf stays.
  *
  * The ports are chosen before the servers start, since the leaf's
  * configuration names the hub's leaf node port: free ones (a bind
@@ -57,9 +59,10 @@ struct natsd_leaf {
 
 int	natsd_leaf_start(struct natsd_leaf *t, const char *domain, char *err,
 	    size_t errlen);
-int	natsd_leaf_kill_leaf(struct natsd_leaf *t, char *err, size_t errlen);
-int	natsd_leaf_restart_leaf(struct natsd_leaf *t, char *err,
+int	natsd_leaf_kill(struct natsd_leaf_server *sv, char *err,
 	    size_t errlen);
+int	natsd_leaf_restart(struct natsd_leaf *t, struct natsd_leaf_server *sv,
+	    char *err, size_t errlen);
 int	natsd_leaf_wait_linked(struct natsd_leaf *t, int timeout_ms,
 	    char *err, size_t errlen);
 void	natsd_leaf_release(struct natsd_leaf *t);
