@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -680,6 +681,41 @@ test_http_far_behind(void **state)
 	itest_fx_stop_projector(h->f, ITEST_STOP_MS);
 }
 
+/*
+ * SIGHUP: the same http: block keeps its listener; another port moves it
+ * (the old port no longer answers), and the figures go on.
+ */
+static void
+test_http_reload(void **state)
+{
+	struct http_fx *h = *state;
+	struct scrape_reply r;
+	char old[64], url[128], err[512];
+
+	start(h, NULL);
+	caught_up(h);
+	assert_int_equal(proc_signal(&h->f->p, SIGHUP), 0);
+	itest_fx_wait_log(h->f, h->f->log, 1, "configuration reloaded",
+	    "unchanged=1", NULL);
+	assert_int_equal(itest_log_count(h->f->log, "serving HTTP", NULL), 1);
+
+	snprintf(old, sizeof(old), "%s", h->base);
+	itest_fx_write_config(h->f, 0);
+	add_http(h, NULL);
+	assert_int_equal(proc_signal(&h->f->p, SIGHUP), 0);
+	wait_status(h, "/livez", 200);
+	itest_fx_wait_log(h->f, h->f->log, 2, "configuration reloaded",
+	    "unchanged=1", NULL);
+	snprintf(url, sizeof(url), "%s/livez", old);
+	assert_int_equal(scrape_get(url, NULL, 2000, &r, err, sizeof(err)),
+	    -1);
+	get(h, NULL, "/metrics", &r);
+	assert_true(sample(&r, "projector_applied_sequence" LEADERBOARD) ==
+	    ITEST_NEVENTS);
+	scrape_reply_release(&r);
+	itest_fx_stop_projector(h->f, ITEST_STOP_MS);
+}
+
 int
 main(void)
 {
@@ -692,6 +728,7 @@ main(void)
 		T_(test_http_health_ready),
 		T_(test_http_caught_up),
 		T_(test_http_far_behind),
+		T_(test_http_reload),
 #undef T_
 	};
 	int rc;
