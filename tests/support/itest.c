@@ -984,8 +984,11 @@ itest_fx_wait_last_seq(struct itest_fx *f, const char *db, long long want)
 	char err[1024];
 
 	if (itest_wait_last_seq(db, want, &f->p, ITEST_WAIT_MS, err,
-	    sizeof(err)) == -1)
+	    sizeof(err)) == -1) {
+		/* Its last words (a sanitizer's report) go with the dir. */
+		itest_show_log(f->log);
 		fail_msg("%s (log %s)", err, f->log);
+	}
 }
 
 /*
