@@ -382,6 +382,7 @@ int
 natsd_cluster_start(struct natsd_cluster *c, int n, char *err, size_t errlen)
 {
 	struct natsd_node *nd;
+	char dir[sizeof(c->node[0].dir)];
 	int i, tries, rc = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -396,17 +397,25 @@ natsd_cluster_start(struct natsd_cluster *c, int n, char *err, size_t errlen)
 	}
 	for (i = 0; i < n; i++) {
 		nd = &c->node[i];
-		snprintf(nd->name, sizeof(nd->name), "n%d", i + 1);
-		if (snprintf(nd->dir, sizeof(nd->dir), "%s/%s", c->dir,
-		    nd->name) >= (int)sizeof(nd->dir) ||
-		    mkdir(nd->dir, 0700) == -1) {
-			snprintf(err, errlen, "%s/%s: %s", c->dir, nd->name,
+		/*
+		 * Formatted into a local buffer first: GCC's -Wrestrict (-O1,
+		 * ASan) takes two members of one struct for overlapping ones.
+		 */
+		if (snprintf(dir, sizeof(dir), "%s/n%d", c->dir, i + 1) >=
+		    (int)sizeof(dir) || mkdir(dir, 0700) == -1) {
+			snprintf(err, errlen, "%s/n%d: %s", c->dir, i + 1,
 			    strerror(errno));
 			goto fail;
 		}
-		snprintf(nd->config, sizeof(nd->config), "%s/server.conf",
-		    nd->dir);
-		snprintf(nd->log, sizeof(nd->log), "%s/server.log", nd->dir);
+		snprintf(nd->name, sizeof(nd->name), "n%d", i + 1);
+		memcpy(nd->dir, dir, sizeof(dir));
+		if (snprintf(nd->config, sizeof(nd->config), "%s/server.conf",
+		    dir) >= (int)sizeof(nd->config) ||
+		    snprintf(nd->log, sizeof(nd->log), "%s/server.log", dir) >=
+		    (int)sizeof(nd->log)) {
+			snprintf(err, errlen, "%s: path too long", dir);
+			goto fail;
+		}
 	}
 	for (tries = 0; tries < NATSD_CLUSTER_TRIES; tries++)
 		if ((rc = start_once(c, err, errlen)) !=
