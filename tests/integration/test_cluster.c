@@ -161,12 +161,14 @@ group_setup(void **state)
 	    " repeats them)\n", group.seed, group.nevents, group.seed);
 	if (tmp_dir("itest-cluster-group-", group.dir, sizeof(group.dir)) == -1)
 		return -1;
-	snprintf(events, sizeof(events), "%s/events.jsonl", group.dir);
 	for (k = 0; k < CLUSTER_PARTS; k++) {
-		snprintf(group.part[k], sizeof(group.part[k]), "%s/part%d.jsonl",
-		    group.dir, k + 1);
+		/* Through events: GCC's -Wrestrict (ASan) fears an overlap. */
+		snprintf(events, sizeof(events), "%s/part%d.jsonl", group.dir,
+		    k + 1);
+		memcpy(group.part[k], events, sizeof(events));
 		group.end[k] = (long long)group.nevents * cluster_cuts[k] / 10;
 	}
+	snprintf(events, sizeof(events), "%s/events.jsonl", group.dir);
 	if (stream_generate(events, group.seed, group.nevents, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "test_cluster: %s\n", err);
@@ -223,17 +225,17 @@ teardown(void **state)
 /*
  * Writes a configuration of account ga-1 on every node of the cluster,
  * comma-separated in nats.servers, as an operator lists a cluster: its
- * database db, its durable consumer (NULL: the default), batches of
- * CLUSTER_BATCH.
+ * database db, its durable consumer (NULL: the default), batches of at
+ * most batch events (0: the default).
  */
 static void
 write_config(struct cluster_fx *x, const char *path, const char *db,
-    const char *consumer)
+    const char *consumer, int batch)
 {
 	const struct itest_account acct = { "ga-1", NULL, db, NULL, consumer,
 	    NULL };
 
-	if (itest_write_config(path, x->servers, NULL, CLUSTER_BATCH, 0, &acct,
+	if (itest_write_config(path, x->servers, NULL, batch, 0, &acct,
 	    1) == -1)
 		fail_msg("%s: %s", path, strerror(errno));
 }
@@ -265,7 +267,7 @@ start(struct cluster_fx *x)
 	for (i = 0; i < x->c.n; i++)
 		off += (size_t)snprintf(x->servers + off, sizeof(x->servers) -
 		    off, "%s%s", i > 0 ? ", " : "", x->c.node[i].url);
-	write_config(x, x->f->config, "ga-1.db", NULL);
+	write_config(x, x->f->config, "ga-1.db", NULL, CLUSTER_BATCH);
 	print_message("cluster of %d up, R%d stream made in %lld ms (%s)\n",
 	    x->c.n, CLUSTER_REPLICAS, itest_now_ms() - t0, x->c.urls);
 }
@@ -548,7 +550,8 @@ assert_oracle(struct cluster_fx *x)
 	itest_fx_path(f, "reference.yaml", yaml, sizeof(yaml));
 	itest_fx_path(f, "reference.log", log, sizeof(log));
 	itest_fx_path(f, "reference.db", ref, sizeof(ref));
-	write_config(x, yaml, "reference.db", CLUSTER_REFERENCE);
+	/* Default batches: the reference only has to be right, and quick. */
+	write_config(x, yaml, "reference.db", CLUSTER_REFERENCE, 0);
 	if (proc_run(argv, CLUSTER_CATCH_UP_MS, &code, NULL, log) == -1)
 		fail_msg("%s run --once (the reference): cannot run, or still"
 		    " running after %d ms", f->bin, CLUSTER_CATCH_UP_MS);
