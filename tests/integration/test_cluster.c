@@ -5,8 +5,10 @@
  * node's URL in nats.servers. The node that leads the stream is killed
  * (SIGKILL) and restarted on the same ports and store, once while the
  * projector catches up and once while it idles; each time the projector
- * must not exit, must log the disconnect and the reconnect, must log no
- * gap, and must end with exactly the answer of a clean run.
+ * must not exit, must log the disconnect and the reconnect and count the
+ * reconnect in its metrics (projector_nats_reconnects_total, scraped from
+ * its http: endpoint), must log no gap, and must end with exactly the
+ * answer of a clean run.
  *
  * To make the kill hit everything at once, the test first moves the
  * leadership of the stream and of the projector's durable consumer
@@ -49,6 +51,7 @@
 #include "itest.h"
 #include "natsd_cluster.h"
 #include "proc.h"
+#include "scrape.h"
 #include "stream.h"
 #include "tmp.h"
 
@@ -83,6 +86,7 @@ struct cluster_fx {
 	struct itest_fx		*f;
 	struct natsd_cluster	 c;
 	char			 servers[NATSD_CLUSTER_MAX * 72]; /* YAML */
+	char			 metrics[64];	/* the http: block's /metrics */
 };
 
 /* Reads a positive number from the environment, or returns dflt. */
@@ -240,6 +244,21 @@ write_config(struct cluster_fx *x, const char *path, const char *db,
 		fail_msg("%s: %s", path, strerror(errno));
 }
 
+/* Appends an http: block on a free port to f->config, for the metrics. */
+static void
+add_http(struct cluster_fx *x)
+{
+	FILE *fp;
+	int port;
+
+	assert_true((port = scrape_free_port()) > 0);
+	snprintf(x->metrics, sizeof(x->metrics), "http://127.0.0.1:%d/metrics",
+	    port);
+	assert_non_null(fp = fopen(x->f->config, "a"));
+	fprintf(fp, "http:\n  listen: 127.0.0.1:%d\n", port);
+	assert_int_equal(fclose(fp), 0);
+}
+
 /*
  * Starts the cluster of x and makes the R3 stream on it, writes f->config
  * and publishes the first part of the stream. A machine without
@@ -268,6 +287,7 @@ start(struct cluster_fx *x)
 		off += (size_t)snprintf(x->servers + off, sizeof(x->servers) -
 		    off, "%s%s", i > 0 ? ", " : "", x->c.node[i].url);
 	write_config(x, x->f->config, "ga-1.db", NULL, CLUSTER_BATCH);
+	add_http(x);
 	print_message("cluster of %d up, R%d stream made in %lld ms (%s)\n",
 	    x->c.n, CLUSTER_REPLICAS, itest_now_ms() - t0, x->c.urls);
 }
@@ -491,14 +511,39 @@ restart(struct cluster_fx *x, int node)
 }
 
 /*
+ * Returns the value of series in the running projector's metrics; fails
+ * when the endpoint does not answer 200 or has no such series.
+ */
+static double
+metric(struct cluster_fx *x, const char *series)
+{
+	struct scrape_reply r;
+	char err[512];
+	double v = 0;
+
+	if (scrape_get(x->metrics, "GET", 10000, &r, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+	if (r.status != 200 || scrape_value(r.body, series, &v) == -1) {
+		scrape_reply_release(&r);
+		fail_msg("%s: status %ld, %s not found", x->metrics, r.status,
+		    series);
+	}
+	scrape_reply_release(&r);
+	return v;
+}
+
+/*
  * The projector's log tells of the disconnect and the reconnect, and of
  * no gap: no event expired before it was applied, and the stream never
  * went backwards (the new leader holds everything the old one
- * acknowledged).
+ * acknowledged). Its metrics count the reconnects its log tells of (the
+ * counter goes up before the line is written).
  */
 static void
-assert_log(struct itest_fx *f)
+assert_log(struct cluster_fx *x)
 {
+	struct itest_fx *f = x->f;
+	double reconnects;
 	int gaps = itest_log_count(f->log, "events expired", NULL);
 	int back = itest_log_count(f->log, "stream went backwards", NULL);
 
@@ -509,17 +554,21 @@ assert_log(struct itest_fx *f)
 	assert_true(itest_log_count(f->log, "msg=disconnected", "account=ga-1",
 	    NULL) >= 1);
 	assert_true(reconnections(f) >= 1);
-	/*
-	 * TODO(metrics): once the HTTP endpoint is merged (src/http.c,
-	 * src/metrics.c, config `http:`), scrape it here and assert
-	 * projector_nats_reconnects_total{account="ga-1"} >= 1, which must
-	 * agree with reconnections(f).
-	 */
+	reconnects = metric(x,
+	    "projector_nats_reconnects_total{account=\"ga-1\"}");
+	assert_true(reconnects >= 1);
+	assert_true(reconnects == itest_log_count(f->log, "msg=reconnected",
+	    NULL));
+	/* And it is connected now, to one of the nodes. */
+	assert_true(metric(x, "projector_nats_connected{account=\"ga-1\"}") ==
+	    1);
 	print_message("log: %d disconnected, %d reconnected, %d connected, %d"
-	    " repositionings\n", itest_log_count(f->log, "msg=disconnected",
-	    NULL), itest_log_count(f->log, "msg=reconnected", NULL),
+	    " repositionings; projector_nats_reconnects_total %.0f\n",
+	    itest_log_count(f->log, "msg=disconnected", NULL),
+	    itest_log_count(f->log, "msg=reconnected", NULL),
 	    itest_log_count(f->log, "msg=connected", NULL),
-	    itest_log_count(f->log, "positioning the consumer again", NULL));
+	    itest_log_count(f->log, "positioning the consumer again", NULL),
+	    reconnects);
 }
 
 /*
@@ -606,7 +655,7 @@ test_cluster_kill_leader_catching_up(void **state)
 	publish_part(x, 2);
 	wait_seq(f, group.nevents);
 	assert_alive(f, "at the end");
-	assert_log(f);
+	assert_log(x);
 	assert_oracle(x);
 }
 
@@ -634,7 +683,7 @@ test_cluster_kill_leader_idle(void **state)
 	publish_part(x, 2);
 	wait_seq(f, group.nevents);
 	assert_alive(f, "at the end");
-	assert_log(f);
+	assert_log(x);
 	assert_oracle(x);
 }
 
