@@ -15,7 +15,10 @@
  * (step-down requests) to the node the projector is connected to (its
  * log's msg=connected line says which): the kill then takes the client's
  * connection, the stream's leader and the consumer's leader together, and
- * the other two nodes elect new ones while events keep coming.
+ * the other two nodes elect new ones while events keep coming. During the
+ * catch-up the projector is held (SIGSTOP) while the leaders move, which
+ * takes a few step-downs, so that the kill still lands in the catch-up on
+ * a fast machine; it is seen folding again before the kill.
  *
  * The stream: CLUSTER_EVENTS events of the independent generator
  * tests/oracle/gen.py (stream.h), made once per run from the run's seed and
