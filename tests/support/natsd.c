@@ -83,12 +83,13 @@ ports_read(const char *path, int *port)
 }
 
 /*
- * Returns 0 when a TCP connect to 127.0.0.1:port succeeds. A connection whose
- * local port is the port itself is the kernel's TCP self-connect (possible
- * when nothing listens on a port of the ephemeral range), not the server.
+ * Returns 0 when a TCP connect to 127.0.0.1:port succeeds, else -1. A
+ * connection whose local port is the port itself is the kernel's TCP
+ * self-connect (possible when nothing listens on a port of the ephemeral
+ * range), not the server.
  */
-static int
-tcp_probe(int port)
+int
+natsd_probe_port(int port)
 {
 	struct sockaddr_in sa, local;
 	socklen_t len = sizeof(local);
@@ -156,7 +157,7 @@ wait_ready(struct natsd *d, const char *server, int want, char *err,
 			    server, port, want);
 			return -1;
 		}
-		if (port != 0 && tcp_probe(port) == 0)
+		if (port != 0 && natsd_probe_port(port) == 0)
 			break;
 		if (since_ms(&start) >= NATSD_READY_MS) {
 			log_tail(d, tail, sizeof(tail));

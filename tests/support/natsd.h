@@ -7,7 +7,8 @@
  * connect to it succeeds. natsd_restart() brings it back on the same port
  * with the same store, so clients and stored streams can be tested across a
  * crash (natsd_kill) or a clean stop (natsd_stop). natsd_release(), for the
- * teardown, kills it if needed and removes the dir.
+ * teardown, kills it if needed and removes the dir. natsd_probe_port() is
+ * its readiness check, for other servers a test starts (natsd_cluster.h).
  *
  * struct natsd is allocated by the caller and filled by natsd_start(); its
  * strings are buffers inside it, valid until natsd_release(). The server is a
@@ -40,6 +41,7 @@ int	natsd_stop(struct natsd *d, char *err, size_t errlen);
 int	natsd_kill(struct natsd *d, char *err, size_t errlen);
 int	natsd_restart(struct natsd *d, char *err, size_t errlen);
 int	natsd_running(const struct natsd *d);
+int	natsd_probe_port(int port);
 void	natsd_release(struct natsd *d);
 
 #endif /* NATSD_H */

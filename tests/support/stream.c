@@ -116,6 +116,19 @@ static int	publish_into(const char *url, const char *stream,
 		    char *err, size_t errlen);
 
 /*
+ * As stream_publish(), into a stream that exists already and is not
+ * touched otherwise (one made elsewhere, such as an R3 stream of a
+ * cluster: natsd_cluster_add_stream()). url may list several servers,
+ * comma-separated; the connection takes any that is up.
+ */
+int
+stream_append(const char *url, const char *stream, const char *path,
+    uint64_t *count, char *err, size_t errlen)
+{
+	return publish_into(url, stream, NULL, 0, 0, path, count, err, errlen);
+}
+
+/*
  * Connects to url, creates stream over the nsubjects subjects
  * (publish_create_stream(): an identical one counts as created) and
  * publishes the events.jsonl file at path into it, in file order, through
@@ -167,8 +180,9 @@ publish_into(const char *url, const char *stream,
 	pthread_mutex_init(&acks.mu, NULL);
 	if (publish_connect(url, &nc, err, errlen) == -1)
 		goto done;
-	if (publish_create_stream_max(nc, stream, subjects, nsubjects, max_msgs,
-	    err, errlen) == -1 ||
+	/* No subjects: stream_append(), into the stream as it is. */
+	if ((subjects != NULL && publish_create_stream_max(nc, stream,
+	    subjects, nsubjects, max_msgs, err, errlen) == -1) ||
 	    publish_stream_info(nc, stream, &msgs0, &last0, err, errlen) == -1)
 		goto done;
 	jsOptions_Init(&jo);

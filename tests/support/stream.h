@@ -38,6 +38,8 @@ int	stream_publish(const char *url, const char *stream,
 int	stream_publish_max(const char *url, const char *stream,
 	    const char *const subjects[], size_t nsubjects, int64_t max_msgs,
 	    const char *path, uint64_t *count, char *err, size_t errlen);
+int	stream_append(const char *url, const char *stream, const char *path,
+	    uint64_t *count, char *err, size_t errlen);
 int	stream_diff(const char *expected_db, const char *db, char *err,
 	    size_t errlen);
 int	stream_copy_db(const char *from, const char *to, char *err,

@@ -1,0 +1,821 @@
+/*
+ * natsd_cluster.c: a JetStream cluster of real nats-servers for one test
+ * (see natsd_cluster.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nats/nats.h>
+
+#include "natsd.h"
+#include "natsd_cluster.h"
+#include "proc.h"
+#include "publish.h"
+#include "tmp.h"
+
+#define NATSD_CLUSTER_POLL_NS	(20 * 1000 * 1000)
+/* Wait of one API request while polling: short, the poll goes on. */
+#define NATSD_CLUSTER_API_MS	1000
+/* Tries of a start whose chosen ports someone took meanwhile. */
+#define NATSD_CLUSTER_TRIES	4
+/* Where the ports are chosen: [LOW, the ephemeral range's start). */
+#define NATSD_CLUSTER_PORT_LOW	10000
+#define NATSD_CLUSTER_EPHEMERAL	"/proc/sys/net/ipv4/ip_local_port_range"
+
+/* A launch that failed because another socket holds one of its ports. */
+#define NATSD_CLUSTER_PORT_TAKEN	(-2)
+
+static uint64_t natsd_cluster_rng;
+
+/* The server binary: $NATS_SERVER when set and not empty, as natsd.c. */
+static const char *
+server_path(void)
+{
+	const char *s = getenv("NATS_SERVER");
+
+	return s != NULL && *s != '\0' ? s : "nats-server";
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, NATSD_CLUSTER_POLL_NS };
+
+	nanosleep(&ts, NULL);
+}
+
+/* splitmix64, seeded from the clock and the pid on first use. */
+static uint64_t
+rng_next(void)
+{
+	struct timespec ts;
+	uint64_t z;
+
+	if (natsd_cluster_rng == 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		natsd_cluster_rng = ((uint64_t)ts.tv_nsec << 20) ^
+		    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40);
+	}
+	z = (natsd_cluster_rng += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The first port of the kernel's ephemeral range (32768 if unknown). */
+static int
+ephemeral_low(void)
+{
+	FILE *fp;
+	int lo = 0, hi = 0;
+
+	if ((fp = fopen(NATSD_CLUSTER_EPHEMERAL, "re")) != NULL) {
+		if (fscanf(fp, "%d %d", &lo, &hi) != 2)
+			lo = 0;
+		fclose(fp);
+	}
+	return lo > NATSD_CLUSTER_PORT_LOW + 1000 ? lo : 32768;
+}
+
+/*
+ * Returns 0 when 127.0.0.1:port can be bound now, as nats-server will bind
+ * it (SO_REUSEADDR, as Go's listeners do).
+ */
+static int
+port_free(int port)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1, rc;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+/*
+ * Fills ports[0..n) with distinct free ports below the ephemeral range.
+ * Returns 0, or -1 with err when none can be found.
+ */
+static int
+pick_ports(int *ports, int n, char *err, size_t errlen)
+{
+	int lo = NATSD_CLUSTER_PORT_LOW, hi = ephemeral_low();
+	int i, k, tries, p;
+
+	for (i = 0; i < n; i++) {
+		for (tries = 0; tries < 1000; tries++) {
+			p = lo + (int)(rng_next() % (uint64_t)(hi - lo));
+			for (k = 0; k < i && ports[k] != p; k++)
+				;
+			if (k == i && port_free(p) == 0)
+				break;
+		}
+		if (tries == 1000) {
+			snprintf(err, errlen, "no free port in [%d, %d)", lo, hi);
+			return -1;
+		}
+		ports[i] = p;
+	}
+	return 0;
+}
+
+/* The last non-empty line of a node's log, or "" (as natsd.c does). */
+static void
+log_tail(const struct natsd_node *nd, char *buf, size_t len)
+{
+	char *text, *end, *start;
+
+	buf[0] = '\0';
+	if (tmp_read_file(nd->log, &text, NULL) == -1)
+		return;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	*end = '\0';
+	start = strrchr(text, '\n');
+	snprintf(buf, len, "%s", start != NULL ? start + 1 : text);
+	free(text);
+}
+
+/*
+ * Writes node i's configuration: its name, ports and store, and a route to
+ * every node (its own included, which nats-server recognises and skips).
+ * Returns 0, or -1 with err.
+ */
+static int
+write_config(struct natsd_cluster *c, int i, char *err, size_t errlen)
+{
+	struct natsd_node *nd = &c->node[i];
+	FILE *fp;
+	int k;
+
+	if ((fp = fopen(nd->config, "we")) == NULL) {
+		snprintf(err, errlen, "%s: %s", nd->config, strerror(errno));
+		return -1;
+	}
+	fprintf(fp, "# written by natsd_cluster.c: node %d of %d, loopback"
+	    " only\nserver_name: %s\nlisten: 127.0.0.1:%d\n"
+	    "max_payload: 1048576\n"
+	    "jetstream { store_dir: \"%s/store\" }\n"
+	    "cluster {\n  name: %s\n  listen: 127.0.0.1:%d\n  routes: [\n",
+	    i + 1, c->n, nd->name, nd->port, nd->dir, NATSD_CLUSTER_NAME,
+	    nd->cluster_port);
+	for (k = 0; k < c->n; k++)
+		fprintf(fp, "    nats-route://127.0.0.1:%d\n",
+		    c->node[k].cluster_port);
+	fprintf(fp, "  ]\n}\n");
+	k = ferror(fp);
+	if (fclose(fp) != 0 || k) {
+		snprintf(err, errlen, "%s: write error", nd->config);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Runs node i and waits until it accepts TCP connections on its client
+ * port. Returns 0; NATSD_CLUSTER_PORT_TAKEN when it exited because a port
+ * of its is in use; or -1 with err. On failure it is not running.
+ */
+static int
+launch(struct natsd_cluster *c, int i, char *err, size_t errlen)
+{
+	struct natsd_node *nd = &c->node[i];
+	char *argv[] = { (char *)server_path(), "-c", nd->config, NULL };
+	char tail[512];
+	long long deadline;
+	int status;
+
+	if (proc_start(&nd->proc, argv, nd->log, err, errlen) == -1)
+		return -1;
+	deadline = now_ms() + NATSD_CLUSTER_READY_MS;
+	while (natsd_probe_port(nd->port) == -1) {
+		if (proc_wait(&nd->proc, 0, &status) == 0) {
+			log_tail(nd, tail, sizeof(tail));
+			snprintf(err, errlen, "%s (%s) exited with status %d"
+			    " before it was ready: %s", nd->name, argv[0],
+			    proc_exit_code(status), tail);
+			return strstr(tail, "address already in use") != NULL ?
+			    NATSD_CLUSTER_PORT_TAKEN : -1;
+		}
+		if (now_ms() >= deadline) {
+			log_tail(nd, tail, sizeof(tail));
+			snprintf(err, errlen, "%s not ready on port %d after %d"
+			    " ms: %s", nd->name, nd->port,
+			    NATSD_CLUSTER_READY_MS, tail);
+			proc_release(&nd->proc);
+			return -1;
+		}
+		nap();
+	}
+	return 0;
+}
+
+/*
+ * Connects to any node that runs, with a JetStream context. Returns 0 with
+ * *nc and *js (see disconnect()), or -1 with err.
+ */
+static int
+connect_any(struct natsd_cluster *c, natsConnection **nc, jsCtx **js,
+    char *err, size_t errlen)
+{
+	natsOptions *opts = NULL;
+	const char *urls[NATSD_CLUSTER_MAX];
+	natsStatus s;
+	int i, n = 0;
+
+	*nc = NULL;
+	*js = NULL;
+	for (i = 0; i < c->n; i++)
+		if (natsd_cluster_running(c, i))
+			urls[n++] = c->node[i].url;
+	if (n == 0) {
+		snprintf(err, errlen, "no node runs");
+		return -1;
+	}
+	/* A probe: no reconnects, a short connect timeout. */
+	if ((s = natsOptions_Create(&opts)) == NATS_OK)
+		s = natsOptions_SetServers(opts, urls, n);
+	if (s == NATS_OK)
+		s = natsOptions_SetTimeout(opts, NATSD_CLUSTER_API_MS);
+	if (s == NATS_OK)
+		s = natsOptions_SetAllowReconnect(opts, false);
+	if (s == NATS_OK)
+		s = natsConnection_Connect(nc, opts);
+	natsOptions_Destroy(opts);
+	if (s != NATS_OK) {
+		publish_errfmt(err, errlen, "connect to the cluster", s, 0);
+		*nc = NULL;
+		return -1;
+	}
+	if (publish_js(*nc, js, err, errlen) == -1) {
+		natsConnection_Destroy(*nc);
+		*nc = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+disconnect(natsConnection *nc, jsCtx *js)
+{
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+}
+
+/*
+ * Polls until the cluster answers JetStream account info (only a cluster
+ * with a meta leader does), within NATSD_CLUSTER_READY_MS. Returns 0, or -1
+ * with the last failure in err.
+ */
+static int
+wait_meta(struct natsd_cluster *c, char *err, size_t errlen)
+{
+	long long deadline = now_ms() + NATSD_CLUSTER_READY_MS;
+	natsConnection *nc;
+	jsAccountInfo *ai;
+	jsCtx *js;
+	jsOptions o;
+	jsErrCode jerr;
+	natsStatus s;
+	char why[512] = "";
+
+	jsOptions_Init(&o);
+	o.Wait = NATSD_CLUSTER_API_MS;
+	for (;;) {
+		if (connect_any(c, &nc, &js, why, sizeof(why)) == 0) {
+			ai = NULL;
+			jerr = 0;
+			s = js_GetAccountInfo(&ai, js, &o, &jerr);
+			jsAccountInfo_Destroy(ai);
+			if (s != NATS_OK)
+				publish_errfmt(why, sizeof(why), "account info",
+				    s, jerr);
+			disconnect(nc, js);
+			if (s == NATS_OK)
+				return 0;
+		}
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "no JetStream meta leader after %d"
+			    " ms: %s", NATSD_CLUSTER_READY_MS, why);
+			return -1;
+		}
+		nap();
+	}
+}
+
+/* Kills and reaps every node; the dir stays. */
+static void
+kill_all(struct natsd_cluster *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		proc_release(&c->node[i].proc);
+}
+
+/*
+ * One try of a start: ports, configurations, the nodes. Returns 0,
+ * NATSD_CLUSTER_PORT_TAKEN or -1 with err; on failure nothing runs.
+ */
+static int
+start_once(struct natsd_cluster *c, char *err, size_t errlen)
+{
+	int ports[2 * NATSD_CLUSTER_MAX], i, rc;
+	size_t off = 0;
+
+	if (pick_ports(ports, 2 * c->n, err, errlen) == -1)
+		return -1;
+	for (i = 0; i < c->n; i++) {
+		c->node[i].port = ports[2 * i];
+		c->node[i].cluster_port = ports[2 * i + 1];
+		snprintf(c->node[i].url, sizeof(c->node[i].url),
+		    "nats://127.0.0.1:%d", c->node[i].port);
+		off += (size_t)snprintf(c->urls + off, sizeof(c->urls) - off,
+		    "%s%s", i > 0 ? "," : "", c->node[i].url);
+	}
+	for (i = 0; i < c->n; i++)
+		if (write_config(c, i, err, errlen) == -1)
+			return -1;
+	for (i = 0; i < c->n; i++)
+		if ((rc = launch(c, i, err, errlen)) != 0) {
+			kill_all(c);
+			return rc;
+		}
+	return 0;
+}
+
+/*
+ * Starts n (1 to NATSD_CLUSTER_MAX) nats-servers as one JetStream cluster
+ * in a new temp dir. c is overwritten: it must not describe servers still
+ * running. Returns 0 once every node accepts TCP connections and the
+ * cluster has a meta leader; or -1 with a reason in err (a node's last log
+ * line when it refused to start), nothing left running and nothing left on
+ * disk.
+ */
+int
+natsd_cluster_start(struct natsd_cluster *c, int n, char *err, size_t errlen)
+{
+	struct natsd_node *nd;
+	char dir[sizeof(c->node[0].dir)];
+	int i, tries, rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	if (n < 1 || n > NATSD_CLUSTER_MAX) {
+		snprintf(err, errlen, "a cluster of %d nodes", n);
+		return -1;
+	}
+	c->n = n;
+	if (tmp_dir("natsd-cluster-", c->dir, sizeof(c->dir)) == -1) {
+		snprintf(err, errlen, "temp dir: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		nd = &c->node[i];
+		/*
+		 * Formatted into a local buffer first: GCC's -Wrestrict (-O1,
+		 * ASan) takes two members of one struct for overlapping ones.
+		 */
+		if (snprintf(dir, sizeof(dir), "%s/n%d", c->dir, i + 1) >=
+		    (int)sizeof(dir) || mkdir(dir, 0700) == -1) {
+			snprintf(err, errlen, "%s/n%d: %s", c->dir, i + 1,
+			    strerror(errno));
+			goto fail;
+		}
+		snprintf(nd->name, sizeof(nd->name), "n%d", i + 1);
+		memcpy(nd->dir, dir, sizeof(dir));
+		if (snprintf(nd->config, sizeof(nd->config), "%s/server.conf",
+		    dir) >= (int)sizeof(nd->config) ||
+		    snprintf(nd->log, sizeof(nd->log), "%s/server.log", dir) >=
+		    (int)sizeof(nd->log)) {
+			snprintf(err, errlen, "%s: path too long", dir);
+			goto fail;
+		}
+	}
+	for (tries = 0; tries < NATSD_CLUSTER_TRIES; tries++)
+		if ((rc = start_once(c, err, errlen)) !=
+		    NATSD_CLUSTER_PORT_TAKEN)
+			break;
+	if (rc != 0)
+		goto fail;
+	if (wait_meta(c, err, errlen) == -1) {
+		kill_all(c);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	tmp_rm_rf(c->dir);
+	c->dir[0] = '\0';
+	return -1;
+}
+
+/*
+ * Kills node i with SIGKILL (a crash: no flush, no goodbye to clients or
+ * peers) and reaps it. Returns 0, or -1 with err when it was not running.
+ * Its store stays for natsd_cluster_restart().
+ */
+int
+natsd_cluster_kill(struct natsd_cluster *c, int i, char *err, size_t errlen)
+{
+	if (i < 0 || i >= c->n || !natsd_cluster_running(c, i)) {
+		snprintf(err, errlen, "node %d is not running", i + 1);
+		return -1;
+	}
+	proc_release(&c->node[i].proc);
+	return 0;
+}
+
+/*
+ * Starts node i again, on the same ports with the same store and
+ * configuration; it must not be running. Returns 0 once it accepts TCP
+ * connections (it may still be catching up with its peers: see
+ * natsd_cluster_wait_current()), or -1 with err and the node not running.
+ */
+int
+natsd_cluster_restart(struct natsd_cluster *c, int i, char *err,
+    size_t errlen)
+{
+	if (i < 0 || i >= c->n || c->dir[0] == '\0') {
+		snprintf(err, errlen, "node %d was never started", i + 1);
+		return -1;
+	}
+	if (natsd_cluster_running(c, i)) {
+		snprintf(err, errlen, "node %d is running", i + 1);
+		return -1;
+	}
+	return launch(c, i, err, errlen) == 0 ? 0 : -1;
+}
+
+/* Returns 1 while node i's process has not been reaped, else 0. */
+int
+natsd_cluster_running(const struct natsd_cluster *c, int i)
+{
+	return i >= 0 && i < c->n && c->node[i].proc.pid > 0 &&
+	    !c->node[i].proc.reaped;
+}
+
+/*
+ * Returns the index of the node whose client URL is url (compared by port:
+ * "nats://127.0.0.1:P" and "127.0.0.1:P" are the same node), or -1.
+ */
+int
+natsd_cluster_node_of_url(const struct natsd_cluster *c, const char *url)
+{
+	const char *colon = strrchr(url, ':');
+	char *end;
+	long port;
+	int i;
+
+	if (colon == NULL)
+		return -1;
+	port = strtol(colon + 1, &end, 10);
+	if (end == colon + 1)
+		return -1;
+	for (i = 0; i < c->n; i++)
+		if (c->node[i].port == port)
+			return i;
+	return -1;
+}
+
+/* The index of the node named name, or -1. */
+static int
+node_of_name(const struct natsd_cluster *c, const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < c->n; i++)
+		if (strcmp(c->node[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Reads the cluster section of a stream's info (consumer NULL) or of a
+ * consumer's: the leader's index into *leader (-1: none right now) and, in
+ * *current, whether replicas - 1 replicas are known and every one is
+ * current and online. Returns 0, or -1 with err.
+ */
+static int
+read_cluster(struct natsd_cluster *c, jsCtx *js, const char *stream,
+    const char *consumer, int replicas, int *leader, int *current,
+    char *err, size_t errlen)
+{
+	jsStreamInfo *si = NULL;
+	jsConsumerInfo *ci = NULL;
+	jsClusterInfo *cl;
+	jsOptions o;
+	jsErrCode jerr = 0;
+	natsStatus s;
+	char what[256];
+	int k, ok;
+
+	jsOptions_Init(&o);
+	o.Wait = NATSD_CLUSTER_API_MS;
+	if (consumer == NULL)
+		s = js_GetStreamInfo(&si, js, stream, &o, &jerr);
+	else
+		s = js_GetConsumerInfo(&ci, js, stream, consumer, &o, &jerr);
+	if (s != NATS_OK) {
+		snprintf(what, sizeof(what), "%s %s%s%s", consumer == NULL ?
+		    "stream" : "consumer", stream, consumer == NULL ? "" : "/",
+		    consumer == NULL ? "" : consumer);
+		publish_errfmt(err, errlen, what, s, jerr);
+		return -1;
+	}
+	cl = si != NULL ? si->Cluster : ci->Cluster;
+	*leader = cl != NULL ? node_of_name(c, cl->Leader) : -1;
+	ok = cl != NULL && *leader >= 0 && cl->ReplicasLen == replicas - 1;
+	for (k = 0; ok && k < cl->ReplicasLen; k++)
+		ok = cl->Replicas[k]->Current && !cl->Replicas[k]->Offline;
+	*current = ok;
+	jsStreamInfo_Destroy(si);
+	jsConsumerInfo_Destroy(ci);
+	return 0;
+}
+
+/*
+ * Creates stream name over the nsubjects subjects with replicas replicas,
+ * file storage and limits retention (as publish_create_stream() does on a
+ * single server), trying again until the cluster can place it (a young
+ * cluster's meta leader may not know every peer yet), then waits until it
+ * has a leader and every replica is current. An existing stream of the
+ * same configuration counts as created. Returns 0, or -1 with err after
+ * NATSD_CLUSTER_READY_MS.
+ */
+int
+natsd_cluster_add_stream(struct natsd_cluster *c, const char *name,
+    const char *const subjects[], size_t nsubjects, int replicas, char *err,
+    size_t errlen)
+{
+	long long deadline = now_ms() + NATSD_CLUSTER_READY_MS;
+	natsConnection *nc;
+	jsStreamConfig cfg;
+	jsStreamInfo *si;
+	jsCtx *js;
+	jsOptions o;
+	jsErrCode jerr;
+	natsStatus s = NATS_ERR;
+	char why[512] = "", what[256];
+
+	jsStreamConfig_Init(&cfg);
+	cfg.Name = name;
+	cfg.Subjects = (const char **)subjects;
+	cfg.SubjectsLen = (int)nsubjects;
+	cfg.Storage = js_FileStorage;
+	cfg.Retention = js_LimitsPolicy;
+	cfg.Replicas = replicas;
+	jsOptions_Init(&o);
+	o.Wait = NATSD_CLUSTER_API_MS;
+	snprintf(what, sizeof(what), "create stream %s (R%d)", name, replicas);
+	for (;;) {
+		if (connect_any(c, &nc, &js, why, sizeof(why)) == 0) {
+			si = NULL;
+			jerr = 0;
+			s = js_AddStream(&si, js, &cfg, &o, &jerr);
+			jsStreamInfo_Destroy(si);
+			if (s != NATS_OK)
+				publish_errfmt(why, sizeof(why), what, s, jerr);
+			disconnect(nc, js);
+			if (s == NATS_OK)
+				break;
+		}
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "%s after %d ms", why,
+			    NATSD_CLUSTER_READY_MS);
+			return -1;
+		}
+		nap();
+	}
+	return natsd_cluster_wait_current(c, name, NULL, replicas,
+	    (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 1), NULL,
+	    err, errlen);
+}
+
+/*
+ * Writes into *leader the index of the node that leads stream (consumer
+ * NULL) or its consumer. Returns 0; or -1 with err when there is no leader
+ * right now or the cluster does not answer.
+ */
+int
+natsd_cluster_leader(struct natsd_cluster *c, const char *stream,
+    const char *consumer, int *leader, char *err, size_t errlen)
+{
+	natsConnection *nc;
+	jsCtx *js;
+	int l = -1, current, rc;
+
+	if (connect_any(c, &nc, &js, err, errlen) == -1)
+		return -1;
+	rc = read_cluster(c, js, stream, consumer, 0, &l, &current, err,
+	    errlen);
+	disconnect(nc, js);
+	if (rc == 0 && l < 0) {
+		snprintf(err, errlen, "%s has no leader", stream);
+		rc = -1;
+	}
+	if (rc == 0)
+		*leader = l;
+	return rc;
+}
+
+/*
+ * Polls until stream (consumer NULL) or its consumer has a leader other
+ * than node not (-1: any node), as after the old leader was killed and the
+ * others elected one of them, and sets *leader (may be NULL) to its index.
+ * Returns 0, or -1 with the last failure in err after timeout_ms.
+ */
+int
+natsd_cluster_wait_leader(struct natsd_cluster *c, const char *stream,
+    const char *consumer, int not, int timeout_ms, int *leader, char *err,
+    size_t errlen)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char why[512] = "";
+	int l = -1;
+
+	for (;;) {
+		if (natsd_cluster_leader(c, stream, consumer, &l, why,
+		    sizeof(why)) == 0) {
+			if (l != not)
+				break;
+			snprintf(why, sizeof(why), "%s still leads",
+			    c->node[l].name);
+		}
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "%s%s%s: no new leader after %d ms:"
+			    " %s", stream, consumer != NULL ? "/" : "",
+			    consumer != NULL ? consumer : "", timeout_ms, why);
+			return -1;
+		}
+		nap();
+	}
+	if (leader != NULL)
+		*leader = l;
+	return 0;
+}
+
+/*
+ * Polls until stream (consumer NULL) or its consumer has a leader and
+ * replicas - 1 replicas that are current and online: every node holds what
+ * the leader holds (after a restart, the node has caught up). Sets *leader
+ * (may be NULL) to the leader's index. Returns 0, or -1 with the last
+ * state seen in err after timeout_ms.
+ */
+int
+natsd_cluster_wait_current(struct natsd_cluster *c, const char *stream,
+    const char *consumer, int replicas, int timeout_ms, int *leader,
+    char *err, size_t errlen)
+{
+	long long deadline = now_ms() + timeout_ms;
+	natsConnection *nc;
+	jsCtx *js;
+	char why[512] = "";
+	int l = -1, current = 0, rc;
+
+	for (;;) {
+		if (connect_any(c, &nc, &js, why, sizeof(why)) == 0) {
+			rc = read_cluster(c, js, stream, consumer, replicas, &l,
+			    &current, why, sizeof(why));
+			disconnect(nc, js);
+			if (rc == 0 && current)
+				break;
+			if (rc == 0)
+				snprintf(why, sizeof(why), "leader %s, replicas"
+				    " not all current", l >= 0 ?
+				    c->node[l].name : "none");
+		}
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "%s%s%s after %d ms: %s", stream,
+			    consumer != NULL ? "/" : "", consumer != NULL ?
+			    consumer : "", timeout_ms, why);
+			return -1;
+		}
+		nap();
+	}
+	if (leader != NULL)
+		*leader = l;
+	return 0;
+}
+
+/*
+ * Asks the leader of stream (consumer NULL) or of its consumer to step
+ * down. The answer says whether it did. Returns 0, or -1 with err.
+ */
+static int
+step_down(struct natsd_cluster *c, const char *stream, const char *consumer,
+    char *err, size_t errlen)
+{
+	natsConnection *nc;
+	natsMsg *reply = NULL;
+	jsCtx *js;
+	natsStatus s;
+	char subj[512];
+	int rc = -1;
+
+	if (consumer == NULL)
+		snprintf(subj, sizeof(subj), "$JS.API.STREAM.LEADER.STEPDOWN.%s",
+		    stream);
+	else
+		snprintf(subj, sizeof(subj),
+		    "$JS.API.CONSUMER.LEADER.STEPDOWN.%s.%s", stream, consumer);
+	if (connect_any(c, &nc, &js, err, errlen) == -1)
+		return -1;
+	s = natsConnection_RequestString(&reply, nc, subj, "",
+	    NATSD_CLUSTER_API_MS);
+	if (s != NATS_OK)
+		publish_errfmt(err, errlen, subj, s, 0);
+	else if (strstr(natsMsg_GetData(reply), "\"success\":true") == NULL)
+		snprintf(err, errlen, "%.200s: %.200s", subj,
+		    natsMsg_GetData(reply));
+	else
+		rc = 0;
+	natsMsg_Destroy(reply);
+	disconnect(nc, js);
+	return rc;
+}
+
+/*
+ * Makes node target the leader of stream (consumer NULL) or of its
+ * consumer: while another node leads, asks it to step down (the group then
+ * elects one of the others, at random) and waits for the next leader.
+ * Returns 0 once target leads, or -1 with err after timeout_ms.
+ */
+int
+natsd_cluster_move_leader(struct natsd_cluster *c, const char *stream,
+    const char *consumer, int target, int timeout_ms, char *err,
+    size_t errlen)
+{
+	long long deadline = now_ms() + timeout_ms;
+	char why[512] = "";
+	int l = -1, before, steps = 0;
+
+	for (;;) {
+		if (natsd_cluster_leader(c, stream, consumer, &l, why,
+		    sizeof(why)) == 0) {
+			if (l == target)
+				return 0;
+			before = l;
+			if (step_down(c, stream, consumer, why,
+			    sizeof(why)) == 0) {
+				steps++;
+				/* Until another one leads. */
+				while ((natsd_cluster_leader(c, stream,
+				    consumer, &l, why, sizeof(why)) == -1 ||
+				    l == before) && now_ms() < deadline)
+					nap();
+				if (l == target)
+					return 0;
+				if (now_ms() < deadline)
+					continue;
+			}
+		}
+		if (now_ms() >= deadline) {
+			snprintf(err, errlen, "%s%s%s: leader %s, not %s, after"
+			    " %d step-downs in %d ms: %s", stream, consumer !=
+			    NULL ? "/" : "", consumer != NULL ? consumer : "",
+			    l >= 0 ? c->node[l].name : "none",
+			    c->node[target].name, steps, timeout_ms, why);
+			return -1;
+		}
+		nap();
+	}
+}
+
+/*
+ * Kills every node that runs and removes the dir with the stores, configs
+ * and logs. Accepts a zeroed struct and one released before. Cannot fail.
+ */
+void
+natsd_cluster_release(struct natsd_cluster *c)
+{
+	kill_all(c);
+	if (c->dir[0] != '\0')
+		tmp_rm_rf(c->dir);
+	c->dir[0] = '\0';
+}
