@@ -171,8 +171,9 @@ source_close(struct source *s)
 	if (s == NULL)
 		return;
 	drop(s);
-	source_consumer_free(s->cons);
+	/* The connection first: see source_consumer_drop(). */
 	source_conn_close(s->conn);
+	source_consumer_free(s->cons);
 	free(s);
 }
 

@@ -18,6 +18,8 @@ struct source_consumer {
 	const struct config_account	*acct;
 	int				 max_events;
 	natsSubscription		*sub;		/* NULL until positioned */
+	natsSubscription		*retired;	/* unsubscribed, not yet
+							   destroyed; see drop */
 	uint64_t			 stream_msgs;	/* as last read */
 	int				 ephemeral;	/* sub owns an ephemeral consumer */
 };
@@ -164,17 +166,27 @@ source_consumer_gone(struct source_consumer *k, char *err, size_t errlen)
 }
 
 /*
- * Ends the subscription, if any. A durable consumer stays on the server
- * (Destroy only); an ephemeral one is deleted at once (Unsubscribe), rather
- * than when its inactivity threshold runs out. The pull that borrowed the
- * subscription must be gone. Cannot fail.
+ * Ends the subscription, if any: Unsubscribe removes the interest at once
+ * (a durable consumer, which the subscription only bound to, stays on the
+ * server; an ephemeral one, which it made, is deleted rather than left to
+ * its inactivity threshold). The pull that borrowed the subscription must
+ * be gone. Cannot fail.
+ *
+ * The memory is freed one drop later, or when the consumer is freed after
+ * its connection closed: cnats 3.4.1's reader thread can still be between
+ * finding the subscription of a message (a late delivery of an expired
+ * pull) and locking it when another thread destroys it, and then locks
+ * freed memory (nats.c issue #637, fixed in 3.6.0). Once unsubscribed, no
+ * new message finds it; the one in flight then finds it alive.
  */
 void
 source_consumer_drop(struct source_consumer *k)
 {
-	if (k->sub != NULL && k->ephemeral)
-		natsSubscription_Unsubscribe(k->sub);
-	natsSubscription_Destroy(k->sub);
+	if (k->sub == NULL)
+		return;
+	natsSubscription_Unsubscribe(k->sub);
+	natsSubscription_Destroy(k->retired);
+	k->retired = k->sub;
 	k->sub = NULL;
 	k->ephemeral = 0;
 }
@@ -333,12 +345,16 @@ source_consumer_position_ephemeral(struct source_consumer *k,
 	return SOURCE_OK;
 }
 
-/* Drops the subscription and frees k. Accepts NULL. */
+/*
+ * Frees k and its subscriptions, which source_consumer_drop() must have
+ * ended, after the connection was closed (see there). Accepts NULL.
+ */
 void
 source_consumer_free(struct source_consumer *k)
 {
 	if (k == NULL)
 		return;
 	source_consumer_drop(k);
+	natsSubscription_Destroy(k->retired);
 	free(k);
 }
