@@ -17,6 +17,7 @@
 #include <nats/nats.h>
 
 #include "natsd_leaf.h"
+#include "ports.h"
 #include "proc.h"
 #include "publish.h"
 #include "tmp.h"
@@ -26,14 +27,9 @@
 #define NATSD_LEAF_API_MS	1000
 /* Tries of a start whose chosen ports someone took meanwhile. */
 #define NATSD_LEAF_TRIES	4
-/* Where the ports are chosen: [LOW, the ephemeral range's start). */
-#define NATSD_LEAF_PORT_LOW	10000
-#define NATSD_LEAF_EPHEMERAL	"/proc/sys/net/ipv4/ip_local_port_range"
 
 /* A launch that failed because another socket holds one of its ports. */
 #define NATSD_LEAF_PORT_TAKEN	(-2)
-
-static uint64_t natsd_leaf_rng;
 
 /* The server binary: $NATS_SERVER when set and not empty, as natsd.c. */
 static const char *
@@ -59,114 +55,6 @@ nap(void)
 	struct timespec ts = { 0, NATSD_LEAF_POLL_NS };
 
 	nanosleep(&ts, NULL);
-}
-
-/* splitmix64, seeded from the clock and the pid on first use. */
-static uint64_t
-rng_next(void)
-{
-	struct timespec ts;
-	uint64_t z;
-
-	if (natsd_leaf_rng == 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		natsd_leaf_rng = ((uint64_t)ts.tv_nsec << 20) ^
-		    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40);
-	}
-	z = (natsd_leaf_rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* The first port of the kernel's ephemeral range (32768 if unknown). */
-static int
-ephemeral_low(void)
-{
-	FILE *fp;
-	int lo = 0, hi = 0;
-
-	if ((fp = fopen(NATSD_LEAF_EPHEMERAL, "re")) != NULL) {
-		if (fscanf(fp, "%d %d", &lo, &hi) != 2)
-			lo = 0;
-		fclose(fp);
-	}
-	return lo > NATSD_LEAF_PORT_LOW + 1000 ? lo : 32768;
-}
-
-/*
- * Returns 0 when 127.0.0.1:port can be bound now, as nats-server will bind
- * it (SO_REUSEADDR, as Go's listeners do).
- */
-static int
-port_free(int port)
-{
-	struct sockaddr_in sa;
-	int fd, one = 1, rc;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return rc == 0 ? 0 : -1;
-}
-
-/*
- * Fills ports[0..n) with distinct free ports below the ephemeral range.
- * Returns 0, or -1 with err when none can be found.
- */
-static int
-pick_ports(int *ports, int n, char *err, size_t errlen)
-{
-	int lo = NATSD_LEAF_PORT_LOW, hi = ephemeral_low();
-	int i, k, tries, p;
-
-	for (i = 0; i < n; i++) {
-		for (tries = 0; tries < 1000; tries++) {
-			p = lo + (int)(rng_next() % (uint64_t)(hi - lo));
-			for (k = 0; k < i && ports[k] != p; k++)
-				;
-			if (k == i && port_free(p) == 0)
-				break;
-		}
-		if (tries == 1000) {
-			snprintf(err, errlen, "no free port in [%d, %d)", lo, hi);
-			return -1;
-		}
-		ports[i] = p;
-	}
-	return 0;
-}
-
-/*
- * Returns 0 when a TCP connect to 127.0.0.1:port succeeds, else -1. A
- * connection whose local port is the port itself is the kernel's TCP
- * self-connect, not the server.
- */
-static int
-probe_port(int port)
-{
-	struct sockaddr_in sa, local;
-	socklen_t len = sizeof(local);
-	int fd, rc = -1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&local, &len) == 0 &&
-	    local.sin_port != sa.sin_port)
-		rc = 0;
-	close(fd);
-	return rc;
 }
 
 /* The last non-empty line of a server's log, or "" (as natsd.c does). */
@@ -238,7 +126,7 @@ launch(struct natsd_leaf_server *sv, char *err, size_t errlen)
 	if (proc_start(&sv->proc, argv, sv->log, err, errlen) == -1)
 		return -1;
 	deadline = now_ms() + NATSD_LEAF_READY_MS;
-	while (probe_port(sv->port) == -1) {
+	while (natsd_probe_port(sv->port) == -1) {
 		if (proc_wait(&sv->proc, 0, &status) == 0) {
 			log_tail(sv, tail, sizeof(tail));
 			snprintf(err, errlen, "%s (%s) exited with status %d"
@@ -286,7 +174,7 @@ launch_both(struct natsd_leaf *t, char *err, size_t errlen)
 {
 	int ports[3], rc;
 
-	if (pick_ports(ports, 3, err, errlen) == -1)
+	if (ports_pick(ports, 3, err, errlen) == -1)
 		return -1;
 	t->hub.port = ports[0];
 	t->leaf.port = ports[1];
