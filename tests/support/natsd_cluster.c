@@ -164,13 +164,17 @@ log_tail(const struct natsd_node *nd, char *buf, size_t len)
 
 /*
  * Writes node i's configuration: its name, ports and store, and a route to
- * every node (its own included, which nats-server recognises and skips).
+ * every node of its cluster (its own included, which nats-server
+ * recognises and skips). In a supercluster, a gateway block too, naming
+ * every cluster with the gateway URLs of all its nodes: a gateway to a
+ * cluster whose node is down then goes through another of its nodes.
  * Returns 0, or -1 with err.
  */
 static int
 write_config(struct natsd_cluster *c, int i, char *err, size_t errlen)
 {
 	struct natsd_node *nd = &c->node[i];
+	const char *other = NULL;
 	FILE *fp;
 	int k;
 
@@ -183,12 +187,31 @@ write_config(struct natsd_cluster *c, int i, char *err, size_t errlen)
 	    "max_payload: 1048576\n"
 	    "jetstream { store_dir: \"%s/store\" }\n"
 	    "cluster {\n  name: %s\n  listen: 127.0.0.1:%d\n  routes: [\n",
-	    i + 1, c->n, nd->name, nd->port, nd->dir, NATSD_CLUSTER_NAME,
+	    i + 1, c->n, nd->name, nd->port, nd->dir, nd->cluster,
 	    nd->cluster_port);
 	for (k = 0; k < c->n; k++)
-		fprintf(fp, "    nats-route://127.0.0.1:%d\n",
-		    c->node[k].cluster_port);
+		if (strcmp(c->node[k].cluster, nd->cluster) == 0)
+			fprintf(fp, "    nats-route://127.0.0.1:%d\n",
+			    c->node[k].cluster_port);
 	fprintf(fp, "  ]\n}\n");
+	if (c->nclusters > 1) {
+		fprintf(fp, "gateway {\n  name: %s\n  listen: 127.0.0.1:%d\n"
+		    "  gateways: [", nd->cluster, nd->gateway_port);
+		/* Nodes are grouped by cluster: a new name opens an entry. */
+		for (k = 0; k < c->n; k++) {
+			if (other == NULL ||
+			    strcmp(other, c->node[k].cluster) != 0) {
+				fprintf(fp, "%s\n    { name: %s, urls: [",
+				    other != NULL ? " ] }" : "",
+				    c->node[k].cluster);
+				other = c->node[k].cluster;
+			} else
+				fputc(',', fp);
+			fprintf(fp, " nats://127.0.0.1:%d",
+			    c->node[k].gateway_port);
+		}
+		fprintf(fp, " ] }\n  ]\n}\n");
+	}
 	k = ferror(fp);
 	if (fclose(fp) != 0 || k) {
 		snprintf(err, errlen, "%s: write error", nd->config);
@@ -237,12 +260,13 @@ launch(struct natsd_cluster *c, int i, char *err, size_t errlen)
 }
 
 /*
- * Connects to any node that runs, with a JetStream context. Returns 0 with
- * *nc and *js (see disconnect()), or -1 with err.
+ * Connects to any node of cluster (NULL: of any cluster) that runs, with a
+ * JetStream context. Returns 0 with *nc and *js (see disconnect()), or -1
+ * with err.
  */
 static int
-connect_any(struct natsd_cluster *c, natsConnection **nc, jsCtx **js,
-    char *err, size_t errlen)
+connect_in(struct natsd_cluster *c, const char *cluster, natsConnection **nc,
+    jsCtx **js, char *err, size_t errlen)
 {
 	natsOptions *opts = NULL;
 	const char *urls[NATSD_CLUSTER_MAX];
@@ -252,10 +276,12 @@ connect_any(struct natsd_cluster *c, natsConnection **nc, jsCtx **js,
 	*nc = NULL;
 	*js = NULL;
 	for (i = 0; i < c->n; i++)
-		if (natsd_cluster_running(c, i))
+		if (natsd_cluster_running(c, i) && (cluster == NULL ||
+		    strcmp(c->node[i].cluster, cluster) == 0))
 			urls[n++] = c->node[i].url;
 	if (n == 0) {
-		snprintf(err, errlen, "no node runs");
+		snprintf(err, errlen, "no node%s%s runs", cluster != NULL ?
+		    " of cluster " : "", cluster != NULL ? cluster : "");
 		return -1;
 	}
 	/* A probe: no reconnects, a short connect timeout. */
@@ -281,6 +307,13 @@ connect_any(struct natsd_cluster *c, natsConnection **nc, jsCtx **js,
 	return 0;
 }
 
+static int
+connect_any(struct natsd_cluster *c, natsConnection **nc, jsCtx **js,
+    char *err, size_t errlen)
+{
+	return connect_in(c, NULL, nc, js, err, errlen);
+}
+
 static void
 disconnect(natsConnection *nc, jsCtx *js)
 {
@@ -289,14 +322,18 @@ disconnect(natsConnection *nc, jsCtx *js)
 }
 
 /*
- * Polls until the cluster answers JetStream account info (only a cluster
- * with a meta leader does), within NATSD_CLUSTER_READY_MS. Returns 0, or -1
- * with the last failure in err.
+ * Polls until every cluster answers JetStream account info through a node
+ * of its own (only the meta leader answers it: a supercluster's meta group
+ * spans every cluster, and the answer to one cluster crosses a gateway
+ * unless the leader is there), within NATSD_CLUSTER_READY_MS. Returns 0,
+ * or -1 with the last failure in err.
  */
 static int
 wait_meta(struct natsd_cluster *c, char *err, size_t errlen)
 {
 	long long deadline = now_ms() + NATSD_CLUSTER_READY_MS;
+	const char *cluster;
+	int g = 0;
 	natsConnection *nc;
 	jsAccountInfo *ai;
 	jsCtx *js;
@@ -308,7 +345,9 @@ wait_meta(struct natsd_cluster *c, char *err, size_t errlen)
 	jsOptions_Init(&o);
 	o.Wait = NATSD_CLUSTER_API_MS;
 	for (;;) {
-		if (connect_any(c, &nc, &js, why, sizeof(why)) == 0) {
+		/* The nodes are grouped by cluster, c->n / c->nclusters each. */
+		cluster = c->node[g * (c->n / c->nclusters)].cluster;
+		if (connect_in(c, cluster, &nc, &js, why, sizeof(why)) == 0) {
 			ai = NULL;
 			jerr = 0;
 			s = js_GetAccountInfo(&ai, js, &o, &jerr);
@@ -317,12 +356,15 @@ wait_meta(struct natsd_cluster *c, char *err, size_t errlen)
 				publish_errfmt(why, sizeof(why), "account info",
 				    s, jerr);
 			disconnect(nc, js);
-			if (s == NATS_OK)
+			if (s == NATS_OK && ++g == c->nclusters)
 				return 0;
+			if (s == NATS_OK)
+				continue;
 		}
 		if (now_ms() >= deadline) {
 			snprintf(err, errlen, "no JetStream meta leader after %d"
-			    " ms: %s", NATSD_CLUSTER_READY_MS, why);
+			    " ms (cluster %s): %s", NATSD_CLUSTER_READY_MS,
+			    cluster, why);
 			return -1;
 		}
 		nap();
@@ -346,14 +388,16 @@ kill_all(struct natsd_cluster *c)
 static int
 start_once(struct natsd_cluster *c, char *err, size_t errlen)
 {
-	int ports[2 * NATSD_CLUSTER_MAX], i, rc;
+	int ports[3 * NATSD_CLUSTER_MAX], i, rc;
+	int per = c->nclusters > 1 ? 3 : 2;	/* a gateway port, or none */
 	size_t off = 0;
 
-	if (pick_ports(ports, 2 * c->n, err, errlen) == -1)
+	if (pick_ports(ports, per * c->n, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < c->n; i++) {
-		c->node[i].port = ports[2 * i];
-		c->node[i].cluster_port = ports[2 * i + 1];
+		c->node[i].port = ports[per * i];
+		c->node[i].cluster_port = ports[per * i + 1];
+		c->node[i].gateway_port = per > 2 ? ports[per * i + 2] : 0;
 		snprintf(c->node[i].url, sizeof(c->node[i].url),
 		    "nats://127.0.0.1:%d", c->node[i].port);
 		off += (size_t)snprintf(c->urls + off, sizeof(c->urls) - off,
@@ -371,43 +415,58 @@ start_once(struct natsd_cluster *c, char *err, size_t errlen)
 }
 
 /*
- * Starts n (1 to NATSD_CLUSTER_MAX) nats-servers as one JetStream cluster
- * in a new temp dir. c is overwritten: it must not describe servers still
- * running. Returns 0 once every node accepts TCP connections and the
- * cluster has a meta leader; or -1 with a reason in err (a node's last log
- * line when it refused to start), nothing left running and nothing left on
+ * Starts nclusters clusters of n nodes each in a new temp dir: one cluster
+ * named NATSD_CLUSTER_NAME with nodes "n1", ... (nclusters 1), or a
+ * supercluster of clusters "A", "B", ... with nodes "A1", ..., "B1", ...
+ * c is overwritten: it must not describe servers still running. Returns 0
+ * once every node accepts TCP connections and every cluster answers
+ * JetStream requests; or -1 with a reason in err (a node's last log line
+ * when it refused to start), nothing left running and nothing left on
  * disk.
  */
-int
-natsd_cluster_start(struct natsd_cluster *c, int n, char *err, size_t errlen)
+static int
+start(struct natsd_cluster *c, int nclusters, int n, char *err,
+    size_t errlen)
 {
 	struct natsd_node *nd;
-	char dir[sizeof(c->node[0].dir)];
+	char dir[sizeof(c->node[0].dir)], name[sizeof(c->node[0].name)];
 	int i, tries, rc = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (n < 1 || n > NATSD_CLUSTER_MAX) {
-		snprintf(err, errlen, "a cluster of %d nodes", n);
+	if (n < 1 || nclusters < 1 || nclusters > 26 ||
+	    n * nclusters > NATSD_CLUSTER_MAX) {
+		snprintf(err, errlen, "%d cluster(s) of %d nodes", nclusters, n);
 		return -1;
 	}
-	c->n = n;
+	c->n = n * nclusters;
+	c->nclusters = nclusters;
 	if (tmp_dir("natsd-cluster-", c->dir, sizeof(c->dir)) == -1) {
 		snprintf(err, errlen, "temp dir: %s", strerror(errno));
 		return -1;
 	}
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < c->n; i++) {
 		nd = &c->node[i];
+		if (nclusters == 1) {
+			snprintf(nd->cluster, sizeof(nd->cluster), "%s",
+			    NATSD_CLUSTER_NAME);
+			snprintf(name, sizeof(name), "n%d", i + 1);
+		} else {
+			snprintf(nd->cluster, sizeof(nd->cluster), "%c",
+			    'A' + i / n);
+			snprintf(name, sizeof(name), "%c%d", 'A' + i / n,
+			    i % n + 1);
+		}
 		/*
 		 * Formatted into a local buffer first: GCC's -Wrestrict (-O1,
 		 * ASan) takes two members of one struct for overlapping ones.
 		 */
-		if (snprintf(dir, sizeof(dir), "%s/n%d", c->dir, i + 1) >=
+		if (snprintf(dir, sizeof(dir), "%s/%s", c->dir, name) >=
 		    (int)sizeof(dir) || mkdir(dir, 0700) == -1) {
-			snprintf(err, errlen, "%s/n%d: %s", c->dir, i + 1,
+			snprintf(err, errlen, "%s/%s: %s", c->dir, name,
 			    strerror(errno));
 			goto fail;
 		}
-		snprintf(nd->name, sizeof(nd->name), "n%d", i + 1);
+		memcpy(nd->name, name, sizeof(name));
 		memcpy(nd->dir, dir, sizeof(dir));
 		if (snprintf(nd->config, sizeof(nd->config), "%s/server.conf",
 		    dir) >= (int)sizeof(nd->config) ||
@@ -433,6 +492,60 @@ fail:
 	tmp_rm_rf(c->dir);
 	c->dir[0] = '\0';
 	return -1;
+}
+
+/*
+ * Starts n (1 to NATSD_CLUSTER_MAX) nats-servers as one JetStream cluster
+ * (see start()).
+ */
+int
+natsd_cluster_start(struct natsd_cluster *c, int n, char *err, size_t errlen)
+{
+	return start(c, 1, n, err, errlen);
+}
+
+/*
+ * Starts a supercluster: nclusters (2 or more) clusters "A", "B", ... of n
+ * nodes each, nclusters * n at most NATSD_CLUSTER_MAX, joined by gateways
+ * (see start()).
+ */
+int
+natsd_cluster_start_super(struct natsd_cluster *c, int nclusters, int n,
+    char *err, size_t errlen)
+{
+	if (nclusters < 2) {
+		snprintf(err, errlen, "a supercluster of %d cluster(s)",
+		    nclusters);
+		return -1;
+	}
+	return start(c, nclusters, n, err, errlen);
+}
+
+/*
+ * Writes into buf the client URLs of cluster's nodes (NULL: of every
+ * node), separated by sep (", " for YAML, "," for cnats), whether they
+ * run or not. Returns how many, or -1 when buf is too short.
+ */
+int
+natsd_cluster_urls(const struct natsd_cluster *c, const char *cluster,
+    const char *sep, char *buf, size_t len)
+{
+	size_t off = 0;
+	int i, n = 0, w;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (i = 0; i < c->n; i++) {
+		if (cluster != NULL && strcmp(c->node[i].cluster, cluster) != 0)
+			continue;
+		w = snprintf(buf + off, len - off, "%s%s", n > 0 ? sep : "",
+		    c->node[i].url);
+		if (w < 0 || (size_t)w >= len - off)
+			return -1;
+		off += (size_t)w;
+		n++;
+	}
+	return n;
 }
 
 /*
@@ -573,6 +686,20 @@ natsd_cluster_add_stream(struct natsd_cluster *c, const char *name,
     const char *const subjects[], size_t nsubjects, int replicas, char *err,
     size_t errlen)
 {
+	return natsd_cluster_add_stream_in(c, name, subjects, nsubjects,
+	    replicas, NULL, err, errlen);
+}
+
+/*
+ * natsd_cluster_add_stream(), the stream placed in cluster (its
+ * configuration's placement; NULL: wherever the meta leader puts it).
+ */
+int
+natsd_cluster_add_stream_in(struct natsd_cluster *c, const char *name,
+    const char *const subjects[], size_t nsubjects, int replicas,
+    const char *cluster, char *err, size_t errlen)
+{
+	jsPlacement placement;
 	long long deadline = now_ms() + NATSD_CLUSTER_READY_MS;
 	natsConnection *nc;
 	jsStreamConfig cfg;
@@ -590,9 +717,16 @@ natsd_cluster_add_stream(struct natsd_cluster *c, const char *name,
 	cfg.Storage = js_FileStorage;
 	cfg.Retention = js_LimitsPolicy;
 	cfg.Replicas = replicas;
+	if (cluster != NULL) {
+		jsPlacement_Init(&placement);
+		placement.Cluster = cluster;
+		cfg.Placement = &placement;
+	}
 	jsOptions_Init(&o);
 	o.Wait = NATSD_CLUSTER_API_MS;
-	snprintf(what, sizeof(what), "create stream %s (R%d)", name, replicas);
+	snprintf(what, sizeof(what), "create stream %s (R%d%s%s)", name,
+	    replicas, cluster != NULL ? " in " : "",
+	    cluster != NULL ? cluster : "");
 	for (;;) {
 		if (connect_any(c, &nc, &js, why, sizeof(why)) == 0) {
 			si = NULL;

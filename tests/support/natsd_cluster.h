@@ -24,6 +24,18 @@
  * and they move a leader with the JetStream API's step-down request.
  * Every wait polls with a deadline.
  *
+ * natsd_cluster_start_super() runs a supercluster instead: k clusters
+ * ("A", "B", ...) of n nodes each ("A1", "A2", ..., "B1", ...), each with
+ * its own cluster block and routes to its own nodes only, joined by
+ * gateways (every node's gateway block lists every cluster with the
+ * gateway URLs of all its nodes, as an operator would write it). The
+ * JetStream meta group spans every node of every cluster; the start
+ * returns once JetStream answers through a node of each cluster. The nodes
+ * are still c->node[0 .. k * n), cluster by cluster, so that every other
+ * function takes them as it takes a cluster's; node[i].cluster says where
+ * one is, and natsd_cluster_urls() lists one cluster's URLs.
+ * natsd_cluster_add_stream_in() places a stream in one cluster.
+ *
  * Nothing here uses cmocka: each function returns 0 (or a value) or -1
  * with a reason in err. struct natsd_cluster is allocated by the caller
  * and filled by natsd_cluster_start(); its strings are buffers inside it,
@@ -38,7 +50,7 @@
 #include "natsd.h"
 #include "proc.h"
 
-#define NATSD_CLUSTER_MAX	5	/* most nodes of one cluster */
+#define NATSD_CLUSTER_MAX	6	/* most nodes, every cluster's together */
 #define NATSD_CLUSTER_NAME	"projector-test"	/* cluster.name */
 #define NATSD_CLUSTER_READY_MS	20000	/* bound on a start or a wait */
 
@@ -46,7 +58,9 @@ struct natsd_node {
 	struct proc	proc;			/* the server process */
 	int		port;			/* client port, kept by restarts */
 	int		cluster_port;		/* route port, kept too */
-	char		name[16];		/* server_name: "n1", ... */
+	int		gateway_port;		/* supercluster only, kept too */
+	char		name[16];		/* server_name: "n1", "A1", ... */
+	char		cluster[16];		/* cluster.name: its cluster's */
 	char		url[64];		/* "nats://127.0.0.1:<port>" */
 	char		dir[NATSD_PATH_MAX];	/* <cluster dir>/nI */
 	char		config[NATSD_PATH_MAX + 16];	/* <dir>/server.conf */
@@ -55,7 +69,8 @@ struct natsd_node {
 
 struct natsd_cluster {
 	struct natsd_node node[NATSD_CLUSTER_MAX];
-	int		n;
+	int		n;			/* nodes, every cluster's */
+	int		nclusters;		/* 1, or a supercluster's */
 	/* Every node's URL, comma-separated, as cnats takes a server list. */
 	char		urls[NATSD_CLUSTER_MAX * 64];
 	char		dir[NATSD_PATH_MAX];	/* temp dir, "" once released */
@@ -63,6 +78,10 @@ struct natsd_cluster {
 
 int	natsd_cluster_start(struct natsd_cluster *c, int n, char *err,
 	    size_t errlen);
+int	natsd_cluster_start_super(struct natsd_cluster *c, int nclusters,
+	    int n, char *err, size_t errlen);
+int	natsd_cluster_urls(const struct natsd_cluster *c, const char *cluster,
+	    const char *sep, char *buf, size_t len);
 int	natsd_cluster_kill(struct natsd_cluster *c, int i, char *err,
 	    size_t errlen);
 int	natsd_cluster_restart(struct natsd_cluster *c, int i, char *err,
@@ -73,6 +92,9 @@ int	natsd_cluster_node_of_url(const struct natsd_cluster *c,
 int	natsd_cluster_add_stream(struct natsd_cluster *c, const char *name,
 	    const char *const subjects[], size_t nsubjects, int replicas,
 	    char *err, size_t errlen);
+int	natsd_cluster_add_stream_in(struct natsd_cluster *c, const char *name,
+	    const char *const subjects[], size_t nsubjects, int replicas,
+	    const char *cluster, char *err, size_t errlen);
 int	natsd_cluster_leader(struct natsd_cluster *c, const char *stream,
 	    const char *consumer, int *leader, char *err, size_t errlen);
 int	natsd_cluster_wait_leader(struct natsd_cluster *c, const char *stream,
