@@ -23,8 +23,8 @@
 #define NATSD_POLL_NS	(10 * 1000 * 1000)
 
 /* The server binary: $NATS_SERVER when set and not empty. */
-static const char *
-server_path(void)
+const char *
+natsd_server_path(void)
 {
 	const char *s = getenv("NATS_SERVER");
 
@@ -32,16 +32,17 @@ server_path(void)
 }
 
 /*
- * Copies the last non-empty line of the server log into buf, or "" when
- * there is none: a server that refuses to start says why there ([FTL]).
+ * Copies the last non-empty line of the server log at path into buf, or ""
+ * when there is none: a server that refuses to start says why there
+ * ([FTL]).
  */
-static void
-log_tail(const struct natsd *d, char *buf, size_t len)
+void
+natsd_log_tail(const char *path, char *buf, size_t len)
 {
 	char *text, *end, *start;
 
 	buf[0] = '\0';
-	if (tmp_read_file(d->log, &text, NULL) == -1)
+	if (tmp_read_file(path, &text, NULL) == -1)
 		return;
 	end = text + strlen(text);
 	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
@@ -145,7 +146,7 @@ wait_ready(struct natsd *d, const char *server, int want, char *err,
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		if (proc_wait(&d->proc, 0, &status) == 0) {
-			log_tail(d, tail, sizeof(tail));
+			natsd_log_tail(d->log, tail, sizeof(tail));
 			snprintf(err, errlen, "%s exited with status %d before "
 			    "it was ready: %s", server, proc_exit_code(status),
 			    tail);
@@ -160,7 +161,7 @@ wait_ready(struct natsd *d, const char *server, int want, char *err,
 		if (port != 0 && natsd_probe_port(port) == 0)
 			break;
 		if (since_ms(&start) >= NATSD_READY_MS) {
-			log_tail(d, tail, sizeof(tail));
+			natsd_log_tail(d->log, tail, sizeof(tail));
 			snprintf(err, errlen, "%s not ready after %d ms (%s): %s",
 			    server, NATSD_READY_MS, port == 0 ? "no ports file" :
 			    "no TCP connect", tail);
@@ -180,7 +181,7 @@ wait_ready(struct natsd *d, const char *server, int want, char *err,
 static int
 launch(struct natsd *d, int port, char *err, size_t errlen)
 {
-	const char *server = server_path();
+	const char *server = natsd_server_path();
 	char portarg[16], store[NATSD_PATH_MAX + 8];
 	char *argv[16];
 	int n = 0;

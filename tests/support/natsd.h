@@ -8,7 +8,9 @@
  * with the same store, so clients and stored streams can be tested across a
  * crash (natsd_kill) or a clean stop (natsd_stop). natsd_release(), for the
  * teardown, kills it if needed and removes the dir. natsd_probe_port() is
- * its readiness check, for other servers a test starts (natsd_cluster.h).
+ * its readiness check, natsd_server_path() the binary it runs and
+ * natsd_log_tail() the last line of a server's log (why it did not start),
+ * for other servers a test starts too (natsd_cluster.h, natsd_leaf.h).
  *
  * struct natsd is allocated by the caller and filled by natsd_start(); its
  * strings are buffers inside it, valid until natsd_release(). The server is a
@@ -42,6 +44,8 @@ int	natsd_kill(struct natsd *d, char *err, size_t errlen);
 int	natsd_restart(struct natsd *d, char *err, size_t errlen);
 int	natsd_running(const struct natsd *d);
 int	natsd_probe_port(int port);
+const char *natsd_server_path(void);
+void	natsd_log_tail(const char *path, char *buf, size_t len);
 void	natsd_release(struct natsd *d);
 
 #endif /* NATSD_H */

@@ -18,6 +18,7 @@
 
 #include "natsd.h"
 #include "natsd_cluster.h"
+#include "ports.h"
 #include "proc.h"
 #include "publish.h"
 #include "tmp.h"
@@ -27,23 +28,9 @@
 #define NATSD_CLUSTER_API_MS	1000
 /* Tries of a start whose chosen ports someone took meanwhile. */
 #define NATSD_CLUSTER_TRIES	4
-/* Where the ports are chosen: [LOW, the ephemeral range's start). */
-#define NATSD_CLUSTER_PORT_LOW	10000
-#define NATSD_CLUSTER_EPHEMERAL	"/proc/sys/net/ipv4/ip_local_port_range"
 
 /* A launch that failed because another socket holds one of its ports. */
 #define NATSD_CLUSTER_PORT_TAKEN	(-2)
-
-static uint64_t natsd_cluster_rng;
-
-/* The server binary: $NATS_SERVER when set and not empty, as natsd.c. */
-static const char *
-server_path(void)
-{
-	const char *s = getenv("NATS_SERVER");
-
-	return s != NULL && *s != '\0' ? s : "nats-server";
-}
 
 static long long
 now_ms(void)
@@ -60,106 +47,6 @@ nap(void)
 	struct timespec ts = { 0, NATSD_CLUSTER_POLL_NS };
 
 	nanosleep(&ts, NULL);
-}
-
-/* splitmix64, seeded from the clock and the pid on first use. */
-static uint64_t
-rng_next(void)
-{
-	struct timespec ts;
-	uint64_t z;
-
-	if (natsd_cluster_rng == 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		natsd_cluster_rng = ((uint64_t)ts.tv_nsec << 20) ^
-		    (uint64_t)ts.tv_sec ^ ((uint64_t)getpid() << 40);
-	}
-	z = (natsd_cluster_rng += 0x9e3779b97f4a7c15ULL);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-/* The first port of the kernel's ephemeral range (32768 if unknown). */
-static int
-ephemeral_low(void)
-{
-	FILE *fp;
-	int lo = 0, hi = 0;
-
-	if ((fp = fopen(NATSD_CLUSTER_EPHEMERAL, "re")) != NULL) {
-		if (fscanf(fp, "%d %d", &lo, &hi) != 2)
-			lo = 0;
-		fclose(fp);
-	}
-	return lo > NATSD_CLUSTER_PORT_LOW + 1000 ? lo : 32768;
-}
-
-/*
- * Returns 0 when 127.0.0.1:port can be bound now, as nats-server will bind
- * it (SO_REUSEADDR, as Go's listeners do).
- */
-static int
-port_free(int port)
-{
-	struct sockaddr_in sa;
-	int fd, one = 1, rc;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	close(fd);
-	return rc == 0 ? 0 : -1;
-}
-
-/*
- * Fills ports[0..n) with distinct free ports below the ephemeral range.
- * Returns 0, or -1 with err when none can be found.
- */
-static int
-pick_ports(int *ports, int n, char *err, size_t errlen)
-{
-	int lo = NATSD_CLUSTER_PORT_LOW, hi = ephemeral_low();
-	int i, k, tries, p;
-
-	for (i = 0; i < n; i++) {
-		for (tries = 0; tries < 1000; tries++) {
-			p = lo + (int)(rng_next() % (uint64_t)(hi - lo));
-			for (k = 0; k < i && ports[k] != p; k++)
-				;
-			if (k == i && port_free(p) == 0)
-				break;
-		}
-		if (tries == 1000) {
-			snprintf(err, errlen, "no free port in [%d, %d)", lo, hi);
-			return -1;
-		}
-		ports[i] = p;
-	}
-	return 0;
-}
-
-/* The last non-empty line of a node's log, or "" (as natsd.c does). */
-static void
-log_tail(const struct natsd_node *nd, char *buf, size_t len)
-{
-	char *text, *end, *start;
-
-	buf[0] = '\0';
-	if (tmp_read_file(nd->log, &text, NULL) == -1)
-		return;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	start = strrchr(text, '\n');
-	snprintf(buf, len, "%s", start != NULL ? start + 1 : text);
-	free(text);
 }
 
 /*
@@ -229,7 +116,7 @@ static int
 launch(struct natsd_cluster *c, int i, char *err, size_t errlen)
 {
 	struct natsd_node *nd = &c->node[i];
-	char *argv[] = { (char *)server_path(), "-c", nd->config, NULL };
+	char *argv[] = { (char *)natsd_server_path(), "-c", nd->config, NULL };
 	char tail[512];
 	long long deadline;
 	int status;
@@ -239,7 +126,7 @@ launch(struct natsd_cluster *c, int i, char *err, size_t errlen)
 	deadline = now_ms() + NATSD_CLUSTER_READY_MS;
 	while (natsd_probe_port(nd->port) == -1) {
 		if (proc_wait(&nd->proc, 0, &status) == 0) {
-			log_tail(nd, tail, sizeof(tail));
+			natsd_log_tail(nd->log, tail, sizeof(tail));
 			snprintf(err, errlen, "%s (%s) exited with status %d"
 			    " before it was ready: %s", nd->name, argv[0],
 			    proc_exit_code(status), tail);
@@ -247,7 +134,7 @@ launch(struct natsd_cluster *c, int i, char *err, size_t errlen)
 			    NATSD_CLUSTER_PORT_TAKEN : -1;
 		}
 		if (now_ms() >= deadline) {
-			log_tail(nd, tail, sizeof(tail));
+			natsd_log_tail(nd->log, tail, sizeof(tail));
 			snprintf(err, errlen, "%s not ready on port %d after %d"
 			    " ms: %s", nd->name, nd->port,
 			    NATSD_CLUSTER_READY_MS, tail);
@@ -392,7 +279,7 @@ start_once(struct natsd_cluster *c, char *err, size_t errlen)
 	int per = c->nclusters > 1 ? 3 : 2;	/* a gateway port, or none */
 	size_t off = 0;
 
-	if (pick_ports(ports, per * c->n, err, errlen) == -1)
+	if (ports_pick(ports, per * c->n, err, errlen) == -1)
 		return -1;
 	for (i = 0; i < c->n; i++) {
 		c->node[i].port = ports[per * i];

@@ -16,6 +16,7 @@
 
 #include <nats/nats.h>
 
+#include "natsd.h"
 #include "natsd_leaf.h"
 #include "ports.h"
 #include "proc.h"
@@ -30,15 +31,6 @@
 
 /* A launch that failed because another socket holds one of its ports. */
 #define NATSD_LEAF_PORT_TAKEN	(-2)
-
-/* The server binary: $NATS_SERVER when set and not empty, as natsd.c. */
-static const char *
-server_path(void)
-{
-	const char *s = getenv("NATS_SERVER");
-
-	return s != NULL && *s != '\0' ? s : "nats-server";
-}
 
 static long long
 now_ms(void)
@@ -55,24 +47,6 @@ nap(void)
 	struct timespec ts = { 0, NATSD_LEAF_POLL_NS };
 
 	nanosleep(&ts, NULL);
-}
-
-/* The last non-empty line of a server's log, or "" (as natsd.c does). */
-static void
-log_tail(const struct natsd_leaf_server *sv, char *buf, size_t len)
-{
-	char *text, *end, *start;
-
-	buf[0] = '\0';
-	if (tmp_read_file(sv->log, &text, NULL) == -1)
-		return;
-	end = text + strlen(text);
-	while (end > text && (end[-1] == '\n' || end[-1] == '\r'))
-		end--;
-	*end = '\0';
-	start = strrchr(text, '\n');
-	snprintf(buf, len, "%s", start != NULL ? start + 1 : text);
-	free(text);
 }
 
 /*
@@ -118,7 +92,7 @@ write_config(const struct natsd_leaf *t, const struct natsd_leaf_server *sv,
 static int
 launch(struct natsd_leaf_server *sv, char *err, size_t errlen)
 {
-	char *argv[] = { (char *)server_path(), "-c", sv->config, NULL };
+	char *argv[] = { (char *)natsd_server_path(), "-c", sv->config, NULL };
 	char tail[512];
 	long long deadline;
 	int status;
@@ -128,7 +102,7 @@ launch(struct natsd_leaf_server *sv, char *err, size_t errlen)
 	deadline = now_ms() + NATSD_LEAF_READY_MS;
 	while (natsd_probe_port(sv->port) == -1) {
 		if (proc_wait(&sv->proc, 0, &status) == 0) {
-			log_tail(sv, tail, sizeof(tail));
+			natsd_log_tail(sv->log, tail, sizeof(tail));
 			snprintf(err, errlen, "%s (%s) exited with status %d"
 			    " before it was ready: %s", sv->name, argv[0],
 			    proc_exit_code(status), tail);
@@ -136,7 +110,7 @@ launch(struct natsd_leaf_server *sv, char *err, size_t errlen)
 			    NATSD_LEAF_PORT_TAKEN : -1;
 		}
 		if (now_ms() >= deadline) {
-			log_tail(sv, tail, sizeof(tail));
+			natsd_log_tail(sv->log, tail, sizeof(tail));
 			snprintf(err, errlen, "%s not ready on port %d after %d"
 			    " ms: %s", sv->name, sv->port, NATSD_LEAF_READY_MS,
 			    tail);
