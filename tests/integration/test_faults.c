@@ -270,68 +270,6 @@ assert_oracle(struct itest_fx *f)
 		fail_msg("%s", err);
 }
 
-/* Fails, with the log shown, unless the projector f->p still runs. */
-static void
-assert_alive(struct itest_fx *f, const char *when)
-{
-	int status;
-
-	if (proc_wait(&f->p, 0, &status) == 0) {
-		itest_show_log(f->log);
-		fail_msg("the projector exited (status %d) %s",
-		    proc_exit_code(status), when);
-	}
-}
-
-/*
- * Starts `projector run -c f->config` in the background, its stderr in
- * f->log, with debug lines (each batch committed, each failed ack): when
- * a test fails, its log shows what the worker did last.
- */
-static void
-start_run(struct itest_fx *f)
-{
-	char *argv[] = { f->bin, "run", "-c", f->config, "--log-level",
-	    "debug", NULL };
-	char err[512];
-
-	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-}
-
-/*
- * Polls the checkpoint of f->db (every projection's; -1 before the file
- * has one) until it passes past, and returns it. Fails, with the log
- * shown, when the projector f->p exits first or ITEST_WAIT_MS pass.
- */
-static long long
-wait_past(struct itest_fx *f, long long past)
-{
-	struct timespec ts = { 0, FAULTS_POLL_NS };
-	long long deadline = itest_now_ms() + ITEST_WAIT_MS, v;
-	int status;
-
-	for (;;) {
-		if ((v = itest_last_seq(f->db)) > past)
-			return v;
-		if (proc_wait(&f->p, 0, &status) == 0) {
-			/* It may have committed just before it exited. */
-			if ((v = itest_last_seq(f->db)) > past)
-				return v;
-			itest_show_log(f->log);
-			fail_msg("the projector exited (status %d) at last_seq"
-			    " %lld, before passing %lld",
-			    proc_exit_code(status), v, past);
-		}
-		if (itest_now_ms() >= deadline) {
-			itest_show_log(f->log);
-			fail_msg("last_seq %lld after %d ms, want past %lld", v,
-			    ITEST_WAIT_MS, past);
-		}
-		nanosleep(&ts, NULL);
-	}
-}
-
 /* Waits until f->db has applied the whole stream; the projector runs on. */
 static void
 wait_end(struct itest_fx *f)
@@ -380,7 +318,7 @@ kill_run(struct itest_fx *f, long long before, int delay_max, int *delay)
 		argv[4] = "--once";
 	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	seen = wait_past(f, before);
+	seen = itest_fx_wait_past(f, before, FAULTS_POLL_NS);
 	*delay = rng_below(delay_max + 1);
 	nap_ms(*delay);
 	assert_int_equal(proc_signal(&f->p, SIGKILL), 0);
@@ -578,7 +516,7 @@ wait_reconnections(struct itest_fx *f, int n)
 	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
 
 	while (reconnections(f) < n) {
-		assert_alive(f, "while reconnecting");
+		itest_fx_assert_alive(f, "while reconnecting");
 		if (itest_now_ms() >= deadline) {
 			itest_show_log(f->log);
 			fail_msg("%s: %d of %d reconnections after %d ms", f->log,
@@ -602,25 +540,25 @@ test_faults_kill_server(void **state)
 
 	rng_seed("test_faults_kill_server");
 	start(f, FAULTS_BATCH);
-	start_run(f);
+	itest_fx_start_projector_debug(f);
 	for (k = 1; k <= FAULTS_SERVER_KILLS; k++) {
-		before = wait_past(f, before);
+		before = itest_fx_wait_past(f, before, FAULTS_POLL_NS);
 		nap_ms(rng_below(FAULTS_DELAY_MS + 1));
 		if (natsd_kill(&f->d, err, sizeof(err)) == -1)
 			fail_msg("%s", err);
 		itest_fx_wait_log(f, f->log, k, "msg=disconnected",
 		    "account=ga-1", NULL);
-		assert_alive(f, "while the server was down");
+		itest_fx_assert_alive(f, "while the server was down");
 		if (natsd_restart(&f->d, err, sizeof(err)) == -1)
 			fail_msg("%s", err);
 		wait_reconnections(f, k);
-		assert_alive(f, "after the server came back");
+		itest_fx_assert_alive(f, "after the server came back");
 		before = itest_last_seq(f->db);
 	}
 	print_message("%d server kills; last_seq %lld of %d at the last\n",
 	    FAULTS_SERVER_KILLS, before, group.nevents);
 	wait_end(f);
-	assert_alive(f, "at the end");
+	itest_fx_assert_alive(f, "at the end");
 	assert_true(itest_log_count(f->log, "msg=disconnected", NULL) >=
 	    FAULTS_SERVER_KILLS);
 	assert_true(reconnections(f) >= FAULTS_SERVER_KILLS);
@@ -649,10 +587,10 @@ test_faults_delete_consumer(void **state)
 
 	rng_seed("test_faults_delete_consumer");
 	start(f, FAULTS_BATCH);
-	start_run(f);
+	itest_fx_start_projector_debug(f);
 	itest_fx_wait_log(f, f->log, 1, "consumer positioned", NULL);
 	for (k = 1; k <= FAULTS_DELETES; k++) {
-		before = wait_past(f, before);
+		before = itest_fx_wait_past(f, before, FAULTS_POLL_NS);
 		nap_ms(rng_below(FAULTS_DELAY_MS + 1));
 		if (stream_delete_consumer(f->d.url, ITEST_STREAM,
 		    FAULTS_CONSUMER, err, sizeof(err)) == -1)
@@ -671,7 +609,7 @@ test_faults_delete_consumer(void **state)
 	print_message("%d consumer deletions; last_seq %lld of %d at the"
 	    " last\n", FAULTS_DELETES, before, group.nevents);
 	wait_end(f);
-	assert_alive(f, "at the end");
+	itest_fx_assert_alive(f, "at the end");
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
 	if (group.verbose)
 		itest_show_log(f->log);
@@ -728,7 +666,7 @@ test_faults_consumer_ahead(void **state)
 	rng_seed("test_faults_consumer_ahead");
 	start(f, FAULTS_BATCH);
 	itest_fx_start_projector(f);
-	wait_past(f, group.nevents / 2);
+	itest_fx_wait_past(f, group.nevents / 2, FAULTS_POLL_NS);
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
 	mid = itest_last_seq(f->db);
 	assert_true(mid > group.nevents / 2 && mid < group.nevents);

@@ -927,6 +927,71 @@ itest_fx_start_projector(struct itest_fx *f)
 }
 
 /*
+ * Starts `projector run -c f->config --log-level debug` in the background,
+ * its stderr in f->log: with debug lines (each batch committed, each
+ * failed ack), a failed test's log shows what the worker did last.
+ */
+void
+itest_fx_start_projector_debug(struct itest_fx *f)
+{
+	char *argv[] = { f->bin, "run", "-c", f->config, "--log-level",
+	    "debug", NULL };
+	char err[512];
+
+	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
+		fail_msg("%s", err);
+}
+
+/* Fails, with the log shown, unless the projector f->p still runs. */
+void
+itest_fx_assert_alive(struct itest_fx *f, const char *when)
+{
+	int status;
+
+	if (proc_wait(&f->p, 0, &status) == 0) {
+		itest_show_log(f->log);
+		fail_msg("the projector exited (status %d) %s",
+		    proc_exit_code(status), when);
+	}
+}
+
+/*
+ * Polls the checkpoint of f->db (every projection's; -1 before the file
+ * has one) every poll_ns nanoseconds (0: ITEST_POLL_MS) until it passes
+ * past, and returns it. Fails, with the log shown, when the projector f->p
+ * exits first (unless it committed past it just before) or ITEST_WAIT_MS
+ * pass.
+ */
+long long
+itest_fx_wait_past(struct itest_fx *f, long long past, long poll_ns)
+{
+	struct timespec ts = { 0, poll_ns > 0 ? poll_ns :
+	    ITEST_POLL_MS * 1000000L };
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS, v;
+	int status;
+
+	for (;;) {
+		if ((v = itest_last_seq(f->db)) > past)
+			return v;
+		if (proc_wait(&f->p, 0, &status) == 0) {
+			/* It may have committed just before it exited. */
+			if ((v = itest_last_seq(f->db)) > past)
+				return v;
+			itest_show_log(f->log);
+			fail_msg("the projector exited (status %d) at last_seq"
+			    " %lld, before passing %lld",
+			    proc_exit_code(status), v, past);
+		}
+		if (itest_now_ms() >= deadline) {
+			itest_show_log(f->log);
+			fail_msg("last_seq %lld after %d ms, want past %lld", v,
+			    ITEST_WAIT_MS, past);
+		}
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
  * Stops the projector of itest_fx_start_projector() with SIGTERM: it must
  * exit within timeout_ms, with status 0 and no sanitizer report in f->log.
  */

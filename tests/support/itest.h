@@ -154,6 +154,10 @@ void	itest_fx_write_accounts(struct itest_fx *f, const char *path,
 void	itest_fx_start_with_fixture(struct itest_fx *f, int max_events);
 int	itest_fx_run(struct itest_fx *f, ...) __attribute__((sentinel));
 void	itest_fx_start_projector(struct itest_fx *f);
+void	itest_fx_start_projector_debug(struct itest_fx *f);
+void	itest_fx_assert_alive(struct itest_fx *f, const char *when);
+long long itest_fx_wait_past(struct itest_fx *f, long long past,
+	    long poll_ns);
 void	itest_fx_stop_projector(struct itest_fx *f, int timeout_ms);
 void	itest_fx_consumer(struct itest_fx *f, const char *consumer,
 	    struct probe_consumer *out);
