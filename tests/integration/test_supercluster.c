@@ -54,13 +54,12 @@
 
 #include <nats/nats.h>
 
+#include "clusterfx.h"
 #include "itest.h"
 #include "natsd_cluster.h"
 #include "proc.h"
 #include "publish.h"
-#include "scrape.h"
 #include "stream.h"
-#include "tmp.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SUPER_EVENTS		16000	/* ASan folds ~3 times slower */
@@ -75,202 +74,42 @@
 #define SUPER_BATCH		100	/* case 2: many batches to cut */
 #define SUPER_CONSUMER		"projector"	/* the default durable */
 #define SUPER_REFERENCE		"reference"	/* the clean run's consumer */
-#define SUPER_CATCH_UP_MS	300000	/* a whole stream, under ASan, loaded */
-#define SUPER_PARTS		3
 #define SUPER_RTT_N		300	/* stream info requests per side */
 #define SUPER_RTT_MS		2000	/* wait of one of them */
 
-/* Where each part of the stream ends, in tenths of it. */
-static const int super_cuts[SUPER_PARTS] = { 7, 9, 10 };
-
 /* What the tests share: the generated stream, cut into parts. */
-static struct {
-	char			dir[512];
-	char			part[SUPER_PARTS][ITEST_PATH_MAX];
-	long long		end[SUPER_PARTS];	/* last seq of each */
-	unsigned long long	seed;
-	int			nevents;
-	int			verbose;
-} group;
+static struct clusterfx_group group;
 
 /* What one test holds besides the common fixture. */
 struct super_fx {
-	struct itest_fx		*f;
-	struct natsd_cluster	 c;
-	char			 local[NATSD_CLUSTER_MAX * 72]; /* YAML, B */
-	char			 home[NATSD_CLUSTER_MAX * 72];  /* YAML, A */
+	struct clusterfx	 x;	/* first: clusterfx_setup() */
+	char			 local[CLUSTERFX_SERVERS_MAX]; /* YAML, B */
+	char			 home[CLUSTERFX_SERVERS_MAX];  /* YAML, A */
 	char			 local_urls[NATSD_CLUSTER_MAX * 64]; /* cnats */
 	char			 home_urls[NATSD_CLUSTER_MAX * 64];
-	char			 metrics[64];	/* the http: block's /metrics */
 };
-
-/* Reads a positive number from the environment, or returns dflt. */
-static unsigned long long
-env_number(const char *name, unsigned long long dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0')
-		return dflt;
-	v = strtoull(s, &end, 10);
-	return *end == '\0' && v > 0 ? v : dflt;
-}
-
-/*
- * Cuts the events.jsonl file at path into the parts of group: part k holds
- * the lines up to group.end[k]. Returns 0, or -1 with errno set.
- */
-static int
-cut(const char *path)
-{
-	FILE *in, *out = NULL;
-	char *line = NULL;
-	size_t cap = 0;
-	long long n = 0;
-	int k = 0, rc = -1;
-
-	if ((in = fopen(path, "re")) == NULL)
-		return -1;
-	while (getline(&line, &cap, in) != -1) {
-		while (k < SUPER_PARTS && n == group.end[k]) {
-			if (out != NULL && fclose(out) != 0) {
-				out = NULL;
-				goto done;
-			}
-			out = NULL;
-			k++;
-		}
-		if (k == SUPER_PARTS)
-			break;
-		if (out == NULL && (out = fopen(group.part[k], "we")) == NULL)
-			goto done;
-		if (fputs(line, out) == EOF)
-			goto done;
-		n++;
-	}
-	if (n != group.end[SUPER_PARTS - 1] || ferror(in)) {
-		errno = EINVAL;
-		goto done;
-	}
-	rc = 0;
-done:
-	if (out != NULL && fclose(out) != 0)
-		rc = -1;
-	free(line);
-	fclose(in);
-	return rc;
-}
 
 /* Generates the stream of the run, once for every test, and cuts it. */
 static int
 group_setup(void **state)
 {
-	char events[ITEST_PATH_MAX], err[1024];
-	int k;
-
 	(void)state;
-	group.seed = env_number("TEST_SEED",
-	    ((unsigned long long)time(NULL) ^ (unsigned long long)getpid()) %
-	    1000000);
-	group.nevents = (int)env_number("TEST_EVENTS", SUPER_EVENTS);
-	group.verbose = getenv("TEST_VERBOSE") != NULL;
-	fprintf(stderr, "test_supercluster: seed %llu, %d events (TEST_SEED="
-	    "%llu repeats them)\n", group.seed, group.nevents, group.seed);
-	if (tmp_dir("itest-super-group-", group.dir, sizeof(group.dir)) == -1)
-		return -1;
-	for (k = 0; k < SUPER_PARTS; k++) {
-		/* Through events: GCC's -Wrestrict (ASan) fears an overlap. */
-		snprintf(events, sizeof(events), "%s/part%d.jsonl", group.dir,
-		    k + 1);
-		memcpy(group.part[k], events, sizeof(events));
-		group.end[k] = (long long)group.nevents * super_cuts[k] / 10;
-	}
-	snprintf(events, sizeof(events), "%s/events.jsonl", group.dir);
-	if (stream_generate(events, group.seed, group.nevents, err,
-	    sizeof(err)) == -1) {
-		fprintf(stderr, "test_supercluster: %s\n", err);
-		goto fail;
-	}
-	if (cut(events) == -1) {
-		fprintf(stderr, "test_supercluster: cutting %s: %s\n", events,
-		    strerror(errno));
-		goto fail;
-	}
-	return 0;
-
-fail:
-	tmp_rm_rf(group.dir);
-	return -1;
+	return clusterfx_group_setup(&group, "test_supercluster",
+	    "itest-super-group-", SUPER_EVENTS);
 }
 
 static int
 group_teardown(void **state)
 {
 	(void)state;
-	tmp_rm_rf(group.dir);
+	clusterfx_group_teardown(&group);
 	return 0;
 }
 
 static int
 setup(void **state)
 {
-	struct super_fx *x;
-
-	if ((x = calloc(1, sizeof(*x))) == NULL)
-		return -1;
-	if (itest_fx_setup("itest-super-", 0, (void **)&x->f) == -1) {
-		free(x);
-		return -1;
-	}
-	*state = x;
-	return 0;
-}
-
-/* Kills the projector first: it must not see the servers go away. */
-static int
-teardown(void **state)
-{
-	struct super_fx *x = *state;
-
-	proc_release(&x->f->p);
-	natsd_cluster_release(&x->c);
-	itest_fx_teardown((void **)&x->f);
-	free(x);
-	return 0;
-}
-
-/*
- * Writes a configuration of account ga-1 with servers (a YAML list's
- * inside) in nats.servers: its database db, its durable consumer (NULL:
- * the default), batches of at most batch events (0: the default).
- */
-static void
-write_config(const char *servers, const char *path, const char *db,
-    const char *consumer, int batch)
-{
-	const struct itest_account acct = { "ga-1", NULL, db, NULL, consumer,
-	    NULL };
-
-	if (itest_write_config(path, servers, NULL, batch, 0, &acct,
-	    1) == -1)
-		fail_msg("%s: %s", path, strerror(errno));
-}
-
-/* Appends an http: block on a free port to f->config, for the metrics. */
-static void
-add_http(struct super_fx *x)
-{
-	FILE *fp;
-	int port;
-
-	assert_true((port = scrape_free_port()) > 0);
-	snprintf(x->metrics, sizeof(x->metrics), "http://127.0.0.1:%d/metrics",
-	    port);
-	assert_non_null(fp = fopen(x->f->config, "a"));
-	fprintf(fp, "http:\n  listen: 127.0.0.1:%d\n", port);
-	assert_int_equal(fclose(fp), 0);
+	return clusterfx_setup(state, sizeof(struct super_fx), "itest-super-");
 }
 
 /*
@@ -280,21 +119,17 @@ add_http(struct super_fx *x)
  * nats-server skips the test.
  */
 static void
-start(struct super_fx *x, int batch)
+start(struct super_fx *sx, int batch)
 {
 	static const char *const subjects[] = { ITEST_SUBJECTS };
+	struct clusterfx *x = &sx->x;
 	char err[1024];
 	long long t0 = itest_now_ms();
 	int lead;
 
 	if (natsd_cluster_start_super(&x->c, SUPER_CLUSTERS, SUPER_NODES, err,
-	    sizeof(err)) == -1) {
-		if (strstr(err, "cannot run") != NULL) {
-			print_message("skipped: %s\n", err);
-			skip();
-		}
-		fail_msg("natsd_cluster_start_super: %s", err);
-	}
+	    sizeof(err)) == -1)
+		clusterfx_fx_no_cluster("natsd_cluster_start_super", err);
 	if (natsd_cluster_add_stream_in(&x->c, ITEST_STREAM, subjects, 1,
 	    SUPER_REPLICAS, SUPER_HOME, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
@@ -304,19 +139,20 @@ start(struct super_fx *x, int batch)
 	/* The placement held: the leader (and its current peers) are A's. */
 	assert_string_equal(x->c.node[lead].cluster, SUPER_HOME);
 	assert_int_equal(natsd_cluster_urls(&x->c, SUPER_LOCAL, ", ",
-	    x->local, sizeof(x->local)), SUPER_NODES);
+	    sx->local, sizeof(sx->local)), SUPER_NODES);
 	assert_int_equal(natsd_cluster_urls(&x->c, SUPER_HOME, ", ",
-	    x->home, sizeof(x->home)), SUPER_NODES);
+	    sx->home, sizeof(sx->home)), SUPER_NODES);
 	assert_int_equal(natsd_cluster_urls(&x->c, SUPER_LOCAL, ",",
-	    x->local_urls, sizeof(x->local_urls)), SUPER_NODES);
+	    sx->local_urls, sizeof(sx->local_urls)), SUPER_NODES);
 	assert_int_equal(natsd_cluster_urls(&x->c, SUPER_HOME, ",",
-	    x->home_urls, sizeof(x->home_urls)), SUPER_NODES);
-	write_config(x->local, x->f->config, "ga-1.db", NULL, batch);
-	add_http(x);
+	    sx->home_urls, sizeof(sx->home_urls)), SUPER_NODES);
+	clusterfx_fx_write_config(sx->local, x->f->config, "ga-1.db", NULL,
+	    batch);
+	clusterfx_fx_add_http(x);
 	print_message("supercluster of %d x %d up, R%d stream placed in %s"
 	    " (leader %s) in %lld ms; projector on %s: %s\n", SUPER_CLUSTERS,
 	    SUPER_NODES, SUPER_REPLICAS, SUPER_HOME, x->c.node[lead].name,
-	    itest_now_ms() - t0, SUPER_LOCAL, x->local);
+	    itest_now_ms() - t0, SUPER_LOCAL, sx->local);
 }
 
 /*
@@ -325,129 +161,9 @@ start(struct super_fx *x, int batch)
  * last sequence is group.end[k].
  */
 static void
-publish_part(struct super_fx *x, int k)
+publish_part(struct super_fx *sx, int k)
 {
-	uint64_t count = 0;
-	long long t0 = itest_now_ms();
-	char err[1024];
-
-	if (stream_append(x->local_urls, ITEST_STREAM, group.part[k], &count,
-	    err, sizeof(err)) == -1)
-		fail_msg("part %d: %s", k + 1, err);
-	assert_int_equal(count, group.end[k] - (k > 0 ? group.end[k - 1] : 0));
-	print_message("part %d published through %s: seq %lld to %lld in %lld"
-	    " ms\n", k + 1, SUPER_LOCAL, k > 0 ? group.end[k - 1] + 1 : 1,
-	    group.end[k], itest_now_ms() - t0);
-}
-
-/* Fails, with the log shown, unless the projector still runs. */
-static void
-assert_alive(struct itest_fx *f, const char *when)
-{
-	int status;
-
-	if (proc_wait(&f->p, 0, &status) == 0) {
-		itest_show_log(f->log);
-		fail_msg("the projector exited (status %d) %s",
-		    proc_exit_code(status), when);
-	}
-}
-
-/* Starts `projector run` on f->config in the background, with debug lines. */
-static void
-start_run(struct itest_fx *f)
-{
-	char *argv[] = { f->bin, "run", "-c", f->config, "--log-level",
-	    "debug", NULL };
-	char err[512];
-
-	if (proc_start(&f->p, argv, f->log, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-}
-
-/*
- * Polls the checkpoint of f->db until it passes past, and returns it.
- * Fails, with the log shown, when the projector exits first or
- * ITEST_WAIT_MS pass.
- */
-static long long
-wait_past(struct itest_fx *f, long long past)
-{
-	long long deadline = itest_now_ms() + ITEST_WAIT_MS, v;
-
-	while ((v = itest_last_seq(f->db)) <= past) {
-		assert_alive(f, "before its checkpoint moved");
-		if (itest_now_ms() >= deadline) {
-			itest_show_log(f->log);
-			fail_msg("last_seq %lld after %d ms, want past %lld", v,
-			    ITEST_WAIT_MS, past);
-		}
-		itest_nap();
-	}
-	return v;
-}
-
-/* Waits until f->db has applied exactly want; the projector runs on. */
-static void
-wait_seq(struct itest_fx *f, long long want)
-{
-	char err[1024];
-
-	if (itest_wait_last_seq(f->db, want, &f->p, SUPER_CATCH_UP_MS, err,
-	    sizeof(err)) == -1) {
-		itest_show_log(f->log);
-		fail_msg("%s", err);
-	}
-}
-
-/*
- * Returns the node the projector is connected to: the URL of its log's
- * last msg=connected or msg=reconnected line. Fails when there is none or
- * it names no node of the supercluster.
- */
-static int
-connected_node(struct super_fx *x)
-{
-	char *text, *line, *url, *end;
-	int node = -1;
-
-	if (tmp_read_file(x->f->log, &text, NULL) == -1)
-		fail_msg("%s: %s", x->f->log, strerror(errno));
-	for (line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n"))
-		if ((strstr(line, "msg=connected ") != NULL ||
-		    strstr(line, "msg=reconnected ") != NULL) &&
-		    (url = strstr(line, "url=")) != NULL) {
-			url += 4;
-			if ((end = strchr(url, ' ')) != NULL)
-				*end = '\0';
-			node = natsd_cluster_node_of_url(&x->c, url);
-		}
-	free(text);
-	if (node < 0) {
-		itest_show_log(x->f->log);
-		fail_msg("%s: no connected line naming a node of %s", x->f->log,
-		    x->c.urls);
-	}
-	return node;
-}
-
-/* Returns the value of series in the running projector's metrics. */
-static double
-metric(struct super_fx *x, const char *series)
-{
-	struct scrape_reply r;
-	char err[512];
-	double v = 0;
-
-	if (scrape_get(x->metrics, "GET", 10000, &r, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	if (r.status != 200 || scrape_value(r.body, series, &v) == -1) {
-		scrape_reply_release(&r);
-		fail_msg("%s: status %ld, %s not found", x->metrics, r.status,
-		    series);
-	}
-	scrape_reply_release(&r);
-	return v;
+	clusterfx_fx_publish_part(&group, sx->local_urls, k, SUPER_LOCAL);
 }
 
 /*
@@ -457,94 +173,22 @@ metric(struct super_fx *x, const char *series)
  * the stream never went backwards).
  */
 static void
-assert_log(struct super_fx *x)
+assert_log(struct clusterfx *x)
 {
 	struct itest_fx *f = x->f;
-	int gaps = itest_log_count(f->log, "events expired", NULL);
-	int back = itest_log_count(f->log, "stream went backwards", NULL);
-	int node = connected_node(x);
+	int node = clusterfx_fx_connected_node(x);
 
-	if (gaps != 0 || back != 0) {
-		itest_show_log(f->log);
-		fail_msg("%s: %d gap and %d backwards lines", f->log, gaps, back);
-	}
+	clusterfx_fx_assert_no_gap(f);
 	assert_string_equal(x->c.node[node].cluster, SUPER_LOCAL);
 	assert_int_equal(itest_log_count(f->log, "msg=connected", NULL), 1);
 	assert_int_equal(itest_log_count(f->log, "msg=disconnected", NULL), 0);
-	assert_true(metric(x,
+	assert_true(clusterfx_fx_metric(x,
 	    "projector_nats_reconnects_total{account=\"ga-1\"}") == 0);
-	assert_true(metric(x, "projector_nats_connected{account=\"ga-1\"}") ==
-	    1);
+	assert_true(clusterfx_fx_metric(x,
+	    "projector_nats_connected{account=\"ga-1\"}") == 1);
 	print_message("log: connected to %s all along, %d repositionings\n",
 	    x->c.node[node].name, itest_log_count(f->log,
 	    "positioning the consumer again", NULL));
-}
-
-/*
- * Runs a clean `projector run --once` of the whole stream into
- * <name>.db through a durable consumer of its own, name, connected to
- * servers (a YAML list's inside), with the default batches; fails unless
- * it exits 0 with no sanitizer report, having applied the stream's last
- * sequence. Writes the database's path into db and returns the run's
- * wall time in ms (the process's start included).
- */
-static long long
-run_once(struct super_fx *x, const char *servers, const char *name,
-    char *db, size_t dblen)
-{
-	struct itest_fx *f = x->f;
-	char yaml[ITEST_PATH_MAX], log[ITEST_PATH_MAX], file[256];
-	char *argv[] = { f->bin, "run", "-c", yaml, "--once", NULL };
-	long long t0, ms;
-	int code = -1;
-
-	snprintf(file, sizeof(file), "%s.yaml", name);
-	itest_fx_path(f, file, yaml, sizeof(yaml));
-	snprintf(file, sizeof(file), "%s.log", name);
-	itest_fx_path(f, file, log, sizeof(log));
-	snprintf(file, sizeof(file), "%s.db", name);
-	itest_fx_path(f, file, db, dblen);
-	write_config(servers, yaml, file, name, 0);
-	t0 = itest_now_ms();
-	if (proc_run(argv, SUPER_CATCH_UP_MS, &code, NULL, log) == -1)
-		fail_msg("%s run --once (%s): cannot run, or still running after"
-		    " %d ms", f->bin, name, SUPER_CATCH_UP_MS);
-	ms = itest_now_ms() - t0;
-	itest_fx_assert_no_sanitizer(log);
-	if (code != 0) {
-		itest_show_log(log);
-		fail_msg("the %s run exited %d", name, code);
-	}
-	assert_int_equal(itest_last_seq(db), group.nevents);
-	return ms;
-}
-
-/*
- * The oracle: the projector stopped cleanly (SIGTERM, exit 0, no sanitizer
- * report), its database has applied exactly the stream's last sequence
- * (every projection), is sound, and answers the six contract queries as
- * reference.db does, folded from the same stream by run_once() connected
- * to servers. Returns the reference run's wall time in ms.
- */
-static long long
-assert_oracle(struct super_fx *x, const char *servers)
-{
-	struct itest_fx *f = x->f;
-	char ref[ITEST_PATH_MAX], err[2048];
-	long long ms;
-
-	itest_fx_stop_projector(f, ITEST_STOP_MS);
-	if (group.verbose)
-		itest_show_log(f->log);
-	assert_int_equal(itest_last_seq(f->db), group.nevents);
-	assert_int_equal(itest_query_int(f->db,
-	    "SELECT max(last_seq) FROM projector_status"), group.nevents);
-	itest_fx_assert_integrity(f, f->db);
-	ms = run_once(x, servers, SUPER_REFERENCE, ref, sizeof(ref));
-	if (stream_diff(ref, f->db, err, sizeof(err)) == -1)
-		fail_msg("%s", err);
-	print_message("reference folded in %lld ms; equal\n", ms);
-	return ms;
 }
 
 static int
@@ -664,7 +308,7 @@ compare_rtt(natsConnection *na, natsConnection *nb, const char *subject,
  * hop alone, both ways across the gateway from B).
  */
 static void
-measure_rtt(struct super_fx *x)
+measure_rtt(struct clusterfx *x)
 {
 	natsConnection *na, *nb, *nr;
 	natsSubscription *sub = NULL;
@@ -701,28 +345,31 @@ measure_rtt(struct super_fx *x)
 static void
 test_supercluster_exact_through_b(void **state)
 {
-	struct super_fx *x = *state;
+	struct super_fx *sx = *state;
+	struct clusterfx *x = &sx->x;
 	struct itest_fx *f = x->f;
 	char db[ITEST_PATH_MAX], err[2048];
 	long long through_a, through_b;
 	int k;
 
-	start(x, 0);
-	for (k = 0; k < SUPER_PARTS; k++)
-		publish_part(x, k);
+	start(sx, 0);
+	for (k = 0; k < CLUSTERFX_PARTS; k++)
+		publish_part(sx, k);
 	measure_rtt(x);
-	start_run(f);
-	wait_seq(f, group.nevents);
-	assert_alive(f, "at the end");
+	itest_fx_start_projector_debug(f);
+	clusterfx_fx_wait_seq(f, group.nevents);
+	itest_fx_assert_alive(f, "at the end");
 	assert_log(x);
 	/* The reference reads through A: the same fold without a gateway. */
-	through_a = assert_oracle(x, x->home);
+	through_a = clusterfx_fx_assert_oracle(f, &group, sx->home,
+	    SUPER_REFERENCE);
 	/*
 	 * And once more through B, run as the reference was and after it
 	 * (so that whatever the servers keep cached favours it): the two
 	 * times differ by the gateway alone.
 	 */
-	through_b = run_once(x, x->local, "through-b", db, sizeof(db));
+	through_b = clusterfx_fx_run_once(f, &group, sx->local, "through-b", db,
+	    sizeof(db));
 	if (stream_diff(db, f->db, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
 	print_message("run --once of %d events (default batches): through %s"
@@ -742,15 +389,16 @@ test_supercluster_exact_through_b(void **state)
 static void
 test_supercluster_kill_a_catching_up(void **state)
 {
-	struct super_fx *x = *state;
+	struct super_fx *sx = *state;
+	struct clusterfx *x = &sx->x;
 	struct itest_fx *f = x->f;
 	char err[1024];
 	long long at, held, t0;
 	int node, lead = -1;
 
-	start(x, SUPER_BATCH);
-	publish_part(x, 0);
-	start_run(f);
+	start(sx, SUPER_BATCH);
+	publish_part(sx, 0);
+	itest_fx_start_projector_debug(f);
 	/*
 	 * Catch-up has begun: a batch is committed, the consumer exists. The
 	 * projector is held (SIGSTOP) while the consumer's leadership moves
@@ -758,7 +406,7 @@ test_supercluster_kill_a_catching_up(void **state)
 	 * up however fast this machine folds; once let go, it must be seen
 	 * folding again before the kill.
 	 */
-	wait_past(f, 0);
+	itest_fx_wait_past(f, 0, 0);
 	assert_int_equal(proc_signal(&f->p, SIGSTOP), 0);
 	t0 = itest_now_ms();
 	if (natsd_cluster_leader(&x->c, ITEST_STREAM, NULL, &node, err,
@@ -774,7 +422,7 @@ test_supercluster_kill_a_catching_up(void **state)
 	    x->c.node[node].name, itest_now_ms() - t0);
 	held = itest_last_seq(f->db);
 	assert_int_equal(proc_signal(&f->p, SIGCONT), 0);
-	wait_past(f, held);
+	itest_fx_wait_past(f, held, 0);
 
 	at = itest_last_seq(f->db);
 	if (natsd_cluster_kill(&x->c, node, err, sizeof(err)) == -1)
@@ -790,10 +438,10 @@ test_supercluster_kill_a_catching_up(void **state)
 	print_message("%s killed at last_seq %lld; %s leads the stream after"
 	    " %lld ms\n", x->c.node[node].name, at, x->c.node[lead].name,
 	    itest_now_ms() - t0);
-	assert_alive(f, "after the leader was killed");
-	publish_part(x, 1);
+	itest_fx_assert_alive(f, "after the leader was killed");
+	publish_part(sx, 1);
 	/* It folds on while A has two nodes. */
-	wait_past(f, at);
+	itest_fx_wait_past(f, at, 0);
 
 	t0 = itest_now_ms();
 	if (natsd_cluster_restart(&x->c, node, err, sizeof(err)) == -1 ||
@@ -804,18 +452,19 @@ test_supercluster_kill_a_catching_up(void **state)
 		fail_msg("%s", err);
 	print_message("%s back and current in %lld ms\n", x->c.node[node].name,
 	    itest_now_ms() - t0);
-	assert_alive(f, "after the old leader came back");
-	publish_part(x, 2);
-	wait_seq(f, group.nevents);
-	assert_alive(f, "at the end");
+	itest_fx_assert_alive(f, "after the old leader came back");
+	publish_part(sx, 2);
+	clusterfx_fx_wait_seq(f, group.nevents);
+	itest_fx_assert_alive(f, "at the end");
 	assert_log(x);
-	assert_oracle(x, x->local);
+	clusterfx_fx_assert_oracle(f, &group, sx->local, SUPER_REFERENCE);
 }
 
 int
 main(void)
 {
-#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T_(fn)	cmocka_unit_test_setup_teardown(fn, setup, \
+	    clusterfx_teardown)
 	const struct CMUnitTest tests[] = {
 		T_(test_supercluster_exact_through_b),
 		T_(test_supercluster_kill_a_catching_up),
