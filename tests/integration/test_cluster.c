@@ -161,37 +161,6 @@ lead_from(struct clusterfx *x, int node)
 }
 
 /*
- * Counts the reconnections in the projector's log: cnats's own reconnect
- * logs msg=reconnected, a connection the worker opened anew logs one more
- * msg=connected (the first was the start's), as in test_faults.c.
- */
-static int
-reconnections(struct itest_fx *f)
-{
-	int again = itest_log_count(f->log, "msg=connected", NULL) - 1;
-
-	return itest_log_count(f->log, "msg=reconnected", NULL) +
-	    (again > 0 ? again : 0);
-}
-
-/* Waits until the projector's log tells of at least n reconnections. */
-static void
-wait_reconnections(struct itest_fx *f, int n)
-{
-	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
-
-	while (reconnections(f) < n) {
-		itest_fx_assert_alive(f, "while reconnecting");
-		if (itest_now_ms() >= deadline) {
-			itest_show_log(f->log);
-			fail_msg("%s: %d of %d reconnections after %d ms", f->log,
-			    reconnections(f), n, ITEST_WAIT_MS);
-		}
-		itest_nap();
-	}
-}
-
-/*
  * Kills node (the leader of everything), waits until the projector says
  * it lost its connection and is connected again (to one of the others),
  * and until the two nodes left have elected a new leader of the stream and
@@ -211,7 +180,7 @@ kill_leader(struct clusterfx *x, int node)
 	t0 = itest_now_ms();
 	itest_fx_wait_log(f, f->log, 1, "msg=disconnected", "account=ga-1",
 	    NULL);
-	wait_reconnections(f, 1);
+	itest_fx_wait_reconnections(f, 1);
 	if (natsd_cluster_wait_leader(&x->c, ITEST_STREAM, NULL, node,
 	    ITEST_WAIT_MS, &lead, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
@@ -260,7 +229,7 @@ assert_log(struct clusterfx *x)
 	clusterfx_fx_assert_no_gap(f);
 	assert_true(itest_log_count(f->log, "msg=disconnected", "account=ga-1",
 	    NULL) >= 1);
-	assert_true(reconnections(f) >= 1);
+	assert_true(itest_reconnections(f->log) >= 1);
 	reconnects = clusterfx_fx_metric(x,
 	    "projector_nats_reconnects_total{account=\"ga-1\"}");
 	assert_true(reconnects >= 1);

@@ -143,20 +143,6 @@ rng_seed(const char *name)
 	group.rng = group.seed ^ h;
 }
 
-/* Reads a positive number from the environment, or returns dflt. */
-static unsigned long long
-env_number(const char *name, unsigned long long dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0')
-		return dflt;
-	v = strtoull(s, &end, 10);
-	return *end == '\0' && v > 0 ? v : dflt;
-}
-
 /* Generates the stream of the run, once for every test. */
 static int
 group_setup(void **state)
@@ -164,10 +150,10 @@ group_setup(void **state)
 	char err[1024];
 
 	(void)state;
-	group.seed = env_number("TEST_SEED",
+	group.seed = itest_env_number("TEST_SEED",
 	    ((unsigned long long)time(NULL) ^ (unsigned long long)getpid()) %
 	    1000000);
-	group.nevents = (int)env_number("TEST_EVENTS", FAULTS_EVENTS);
+	group.nevents = (int)itest_env_number("TEST_EVENTS", FAULTS_EVENTS);
 	group.verbose = getenv("TEST_VERBOSE") != NULL;
 	fprintf(stderr, "test_faults: seed %llu, %d events (TEST_SEED=%llu"
 	    " repeats them)\n", group.seed, group.nevents, group.seed);
@@ -493,40 +479,6 @@ test_faults_kill_worker(void **state)
 }
 
 /*
- * Counts the reconnections in the log of f: cnats's own reconnect logs
- * msg=reconnected, a connection the worker opened anew logs one more
- * msg=connected (the first was the start's), as in test_restart.c.
- */
-static int
-reconnections(struct itest_fx *f)
-{
-	int again = itest_log_count(f->log, "msg=connected", NULL) - 1;
-
-	return itest_log_count(f->log, "msg=reconnected", NULL) +
-	    (again > 0 ? again : 0);
-}
-
-/*
- * Waits until the log of f tells of at least n reconnections; fails, with
- * the log shown, when the projector exits first or ITEST_WAIT_MS pass.
- */
-static void
-wait_reconnections(struct itest_fx *f, int n)
-{
-	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
-
-	while (reconnections(f) < n) {
-		itest_fx_assert_alive(f, "while reconnecting");
-		if (itest_now_ms() >= deadline) {
-			itest_show_log(f->log);
-			fail_msg("%s: %d of %d reconnections after %d ms", f->log,
-			    reconnections(f), n, ITEST_WAIT_MS);
-		}
-		nap_ms(ITEST_POLL_MS);
-	}
-}
-
-/*
  * Scenario 2: the server killed and restarted FAULTS_SERVER_KILLS times
  * under one `run`, each time a random moment after the checkpoint moved.
  */
@@ -551,7 +503,7 @@ test_faults_kill_server(void **state)
 		itest_fx_assert_alive(f, "while the server was down");
 		if (natsd_restart(&f->d, err, sizeof(err)) == -1)
 			fail_msg("%s", err);
-		wait_reconnections(f, k);
+		itest_fx_wait_reconnections(f, k);
 		itest_fx_assert_alive(f, "after the server came back");
 		before = itest_last_seq(f->db);
 	}
@@ -561,7 +513,7 @@ test_faults_kill_server(void **state)
 	itest_fx_assert_alive(f, "at the end");
 	assert_true(itest_log_count(f->log, "msg=disconnected", NULL) >=
 	    FAULTS_SERVER_KILLS);
-	assert_true(reconnections(f) >= FAULTS_SERVER_KILLS);
+	assert_true(itest_reconnections(f->log) >= FAULTS_SERVER_KILLS);
 	print_message("log: %d disconnected, %d reconnected, %d connected\n",
 	    itest_log_count(f->log, "msg=disconnected", NULL),
 	    itest_log_count(f->log, "msg=reconnected", NULL),

@@ -26,20 +26,6 @@
 /* Where each part of the stream ends, in tenths of it. */
 static const int clusterfx_cuts[CLUSTERFX_PARTS] = { 7, 9, 10 };
 
-/* Reads a positive number from the environment, or returns dflt. */
-static unsigned long long
-env_number(const char *name, unsigned long long dflt)
-{
-	const char *s = getenv(name);
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0')
-		return dflt;
-	v = strtoull(s, &end, 10);
-	return *end == '\0' && v > 0 ? v : dflt;
-}
-
 /*
  * Cuts the events.jsonl file at path into the parts of g: part k holds
  * the lines up to g->end[k]. Returns 0, or -1 with errno set.
@@ -99,10 +85,10 @@ clusterfx_group_setup(struct clusterfx_group *g, const char *name,
 	char events[ITEST_PATH_MAX], err[1024];
 	int k;
 
-	g->seed = env_number("TEST_SEED",
+	g->seed = itest_env_number("TEST_SEED",
 	    ((unsigned long long)time(NULL) ^ (unsigned long long)getpid()) %
 	    1000000);
-	g->nevents = (int)env_number("TEST_EVENTS",
+	g->nevents = (int)itest_env_number("TEST_EVENTS",
 	    (unsigned long long)nevents);
 	g->verbose = getenv("TEST_VERBOSE") != NULL;
 	fprintf(stderr, "%s: seed %llu, %d events (TEST_SEED=%llu repeats"
@@ -327,7 +313,8 @@ clusterfx_fx_assert_no_gap(struct itest_fx *f)
 
 	if (gaps != 0 || back != 0) {
 		itest_show_log(f->log);
-		fail_msg("%s: %d gap and %d backwards lines", f->log, gaps, back);
+		fail_msg("%s: %d gap and %d backwards lines", f->log, gaps,
+		    back);
 	}
 }
 
@@ -357,8 +344,8 @@ clusterfx_fx_run_once(struct itest_fx *f, const struct clusterfx_group *g,
 	clusterfx_fx_write_config(servers, yaml, file, name, 0);
 	t0 = itest_now_ms();
 	if (proc_run(argv, CLUSTERFX_CATCH_UP_MS, &code, NULL, log) == -1)
-		fail_msg("%s run --once (%s): cannot run, or still running after"
-		    " %d ms", f->bin, name, CLUSTERFX_CATCH_UP_MS);
+		fail_msg("%s run --once (%s): cannot run, or still running"
+		    " after %d ms", f->bin, name, CLUSTERFX_CATCH_UP_MS);
 	ms = itest_now_ms() - t0;
 	itest_fx_assert_no_sanitizer(log);
 	if (code != 0) {

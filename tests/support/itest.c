@@ -57,6 +57,23 @@ itest_nap(void)
 }
 
 /*
+ * Reads a positive number from the environment variable name (TEST_SEED,
+ * TEST_EVENTS, ...), or returns dflt when it is unset, empty or not one.
+ */
+unsigned long long
+itest_env_number(const char *name, unsigned long long dflt)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long long v;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	v = strtoull(s, &end, 10);
+	return *end == '\0' && v > 0 ? v : dflt;
+}
+
+/*
  * Returns 1 when p names a child that has exited (it is reaped then, its
  * status kept in p), 0 while it runs or when p is NULL.
  */
@@ -988,6 +1005,42 @@ itest_fx_wait_past(struct itest_fx *f, long long past, long poll_ns)
 			    ITEST_WAIT_MS, past);
 		}
 		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Counts the reconnections in the projector's log at path: cnats's own
+ * reconnect logs msg=reconnected, a connection the worker opened anew logs
+ * one more msg=connected (the first was the start's).
+ */
+int
+itest_reconnections(const char *path)
+{
+	int again = itest_log_count(path, "msg=connected", NULL) - 1;
+
+	return itest_log_count(path, "msg=reconnected", NULL) +
+	    (again > 0 ? again : 0);
+}
+
+/*
+ * Waits until f->log tells of at least n reconnections
+ * (itest_reconnections()); fails, with the log shown, when the projector
+ * f->p exits first or ITEST_WAIT_MS pass.
+ */
+void
+itest_fx_wait_reconnections(struct itest_fx *f, int n)
+{
+	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
+
+	while (itest_reconnections(f->log) < n) {
+		itest_fx_assert_alive(f, "while reconnecting");
+		if (itest_now_ms() >= deadline) {
+			itest_show_log(f->log);
+			fail_msg("%s: %d of %d reconnections after %d ms",
+			    f->log, itest_reconnections(f->log), n,
+			    ITEST_WAIT_MS);
+		}
+		itest_nap();
 	}
 }
 

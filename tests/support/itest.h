@@ -102,6 +102,8 @@ struct itest_fx {
 };
 
 long long itest_now_ms(void);
+unsigned long long itest_env_number(const char *name,
+	    unsigned long long dflt);
 void	itest_nap(void);
 const char *itest_bin(const char *name, char *buf, size_t len);
 int	itest_write_config(const char *path, const char *url, const char *tls,
@@ -133,6 +135,7 @@ int	itest_wait_log(struct proc *p, int timeout_ms, int min, char *err,
 	    size_t errlen, const char *path, ...) __attribute__((sentinel));
 int	itest_sanitizer_report(const char *path, char *line, size_t len);
 void	itest_show_log(const char *path);
+int	itest_reconnections(const char *path);
 
 void	itest_start_natsd(struct natsd *d, const char *config_file);
 int	itest_fx_setup(const char *prefix, int load_events, void **state);
@@ -158,6 +161,7 @@ void	itest_fx_start_projector_debug(struct itest_fx *f);
 void	itest_fx_assert_alive(struct itest_fx *f, const char *when);
 long long itest_fx_wait_past(struct itest_fx *f, long long past,
 	    long poll_ns);
+void	itest_fx_wait_reconnections(struct itest_fx *f, int n);
 void	itest_fx_stop_projector(struct itest_fx *f, int timeout_ms);
 void	itest_fx_consumer(struct itest_fx *f, const char *consumer,
 	    struct probe_consumer *out);
