@@ -21,6 +21,8 @@
 
 /* How long natsd waits between two looks at a starting server. */
 #define NATSD_POLL_NS	(10 * 1000 * 1000)
+/* And between two looks at one natsd_launch() starts. */
+#define NATSD_LAUNCH_POLL_NS	(20 * 1000 * 1000)
 
 /* The server binary: $NATS_SERVER when set and not empty. */
 const char *
@@ -51,6 +53,53 @@ natsd_log_tail(const char *path, char *buf, size_t len)
 	start = strrchr(text, '\n');
 	snprintf(buf, len, "%s", start != NULL ? start + 1 : text);
 	free(text);
+}
+
+/*
+ * Runs the server binary with -c config as p, its output in log, and waits
+ * up to ready_ms until it accepts TCP connections on port; name says which
+ * server in err. Returns 0; NATSD_PORT_TAKEN when it exited because a
+ * port of its is in use (the caller chose the ports and may pick again);
+ * or -1 with err. On failure it is not running.
+ */
+int
+natsd_launch(struct proc *p, const char *name, const char *config,
+    const char *log, int port, int ready_ms, char *err, size_t errlen)
+{
+	struct timespec nap = { 0, NATSD_LAUNCH_POLL_NS };
+	char *argv[] = { (char *)natsd_server_path(), "-c", (char *)config,
+	    NULL };
+	char tail[512];
+	struct timespec now;
+	long long deadline;
+	int status;
+
+	if (proc_start(p, argv, log, err, errlen) == -1)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	deadline = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 +
+	    ready_ms;
+	while (natsd_probe_port(port) == -1) {
+		if (proc_wait(p, 0, &status) == 0) {
+			natsd_log_tail(log, tail, sizeof(tail));
+			snprintf(err, errlen, "%s (%s) exited with status %d"
+			    " before it was ready: %s", name, argv[0],
+			    proc_exit_code(status), tail);
+			return strstr(tail, "address already in use") != NULL ?
+			    NATSD_PORT_TAKEN : -1;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 >=
+		    deadline) {
+			natsd_log_tail(log, tail, sizeof(tail));
+			snprintf(err, errlen, "%s not ready on port %d after %d"
+			    " ms: %s", name, port, ready_ms, tail);
+			proc_release(p);
+			return -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	return 0;
 }
 
 /*

@@ -10,7 +10,9 @@
  * teardown, kills it if needed and removes the dir. natsd_probe_port() is
  * its readiness check, natsd_server_path() the binary it runs and
  * natsd_log_tail() the last line of a server's log (why it did not start),
- * for other servers a test starts too (natsd_cluster.h, natsd_leaf.h).
+ * for other servers a test starts too (natsd_cluster.h, natsd_leaf.h);
+ * natsd_launch() starts one of those on a configuration and ports chosen
+ * ahead (ports.h) and waits until it is ready.
  *
  * struct natsd is allocated by the caller and filled by natsd_start(); its
  * strings are buffers inside it, valid until natsd_release(). The server is a
@@ -27,6 +29,8 @@
 #define NATSD_READY_MS		10000	/* bound on every start and restart */
 /* Used when natsd_start() is given no config (tests run from the repo root). */
 #define NATSD_DEFAULT_CONFIG	"configs/nats-server.conf"
+/* natsd_launch(): the server exited because another holds a port of its. */
+#define NATSD_PORT_TAKEN	(-2)
 
 struct natsd {
 	struct proc	proc;			/* the server process */
@@ -45,6 +49,8 @@ int	natsd_restart(struct natsd *d, char *err, size_t errlen);
 int	natsd_running(const struct natsd *d);
 int	natsd_probe_port(int port);
 const char *natsd_server_path(void);
+int	natsd_launch(struct proc *p, const char *name, const char *config,
+	    const char *log, int port, int ready_ms, char *err, size_t errlen);
 void	natsd_log_tail(const char *path, char *buf, size_t len);
 void	natsd_release(struct natsd *d);
 

@@ -30,7 +30,7 @@
 #define NATSD_CLUSTER_TRIES	4
 
 /* A launch that failed because another socket holds one of its ports. */
-#define NATSD_CLUSTER_PORT_TAKEN	(-2)
+#define NATSD_CLUSTER_PORT_TAKEN	NATSD_PORT_TAKEN
 
 static long long
 now_ms(void)
@@ -116,34 +116,8 @@ static int
 launch(struct natsd_cluster *c, int i, char *err, size_t errlen)
 {
 	struct natsd_node *nd = &c->node[i];
-	char *argv[] = { (char *)natsd_server_path(), "-c", nd->config, NULL };
-	char tail[512];
-	long long deadline;
-	int status;
-
-	if (proc_start(&nd->proc, argv, nd->log, err, errlen) == -1)
-		return -1;
-	deadline = now_ms() + NATSD_CLUSTER_READY_MS;
-	while (natsd_probe_port(nd->port) == -1) {
-		if (proc_wait(&nd->proc, 0, &status) == 0) {
-			natsd_log_tail(nd->log, tail, sizeof(tail));
-			snprintf(err, errlen, "%s (%s) exited with status %d"
-			    " before it was ready: %s", nd->name, argv[0],
-			    proc_exit_code(status), tail);
-			return strstr(tail, "address already in use") != NULL ?
-			    NATSD_CLUSTER_PORT_TAKEN : -1;
-		}
-		if (now_ms() >= deadline) {
-			natsd_log_tail(nd->log, tail, sizeof(tail));
-			snprintf(err, errlen, "%s not ready on port %d after %d"
-			    " ms: %s", nd->name, nd->port,
-			    NATSD_CLUSTER_READY_MS, tail);
-			proc_release(&nd->proc);
-			return -1;
-		}
-		nap();
-	}
-	return 0;
+	return natsd_launch(&nd->proc, nd->name, nd->config, nd->log,
+	    nd->port, NATSD_CLUSTER_READY_MS, err, errlen);
 }
 
 /*

@@ -30,7 +30,7 @@
 #define NATSD_LEAF_TRIES	4
 
 /* A launch that failed because another socket holds one of its ports. */
-#define NATSD_LEAF_PORT_TAKEN	(-2)
+#define NATSD_LEAF_PORT_TAKEN	NATSD_PORT_TAKEN
 
 static long long
 now_ms(void)
@@ -92,34 +92,8 @@ write_config(const struct natsd_leaf *t, const struct natsd_leaf_server *sv,
 static int
 launch(struct natsd_leaf_server *sv, char *err, size_t errlen)
 {
-	char *argv[] = { (char *)natsd_server_path(), "-c", sv->config, NULL };
-	char tail[512];
-	long long deadline;
-	int status;
-
-	if (proc_start(&sv->proc, argv, sv->log, err, errlen) == -1)
-		return -1;
-	deadline = now_ms() + NATSD_LEAF_READY_MS;
-	while (natsd_probe_port(sv->port) == -1) {
-		if (proc_wait(&sv->proc, 0, &status) == 0) {
-			natsd_log_tail(sv->log, tail, sizeof(tail));
-			snprintf(err, errlen, "%s (%s) exited with status %d"
-			    " before it was ready: %s", sv->name, argv[0],
-			    proc_exit_code(status), tail);
-			return strstr(tail, "address already in use") != NULL ?
-			    NATSD_LEAF_PORT_TAKEN : -1;
-		}
-		if (now_ms() >= deadline) {
-			natsd_log_tail(sv->log, tail, sizeof(tail));
-			snprintf(err, errlen, "%s not ready on port %d after %d"
-			    " ms: %s", sv->name, sv->port, NATSD_LEAF_READY_MS,
-			    tail);
-			proc_release(&sv->proc);
-			return -1;
-		}
-		nap();
-	}
-	return 0;
+	return natsd_launch(&sv->proc, sv->name, sv->config, sv->log,
+	    sv->port, NATSD_LEAF_READY_MS, err, errlen);
 }
 
 /* Names a server and makes its folder in t->dir. Returns 0, or -1 with err. */
