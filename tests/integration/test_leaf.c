@@ -119,56 +119,6 @@ write_config(struct leaf_fx *lf, const char *keys, const char *more)
 	itest_fx_write_file(lf->f->config, text, 0600);
 }
 
-/*
- * Publishes fixture lines [from, to) straight into the hub, each
- * acknowledged by it: they get stream sequences from + 1 to to.
- */
-static void
-publish_range(struct leaf_fx *lf, size_t from, size_t to)
-{
-	natsConnection *nc = NULL;
-	jsCtx *js = NULL;
-	uint64_t last = 0;
-	char err[1024];
-
-	if (publish_connect(lf->t.hub.url, &nc, err, sizeof(err)) == -1 ||
-	    publish_js(nc, &js, err, sizeof(err)) == -1 ||
-	    itest_publish_events(js, &lf->f->events, from, to, err,
-	    sizeof(err)) == -1 ||
-	    publish_stream_info(nc, ITEST_STREAM, NULL, &last, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(last, to);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-}
-
-/*
- * Waits until the projector's log says it is connected again after the
- * leaf went away: cnats's own reconnect logs msg=reconnected, a connection
- * the worker opened anew a second msg=connected.
- */
-static void
-wait_back(struct itest_fx *f)
-{
-	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
-	int status;
-
-	for (;;) {
-		if (itest_log_count(f->log, "msg=reconnected", NULL) > 0 ||
-		    itest_log_count(f->log, "msg=connected", NULL) > 1)
-			return;
-		if (proc_wait(&f->p, 0, &status) == 0)
-			fail_msg("the projector exited (status %d) while the"
-			    " leaf was away (%s)", proc_exit_code(status),
-			    f->log);
-		if (itest_now_ms() >= deadline)
-			fail_msg("%s: not connected again after %d ms", f->log,
-			    ITEST_WAIT_MS);
-		itest_nap();
-	}
-}
-
 /* Fails unless the file at path holds needle. */
 static void
 assert_file_has(const char *path, const char *needle)
@@ -202,7 +152,7 @@ test_leaf_fold_across_leaf_crash(void **state)
 	int status;
 
 	start_servers(lf);
-	publish_range(lf, 0, HALF);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, 0, HALF);
 	write_config(lf, IN_HUB, NULL);
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, HALF);
@@ -211,11 +161,11 @@ test_leaf_fold_across_leaf_crash(void **state)
 		fail_msg("%s", err);
 	itest_fx_wait_log(f, f->log, 1, "msg=disconnected", "account=ga-1",
 	    NULL);
-	publish_range(lf, HALF, DURING);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, HALF, DURING);
 	if (natsd_leaf_restart(&lf->t, &lf->t.leaf, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	wait_back(f);
-	publish_range(lf, DURING, ITEST_NEVENTS);
+	itest_fx_wait_reconnections(f, 1);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, DURING, ITEST_NEVENTS);
 	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
 	/* Still there: a leaf that went away is no reason to exit. */
 	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
@@ -259,7 +209,7 @@ test_leaf_hub_away(void **state)
 	int status;
 
 	start_servers(lf);
-	publish_range(lf, 0, HALF);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, 0, HALF);
 	write_config(lf, IN_HUB, NULL);
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, HALF);
@@ -273,7 +223,7 @@ test_leaf_hub_away(void **state)
 	assert_int_equal(itest_log_count(f->log, "msg=disconnected", NULL), 0);
 	if (natsd_leaf_restart(&lf->t, &lf->t.hub, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	publish_range(lf, HALF, ITEST_NEVENTS);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, HALF, ITEST_NEVENTS);
 	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
 	assert_int_equal(proc_wait(&f->p, 0, &status), -1);
 	itest_fx_stop_projector(f, ITEST_STOP_MS);
@@ -293,7 +243,7 @@ test_leaf_replay_from_stream(void **state)
 	struct itest_fx *f = lf->f;
 
 	start_servers(lf);
-	publish_range(lf, 0, ITEST_NEVENTS);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, 0, ITEST_NEVENTS);
 	write_config(lf, IN_HUB "    archive: false\n", NULL);
 	assert_int_equal(itest_fx_run(f, "run", "--once", "-c", f->config,
 	    NULL), 0);
@@ -326,7 +276,7 @@ test_leaf_without_domain(void **state)
 	int status;
 
 	start_servers(lf);
-	publish_range(lf, 0, HALF);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, 0, HALF);
 	write_config(lf, NULL, "  - name: elsewhere\n    stream: " ITEST_STREAM
 	    "\n    database: elsewhere.db\n    js_domain: nowhere\n"
 	    "  - name: imported\n    stream: " ITEST_STREAM "\n"

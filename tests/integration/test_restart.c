@@ -59,60 +59,6 @@ start_server(struct itest_fx *f)
 }
 
 /*
- * Publishes fixture lines [from, to) (from 0) one by one over a connection
- * of its own, each acknowledged by the server: they get stream sequences
- * from + 1 to to, since nothing else publishes.
- */
-static void
-publish_range(struct itest_fx *f, size_t from, size_t to)
-{
-	natsConnection *nc = NULL;
-	jsCtx *js = NULL;
-	uint64_t last = 0;
-	char err[1024];
-
-	assert_true(to <= f->events.n);
-	if (publish_connect(f->d.url, &nc, err, sizeof(err)) == -1 ||
-	    publish_js(nc, &js, err, sizeof(err)) == -1 ||
-	    itest_publish_events(js, &f->events, from, to, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
-	if (publish_stream_info(nc, ITEST_STREAM, NULL, &last, err,
-	    sizeof(err)) == -1)
-		fail_msg("%s", err);
-	assert_int_equal(last, to);
-	jsCtx_Destroy(js);
-	natsConnection_Destroy(nc);
-}
-
-/*
- * Waits until the projector's log says it is connected again after
- * msg=disconnected: cnats's own reconnect logs msg=reconnected, a
- * connection the worker opened anew logs a second msg=connected (the first
- * was the start).
- */
-static void
-wait_back(struct itest_fx *f)
-{
-	long long deadline = itest_now_ms() + ITEST_WAIT_MS;
-	int status;
-
-	for (;;) {
-		if (itest_log_count(f->log, "msg=reconnected", NULL) > 0 ||
-		    itest_log_count(f->log, "msg=connected", NULL) > 1)
-			return;
-		if (proc_wait(&f->p, 0, &status) == 0)
-			fail_msg("the projector exited (status %d) while the"
-			    " server was away (%s)", proc_exit_code(status),
-			    f->log);
-		if (itest_now_ms() >= deadline)
-			fail_msg("%s: not connected again after %d ms", f->log,
-			    ITEST_WAIT_MS);
-		itest_nap();
-	}
-}
-
-/*
  * SIGTERM: the projector must exit 0 within ITEST_STOP_MS, and leave the
  * exact answer and a log without sanitizer reports behind.
  */
@@ -135,7 +81,7 @@ test_restart_server_crash(void **state)
 	char err[1024];
 
 	start_server(f);
-	publish_range(f, 0, HALF);
+	itest_fx_publish_acked(f, NULL, 0, HALF);
 	itest_fx_start_projector(f);
 	itest_fx_wait_last_seq(f, f->db, HALF);
 
@@ -145,9 +91,9 @@ test_restart_server_crash(void **state)
 	    NULL);
 	if (natsd_restart(&f->d, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
-	wait_back(f);
+	itest_fx_wait_reconnections(f, 1);
 
-	publish_range(f, HALF, ITEST_NEVENTS);
+	itest_fx_publish_acked(f, NULL, HALF, ITEST_NEVENTS);
 	itest_fx_wait_last_seq(f, f->db, ITEST_NEVENTS);
 	stop_and_check(f);
 }
@@ -222,7 +168,7 @@ test_restart_server_stall(void **state)
 
 	start_server(f);
 	itest_fx_write_config(f, STALL_BATCH);
-	publish_range(f, 0, ITEST_NEVENTS);
+	itest_fx_publish_acked(f, NULL, 0, ITEST_NEVENTS);
 	itest_fx_start_projector(f);
 	for (k = 0; k < STALLS; k++) {
 		seq = (k + 1) * (ITEST_NEVENTS / (STALLS + 2));

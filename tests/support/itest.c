@@ -838,6 +838,35 @@ itest_fx_publish_range(struct itest_fx *f, size_t from, size_t to)
 }
 
 /*
+ * Publishes the loaded fixture's lines [from, to) (from 0) one by one into
+ * stream ITEST_STREAM through url (NULL: f->d.url), over a connection of
+ * its own, each acknowledged: they get stream sequences from + 1 to to,
+ * which the stream's last sequence must then be (nothing else publishes).
+ */
+void
+itest_fx_publish_acked(struct itest_fx *f, const char *url, size_t from,
+    size_t to)
+{
+	natsConnection *nc = NULL;
+	jsCtx *js = NULL;
+	uint64_t last = 0;
+	char err[1024];
+
+	assert_true(to <= f->events.n);
+	if (publish_connect(url != NULL ? url : f->d.url, &nc, err,
+	    sizeof(err)) == -1 ||
+	    publish_js(nc, &js, err, sizeof(err)) == -1 ||
+	    itest_publish_events(js, &f->events, from, to, err,
+	    sizeof(err)) == -1 ||
+	    publish_stream_info(nc, ITEST_STREAM, NULL, &last, err,
+	    sizeof(err)) == -1)
+		fail_msg("%s", err);
+	assert_int_equal(last, to);
+	jsCtx_Destroy(js);
+	natsConnection_Destroy(nc);
+}
+
+/*
  * Publishes the whole fixture into stream ITEST_STREAM of the server of f,
  * connecting to url (one with credentials, or tls://) or, when url is NULL,
  * to f->d.url, with opts (NULL: cnats' defaults), which carry the

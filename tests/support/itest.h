@@ -151,6 +151,8 @@ void	itest_fx_start_natsd(struct itest_fx *f, const char *conf);
 void	itest_fx_publish_fixture(struct itest_fx *f, const char *url,
 	    natsOptions *opts);
 void	itest_fx_publish_range(struct itest_fx *f, size_t from, size_t to);
+void	itest_fx_publish_acked(struct itest_fx *f, const char *url,
+	    size_t from, size_t to);
 void	itest_fx_write_config(struct itest_fx *f, int max_events);
 void	itest_fx_write_accounts(struct itest_fx *f, const char *path,
 	    const struct itest_account *accts, size_t naccts);
