@@ -21,8 +21,30 @@
 
 /* How long natsd waits between two looks at a starting server. */
 #define NATSD_POLL_NS	(10 * 1000 * 1000)
-/* And between two looks at one natsd_launch() starts. */
-#define NATSD_LAUNCH_POLL_NS	(20 * 1000 * 1000)
+/* natsd_nap(): between two looks of the other servers' polls. */
+#define NATSD_NAP_NS	(20 * 1000 * 1000)
+
+/* Milliseconds of CLOCK_MONOTONIC: the deadlines of the servers' polls. */
+long long
+natsd_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The pause between two looks of a poll of natsd_launch(), natsd_cluster.c
+ * and natsd_leaf.c (20 ms).
+ */
+void
+natsd_nap(void)
+{
+	struct timespec ts = { 0, NATSD_NAP_NS };
+
+	nanosleep(&ts, NULL);
+}
 
 /* The server binary: $NATS_SERVER when set and not empty. */
 const char *
@@ -66,19 +88,15 @@ int
 natsd_launch(struct proc *p, const char *name, const char *config,
     const char *log, int port, int ready_ms, char *err, size_t errlen)
 {
-	struct timespec nap = { 0, NATSD_LAUNCH_POLL_NS };
 	char *argv[] = { (char *)natsd_server_path(), "-c", (char *)config,
 	    NULL };
 	char tail[512];
-	struct timespec now;
 	long long deadline;
 	int status;
 
 	if (proc_start(p, argv, log, err, errlen) == -1)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	deadline = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 +
-	    ready_ms;
+	deadline = natsd_now_ms() + ready_ms;
 	while (natsd_probe_port(port) == -1) {
 		if (proc_wait(p, 0, &status) == 0) {
 			natsd_log_tail(log, tail, sizeof(tail));
@@ -88,16 +106,14 @@ natsd_launch(struct proc *p, const char *name, const char *config,
 			return strstr(tail, "address already in use") != NULL ?
 			    NATSD_PORT_TAKEN : -1;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if ((long long)now.tv_sec * 1000 + now.tv_nsec / 1000000 >=
-		    deadline) {
+		if (natsd_now_ms() >= deadline) {
 			natsd_log_tail(log, tail, sizeof(tail));
 			snprintf(err, errlen, "%s not ready on port %d after %d"
 			    " ms: %s", name, port, ready_ms, tail);
 			proc_release(p);
 			return -1;
 		}
-		nanosleep(&nap, NULL);
+		natsd_nap();
 	}
 	return 0;
 }

@@ -49,6 +49,8 @@ int	natsd_restart(struct natsd *d, char *err, size_t errlen);
 int	natsd_running(const struct natsd *d);
 int	natsd_probe_port(int port);
 const char *natsd_server_path(void);
+long long natsd_now_ms(void);
+void	natsd_nap(void);
 int	natsd_launch(struct proc *p, const char *name, const char *config,
 	    const char *log, int port, int ready_ms, char *err, size_t errlen);
 void	natsd_log_tail(const char *path, char *buf, size_t len);

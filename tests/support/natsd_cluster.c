@@ -23,7 +23,6 @@
 #include "publish.h"
 #include "tmp.h"
 
-#define NATSD_CLUSTER_POLL_NS	(20 * 1000 * 1000)
 /* Wait of one API request while polling: short, the poll goes on. */
 #define NATSD_CLUSTER_API_MS	1000
 /* Tries of a start whose chosen ports someone took meanwhile. */
@@ -31,23 +30,6 @@
 
 /* A launch that failed because another socket holds one of its ports. */
 #define NATSD_CLUSTER_PORT_TAKEN	NATSD_PORT_TAKEN
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-nap(void)
-{
-	struct timespec ts = { 0, NATSD_CLUSTER_POLL_NS };
-
-	nanosleep(&ts, NULL);
-}
 
 /*
  * Writes node i's configuration: its name, ports and store, and a route to
@@ -192,7 +174,7 @@ disconnect(natsConnection *nc, jsCtx *js)
 static int
 wait_meta(struct natsd_cluster *c, char *err, size_t errlen)
 {
-	long long deadline = now_ms() + NATSD_CLUSTER_READY_MS;
+	long long deadline = natsd_now_ms() + NATSD_CLUSTER_READY_MS;
 	const char *cluster;
 	int g = 0;
 	natsConnection *nc;
@@ -222,13 +204,13 @@ wait_meta(struct natsd_cluster *c, char *err, size_t errlen)
 			if (s == NATS_OK)
 				continue;
 		}
-		if (now_ms() >= deadline) {
+		if (natsd_now_ms() >= deadline) {
 			snprintf(err, errlen, "no JetStream meta leader after %d"
 			    " ms (cluster %s): %s", NATSD_CLUSTER_READY_MS,
 			    cluster, why);
 			return -1;
 		}
-		nap();
+		natsd_nap();
 	}
 }
 
@@ -561,7 +543,7 @@ natsd_cluster_add_stream_in(struct natsd_cluster *c, const char *name,
     const char *cluster, char *err, size_t errlen)
 {
 	jsPlacement placement;
-	long long deadline = now_ms() + NATSD_CLUSTER_READY_MS;
+	long long deadline = natsd_now_ms() + NATSD_CLUSTER_READY_MS;
 	natsConnection *nc;
 	jsStreamConfig cfg;
 	jsStreamInfo *si;
@@ -600,15 +582,15 @@ natsd_cluster_add_stream_in(struct natsd_cluster *c, const char *name,
 			if (s == NATS_OK)
 				break;
 		}
-		if (now_ms() >= deadline) {
+		if (natsd_now_ms() >= deadline) {
 			snprintf(err, errlen, "%s after %d ms", why,
 			    NATSD_CLUSTER_READY_MS);
 			return -1;
 		}
-		nap();
+		natsd_nap();
 	}
 	return natsd_cluster_wait_current(c, name, NULL, replicas,
-	    (int)(deadline - now_ms() > 0 ? deadline - now_ms() : 1), NULL,
+	    (int)(deadline - natsd_now_ms() > 0 ? deadline - natsd_now_ms() : 1), NULL,
 	    err, errlen);
 }
 
@@ -650,7 +632,7 @@ natsd_cluster_wait_leader(struct natsd_cluster *c, const char *stream,
     const char *consumer, int not, int timeout_ms, int *leader, char *err,
     size_t errlen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = natsd_now_ms() + timeout_ms;
 	char why[512] = "";
 	int l = -1;
 
@@ -662,13 +644,13 @@ natsd_cluster_wait_leader(struct natsd_cluster *c, const char *stream,
 			snprintf(why, sizeof(why), "%s still leads",
 			    c->node[l].name);
 		}
-		if (now_ms() >= deadline) {
+		if (natsd_now_ms() >= deadline) {
 			snprintf(err, errlen, "%s%s%s: no new leader after %d ms:"
 			    " %s", stream, consumer != NULL ? "/" : "",
 			    consumer != NULL ? consumer : "", timeout_ms, why);
 			return -1;
 		}
-		nap();
+		natsd_nap();
 	}
 	if (leader != NULL)
 		*leader = l;
@@ -687,7 +669,7 @@ natsd_cluster_wait_current(struct natsd_cluster *c, const char *stream,
     const char *consumer, int replicas, int timeout_ms, int *leader,
     char *err, size_t errlen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = natsd_now_ms() + timeout_ms;
 	natsConnection *nc;
 	jsCtx *js;
 	char why[512] = "";
@@ -705,13 +687,13 @@ natsd_cluster_wait_current(struct natsd_cluster *c, const char *stream,
 				    " not all current", l >= 0 ?
 				    c->node[l].name : "none");
 		}
-		if (now_ms() >= deadline) {
+		if (natsd_now_ms() >= deadline) {
 			snprintf(err, errlen, "%s%s%s after %d ms: %s", stream,
 			    consumer != NULL ? "/" : "", consumer != NULL ?
 			    consumer : "", timeout_ms, why);
 			return -1;
 		}
-		nap();
+		natsd_nap();
 	}
 	if (leader != NULL)
 		*leader = l;
@@ -766,7 +748,7 @@ natsd_cluster_move_leader(struct natsd_cluster *c, const char *stream,
     const char *consumer, int target, int timeout_ms, char *err,
     size_t errlen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = natsd_now_ms() + timeout_ms;
 	char why[512] = "";
 	int l = -1, before, steps = 0;
 
@@ -782,15 +764,15 @@ natsd_cluster_move_leader(struct natsd_cluster *c, const char *stream,
 				/* Until another one leads. */
 				while ((natsd_cluster_leader(c, stream,
 				    consumer, &l, why, sizeof(why)) == -1 ||
-				    l == before) && now_ms() < deadline)
-					nap();
+				    l == before) && natsd_now_ms() < deadline)
+					natsd_nap();
 				if (l == target)
 					return 0;
-				if (now_ms() < deadline)
+				if (natsd_now_ms() < deadline)
 					continue;
 			}
 		}
-		if (now_ms() >= deadline) {
+		if (natsd_now_ms() >= deadline) {
 			snprintf(err, errlen, "%s%s%s: leader %s, not %s, after"
 			    " %d step-downs in %d ms: %s", stream, consumer !=
 			    NULL ? "/" : "", consumer != NULL ? consumer : "",
@@ -798,7 +780,7 @@ natsd_cluster_move_leader(struct natsd_cluster *c, const char *stream,
 			    c->node[target].name, steps, timeout_ms, why);
 			return -1;
 		}
-		nap();
+		natsd_nap();
 	}
 }
 

@@ -23,7 +23,6 @@
 #include "publish.h"
 #include "tmp.h"
 
-#define NATSD_LEAF_POLL_NS	(20 * 1000 * 1000)
 /* Wait of one request while polling: short, the poll goes on. */
 #define NATSD_LEAF_API_MS	1000
 /* Tries of a start whose chosen ports someone took meanwhile. */
@@ -31,23 +30,6 @@
 
 /* A launch that failed because another socket holds one of its ports. */
 #define NATSD_LEAF_PORT_TAKEN	NATSD_PORT_TAKEN
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void
-nap(void)
-{
-	struct timespec ts = { 0, NATSD_LEAF_POLL_NS };
-
-	nanosleep(&ts, NULL);
-}
 
 /*
  * Writes a server's configuration: the hub's with JetStream in t->domain
@@ -269,19 +251,19 @@ int
 natsd_leaf_wait_linked(struct natsd_leaf *t, int timeout_ms, char *err,
     size_t errlen)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = natsd_now_ms() + timeout_ms;
 	char why[512] = "";
 
 	for (;;) {
 		if (linked(t, why, sizeof(why)) == 0)
 			return 0;
-		if (now_ms() >= deadline) {
+		if (natsd_now_ms() >= deadline) {
 			snprintf(err, errlen, "no JetStream in domain %s through"
 			    " the leaf after %d ms: %s", t->domain, timeout_ms,
 			    why);
 			return -1;
 		}
-		nap();
+		natsd_nap();
 	}
 }
 
