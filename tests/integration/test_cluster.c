@@ -76,23 +76,6 @@ struct cluster_fx {
 	char			 servers[CLUSTERFX_SERVERS_MAX]; /* YAML */
 };
 
-/* Generates the stream of the run, once for every test, and cuts it. */
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return clusterfx_group_setup(&group, "test_cluster",
-	    "itest-cluster-group-", CLUSTER_EVENTS);
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	clusterfx_group_teardown(&group);
-	return 0;
-}
-
 static int
 setup(void **state)
 {
@@ -248,6 +231,27 @@ assert_log(struct clusterfx *x)
 }
 
 /*
+ * What both cases do once node, the leader, is down: the second part
+ * published into the two nodes left, node restarted, the third part
+ * published; then no exit, no gap, the exact answer.
+ */
+static void
+finish(struct cluster_fx *cx, int node)
+{
+	struct clusterfx *x = &cx->x;
+	struct itest_fx *f = x->f;
+
+	publish_part(x, 1);
+	restart(x, node);
+	publish_part(x, 2);
+	clusterfx_fx_wait_seq(f, group.nevents);
+	itest_fx_assert_alive(f, "at the end");
+	assert_log(x);
+	clusterfx_fx_assert_oracle(f, &group, cx->servers,
+	    CLUSTER_REFERENCE);
+}
+
+/*
  * Case A: the leader killed while the projector catches up on the first
  * part, the second part published while it is down, the third once it is
  * back: no exit, no gap, the exact answer.
@@ -282,14 +286,7 @@ test_cluster_kill_leader_catching_up(void **state)
 	if (at >= group.end[0])
 		fail_msg("the catch-up was over (last_seq %lld) before the"
 		    " kill: the stream is too short for this machine", at);
-	publish_part(x, 1);
-	restart(x, node);
-	publish_part(x, 2);
-	clusterfx_fx_wait_seq(f, group.nevents);
-	itest_fx_assert_alive(f, "at the end");
-	assert_log(x);
-	clusterfx_fx_assert_oracle(f, &group, cx->servers,
-	    CLUSTER_REFERENCE);
+	finish(cx, node);
 }
 
 /*
@@ -312,14 +309,7 @@ test_cluster_kill_leader_idle(void **state)
 	node = clusterfx_fx_connected_node(x);
 	lead_from(x, node);
 	assert_int_equal(kill_leader(x, node), group.end[0]);
-	publish_part(x, 1);
-	restart(x, node);
-	publish_part(x, 2);
-	clusterfx_fx_wait_seq(f, group.nevents);
-	itest_fx_assert_alive(f, "at the end");
-	assert_log(x);
-	clusterfx_fx_assert_oracle(f, &group, cx->servers,
-	    CLUSTER_REFERENCE);
+	finish(cx, node);
 }
 
 int
@@ -333,6 +323,6 @@ main(void)
 	};
 #undef T_
 
-	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), group_setup,
-	    group_teardown);
+	return clusterfx_main(tests, sizeof(tests) / sizeof(tests[0]), &group,
+	    "test_cluster", "itest-cluster-group-", CLUSTER_EVENTS);
 }

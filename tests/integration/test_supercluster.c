@@ -89,23 +89,6 @@ struct super_fx {
 	char			 home_urls[NATSD_CLUSTER_MAX * 64];
 };
 
-/* Generates the stream of the run, once for every test, and cuts it. */
-static int
-group_setup(void **state)
-{
-	(void)state;
-	return clusterfx_group_setup(&group, "test_supercluster",
-	    "itest-super-group-", SUPER_EVENTS);
-}
-
-static int
-group_teardown(void **state)
-{
-	(void)state;
-	clusterfx_group_teardown(&group);
-	return 0;
-}
-
 static int
 setup(void **state)
 {
@@ -471,6 +454,6 @@ main(void)
 	};
 #undef T_
 
-	return itest_main(tests, sizeof(tests) / sizeof(tests[0]), group_setup,
-	    group_teardown);
+	return clusterfx_main(tests, sizeof(tests) / sizeof(tests[0]), &group,
+	    "test_supercluster", "itest-super-group-", SUPER_EVENTS);
 }

@@ -26,6 +26,14 @@
 /* Where each part of the stream ends, in tenths of it. */
 static const int clusterfx_cuts[CLUSTERFX_PARTS] = { 7, 9, 10 };
 
+/* What clusterfx_main() was given, for the group setup. */
+static struct {
+	struct clusterfx_group	*g;
+	const char		*name;
+	const char		*prefix;
+	int			 nevents;
+} run;
+
 /*
  * Cuts the events.jsonl file at path into the parts of g: part k holds
  * the lines up to g->end[k]. Returns 0, or -1 with errno set.
@@ -72,28 +80,31 @@ done:
 }
 
 /*
- * Generates the stream of the run into a temp dir named after prefix, once
- * for every test, and cuts it into g's parts: nevents events (TEST_EVENTS
- * overrides), from the seed TEST_SEED or one of the clock and the pid,
- * printed under name. TEST_VERBOSE sets g->verbose. Returns 0, or -1 (said
- * on stderr).
+ * Generates the stream of the run into a temp dir named after
+ * run.prefix, once for every test, and cuts it into run.g's parts:
+ * run.nevents events (TEST_EVENTS overrides), from the seed TEST_SEED or
+ * one of the clock and the pid, printed under run.name. TEST_VERBOSE sets
+ * g->verbose. Returns 0, or -1 (said on stderr).
  */
-int
-clusterfx_group_setup(struct clusterfx_group *g, const char *name,
-    const char *prefix, int nevents)
+static int
+group_setup(void **state)
 {
+	struct clusterfx_group *g = run.g;
+	const char *name = run.name;
 	char events[ITEST_PATH_MAX], err[1024];
 	int k;
+
+	(void)state;
 
 	g->seed = itest_env_number("TEST_SEED",
 	    ((unsigned long long)time(NULL) ^ (unsigned long long)getpid()) %
 	    1000000);
 	g->nevents = (int)itest_env_number("TEST_EVENTS",
-	    (unsigned long long)nevents);
+	    (unsigned long long)run.nevents);
 	g->verbose = getenv("TEST_VERBOSE") != NULL;
 	fprintf(stderr, "%s: seed %llu, %d events (TEST_SEED=%llu repeats"
 	    " them)\n", name, g->seed, g->nevents, g->seed);
-	if (tmp_dir(prefix, g->dir, sizeof(g->dir)) == -1)
+	if (tmp_dir(run.prefix, g->dir, sizeof(g->dir)) == -1)
 		return -1;
 	for (k = 0; k < CLUSTERFX_PARTS; k++) {
 		/* Through events: GCC's -Wrestrict (ASan) fears an overlap. */
@@ -120,10 +131,28 @@ fail:
 	return -1;
 }
 
-void
-clusterfx_group_teardown(struct clusterfx_group *g)
+static int
+group_teardown(void **state)
 {
-	tmp_rm_rf(g->dir);
+	(void)state;
+	tmp_rm_rf(run.g->dir);
+	return 0;
+}
+
+/*
+ * The main() of a test of this fixture: runs tests (itest_main()) with g
+ * made for them all by the group setup, as clusterfx.h says.
+ */
+int
+clusterfx_main(const struct CMUnitTest *tests, size_t n,
+    struct clusterfx_group *g, const char *name, const char *prefix,
+    int nevents)
+{
+	run.g = g;
+	run.name = name;
+	run.prefix = prefix;
+	run.nevents = nevents;
+	return itest_main(tests, n, group_setup, group_teardown);
 }
 
 /*

@@ -9,19 +9,20 @@
  * `projector run --once` of the whole stream through a consumer of its
  * own, compared by the six contract queries (stream_diff()).
  *
- * Two layers, as in itest.h. clusterfx_group_setup() and
- * clusterfx_group_teardown() do not use cmocka: they return 0 or -1 (the
- * group setup of itest_main()). The clusterfx_fx_* functions, and
- * clusterfx_setup() and clusterfx_teardown() (a test's setup and teardown),
- * fail, or skip, the running test themselves.
+ * clusterfx_main() is the main() of such a test: its group setup makes the
+ * stream (TEST_SEED=N repeats a run's, TEST_EVENTS=N changes its length,
+ * TEST_VERBOSE=1 sets g->verbose) and its group teardown removes it. The
+ * clusterfx_fx_* functions, and clusterfx_setup() and clusterfx_teardown()
+ * (a test's setup and teardown), fail, or skip, the running test
+ * themselves, as itest.h's itest_fx_* do.
  *
  * Memory: struct clusterfx_group is the caller's (a test's static group);
- * clusterfx_group_setup() makes a temp dir that clusterfx_group_teardown()
- * removes. clusterfx_setup() allocates size bytes (a test's own struct,
- * whose first member is struct clusterfx) with the common fixture of
- * itest_fx_setup() in it; clusterfx_teardown() kills the projector, then
- * the cluster, and frees it all. Everything else writes into the caller's
- * buffers.
+ * the group setup of clusterfx_main() fills it and makes a temp dir that
+ * its group teardown removes. clusterfx_setup() allocates size bytes (a
+ * test's own struct, whose first member is struct clusterfx) with the
+ * common fixture of itest_fx_setup() in it; clusterfx_teardown() kills the
+ * projector, then the cluster, and frees it all. Everything else writes
+ * into the caller's buffers.
  */
 #ifndef CLUSTERFX_H
 #define CLUSTERFX_H
@@ -52,9 +53,11 @@ struct clusterfx {
 	char			 metrics[64];	/* the http: block's /metrics */
 };
 
-int	clusterfx_group_setup(struct clusterfx_group *g, const char *name,
-	    const char *prefix, int nevents);
-void	clusterfx_group_teardown(struct clusterfx_group *g);
+struct CMUnitTest;
+
+int	clusterfx_main(const struct CMUnitTest *tests, size_t n,
+	    struct clusterfx_group *g, const char *name, const char *prefix,
+	    int nevents);
 int	clusterfx_setup(void **state, size_t size, const char *prefix);
 int	clusterfx_teardown(void **state);
 
