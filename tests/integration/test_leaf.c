@@ -136,6 +136,23 @@ assert_file_has(const char *path, const char *needle)
 }
 
 /*
+ * Starts the hub and the leaf, publishes the first HALF events into the
+ * hub and the projector on a configuration that looks in the hub's
+ * domain, and waits until it has applied them.
+ */
+static void
+start_in_hub_half(struct leaf_fx *lf)
+{
+	struct itest_fx *f = lf->f;
+
+	start_servers(lf);
+	itest_fx_publish_acked(lf->f, lf->t.hub.url, 0, HALF);
+	write_config(lf, IN_HUB, NULL);
+	itest_fx_start_projector(f);
+	itest_fx_wait_last_seq(f, f->db, HALF);
+}
+
+/*
  * The whole fixture through the leaf, with the leaf killed halfway and
  * events stored in the hub while it is down: no exit, the durable consumer
  * in the hub acknowledged to the end, status through the leaf, and the
@@ -151,11 +168,7 @@ test_leaf_fold_across_leaf_crash(void **state)
 	char err[1024], want[64];
 	int status;
 
-	start_servers(lf);
-	itest_fx_publish_acked(lf->f, lf->t.hub.url, 0, HALF);
-	write_config(lf, IN_HUB, NULL);
-	itest_fx_start_projector(f);
-	itest_fx_wait_last_seq(f, f->db, HALF);
+	start_in_hub_half(lf);
 
 	if (natsd_leaf_kill(&lf->t.leaf, err, sizeof(err)) == -1)
 		fail_msg("%s", err);
@@ -208,11 +221,7 @@ test_leaf_hub_away(void **state)
 	char err[1024];
 	int status;
 
-	start_servers(lf);
-	itest_fx_publish_acked(lf->f, lf->t.hub.url, 0, HALF);
-	write_config(lf, IN_HUB, NULL);
-	itest_fx_start_projector(f);
-	itest_fx_wait_last_seq(f, f->db, HALF);
+	start_in_hub_half(lf);
 
 	if (natsd_leaf_kill(&lf->t.hub, err, sizeof(err)) == -1)
 		fail_msg("%s", err);

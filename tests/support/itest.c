@@ -41,10 +41,7 @@ static const char *const itest_sanitizer_marks[] = {
 long long
 itest_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return natsd_now_ms();
 }
 
 /* The pause between two looks of a poll (ITEST_POLL_MS). */
