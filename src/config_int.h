@@ -2,8 +2,10 @@
  * config_int.h: what the two files of the config module share, and no other
  * module may use: config_yaml.c reads a YAML document into libyaml events
  * and offers typed readers over them that report FILE:LINE:COLUMN errors;
- * config.c knows the schema (keys, defaults, validation) and builds struct
- * config with those readers. The public interface is config.h.
+ * config.c knows the schema (keys, defaults) and builds struct config with
+ * those readers, keeping each value's position in struct config_marks for
+ * config_validate.c, which checks what needs the whole configuration. The
+ * public interface is config.h.
  */
 #ifndef CONFIG_INT_H
 #define CONFIG_INT_H
