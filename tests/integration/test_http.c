@@ -716,6 +716,37 @@ test_http_reload(void **state)
 	itest_fx_stop_projector(h->f, ITEST_STOP_MS);
 }
 
+/*
+ * An address that cannot be had at start: run exits 69 at once, naming
+ * it, and folds nothing (the owner frees the port or changes listen).
+ */
+static void
+test_http_address_taken(void **state)
+{
+	struct http_fx *h = *state;
+	struct sockaddr_in sa;
+	char want[64];
+	int fd, one = 1;
+
+	itest_fx_start_with_fixture(h->f, 0);
+	add_http(h, NULL);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)h->port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(itest_fx_run(h->f, "run", "-c", h->f->config,
+	    "--once", NULL), 69);
+	snprintf(want, sizeof(want), "listen=127.0.0.1:%d", h->port);
+	assert_int_equal(itest_log_count(h->f->err, "cannot serve HTTP", want,
+	    NULL), 1);
+	assert_true(itest_last_seq(h->f->db) <= 0);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -729,6 +760,7 @@ main(void)
 		T_(test_http_caught_up),
 		T_(test_http_far_behind),
 		T_(test_http_reload),
+		T_(test_http_address_taken),
 #undef T_
 	};
 	int rc;
